@@ -1,0 +1,95 @@
+# qvm: a KVM-backed userspace hypervisor compatible with the QNX qvm process.
+#
+#   make            qvm, every vdev and the guest images, under build/
+#   make demo       boot the bare-metal trace demo guest
+#   make check      unit and integration tests (SANITIZE=address,undefined to sanitize)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+ARCH ?= $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+ARCHDIR := arch/x86
+else ifeq ($(ARCH),aarch64)
+ARCHDIR := arch/arm64
+else
+$(error unsupported architecture $(ARCH))
+endif
+
+B := build
+PREFIX ?= /usr/local
+VERSION := 0.1
+CC := gcc
+
+SANITIZE ?=
+SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+CFLAGS ?= -O2 -g
+# snprintf truncation is how we bound messages and paths, not a bug to warn about.
+WARN := -Wall -Wextra -Werror -Wno-format-truncation
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
+CPPFLAGS := -Iinclude -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
+	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
+
+CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard $(ARCHDIR)/*.c)
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o)
+HEADERS := $(wildcard include/qvm/*.h core/*.h $(ARCHDIR)/*.h)
+
+VDEVS := $(notdir $(wildcard vdev/*))
+VDEV_SOS := $(VDEVS:%=$(B)/vdev-%.so)
+
+GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
+	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none
+ifeq ($(ARCH),x86_64)
+GUESTS := $(B)/guest-images/x86_64/trace-demo.elf
+endif
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+all: $(B)/qvm $(VDEV_SOS) $(GUESTS)
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(B)/libqvmcore.a: $(CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# The API is exported from the executable for vdev-*.so to bind to.
+$(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
+	$(CC) $(BASE_CFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
+		$(B)/obj/core/main.o $(CORE_OBJS) -ldl
+
+$(B)/vdev-%.so: vdev/%/*.c $(wildcard include/qvm/*.h)
+	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
+
+$(B)/guest-images/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
+		guest-images/x86_64/start.S guest-images/x86_64/trace-demo.c guest-images/x86_64/lib.c
+
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/libqvmcore.a -ldl
+
+deps:
+	@tools/deps.sh
+
+demo: deps all
+	$(B)/qvm @guest-images/x86_64/trace-demo.qvmconf
+
+check: deps all $(UNIT_BINS)
+	@tests/run.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/qvm $(DESTDIR)$(PREFIX)/include/qvm
+	install -m 755 $(B)/qvm $(DESTDIR)$(PREFIX)/bin/qvm
+	install -m 755 $(VDEV_SOS) $(DESTDIR)$(PREFIX)/lib/qvm/
+	install -m 644 include/qvm/*.h $(DESTDIR)$(PREFIX)/include/qvm/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps demo check install clean
+.SECONDARY:

@@ -1,0 +1,23 @@
+/* x86_64 parts of struct qvm_vm and struct guest_cpu. */
+#ifndef QVM_ARCH_TYPES_H
+#define QVM_ARCH_TYPES_H
+
+#include <elf.h>
+#include <stdint.h>
+
+#define ARCH_NAME		"x86_64"
+#define ARCH_ELF_MACHINE	EM_X86_64
+
+struct kvm_cpuid2;
+
+struct arch_vm {
+	uint64_t boot_gpa;		/* page tables and GDT (see boot.c) */
+	uint8_t *boot_hva;
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports, patched per vCPU */
+};
+
+struct arch_vcpu {
+	int unused;
+};
+
+#endif

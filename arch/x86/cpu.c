@@ -1,0 +1,138 @@
+/* x86_64 VM and vCPU set-up around KVM: irqchip, CPUID, halt detection. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "vm.h"
+
+int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e);
+
+#define CPUID_MAX_ENTRIES	256
+#define RFLAGS_IF		0x200ull
+
+int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
+{
+	struct kvm_cpuid2 *c;
+
+	/* The in-kernel LAPIC, IOAPIC and 8259s: interrupts never need a userspace round trip. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return qerr_set(e, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+
+	c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	if (!c)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		int err = errno;
+		free(c);
+		return qerr_set(e, -err, "KVM_GET_SUPPORTED_CPUID: %s", strerror(err));
+	}
+	vm->arch.cpuid = c;
+	return 0;
+}
+
+/* The supported CPUID, with this vCPU's APIC ID and the hypervisor bit. */
+static int set_cpuid(struct guest_cpu *cpu, struct qerr *e)
+{
+	const struct kvm_cpuid2 *sup = cpu->vm->arch.cpuid;
+	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+	int r = 0;
+
+	if (!c)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	memcpy(c, sup, size);
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *en = &c->entries[i];
+		if (en->function == 1) {
+			en->ebx = (en->ebx & 0x00ffffffu) | (cpu->index << 24);
+			en->ecx |= 1u << 31;	/* running under a hypervisor */
+		} else if (en->function == 0xb || en->function == 0x1f) {
+			en->edx = cpu->index;	/* x2APIC ID */
+		}
+	}
+	if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0)
+		r = qerr_set(e, -errno, "KVM_SET_CPUID2: %s", strerror(errno));
+	free(c);
+	return r;
+}
+
+int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
+{
+	int r = set_cpuid(cpu, e);
+
+	if (r)
+		return r;
+	r = arch_boot_regs(cpu, e);
+	if (r)
+		return r;
+	/*
+	 * With the in-kernel LAPIC, vCPUs other than 0 wait for INIT/SIPI.
+	 * Bare-metal images start on every vCPU at once (see README).
+	 */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (ioctl(cpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
+	return 0;
+}
+
+bool arch_vcpu_idle(struct guest_cpu *cpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0)
+		return false;
+	return !(r.rflags & RFLAGS_IF);
+}
+
+/* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
+void arch_inject_bus_error(struct guest_cpu *cpu)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(cpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return;
+	ev.exception.injected = 1;
+	ev.exception.nr = 13;
+	ev.exception.has_error_code = 1;
+	ev.exception.error_code = 0;
+	ev.flags = 0;
+	ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
+void arch_vm_destroy(struct qvm_vm *vm)
+{
+	free(vm->arch.cpuid);
+	vm->arch.cpuid = NULL;
+	if (vm->arch.boot_hva)
+		munmap(vm->arch.boot_hva, 0x8000);
+	vm->arch.boot_hva = NULL;
+}
+
+/* The in-kernel irqchip's devices: a vdev placed there would never see an access. */
+const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
+{
+	static const struct { unsigned space; uint64_t base, len; const char *name; } fixed[] = {
+		{ REGION_MEM, 0xfec00000, 0x1000, "the in-kernel IOAPIC" },
+		{ REGION_MEM, 0xfee00000, 0x1000, "the in-kernel LAPIC" },
+		{ REGION_IO, 0x20, 2, "the in-kernel 8259 PIC" },
+		{ REGION_IO, 0xa0, 2, "the in-kernel 8259 PIC" },
+		{ REGION_IO, 0x4d0, 2, "the in-kernel 8259 ELCR" },
+	};
+	uint64_t last = base + len - 1;
+
+	if (space == REGION_MEM && vm->arch.boot_hva &&
+	    base < vm->arch.boot_gpa + 0x10000 && vm->arch.boot_gpa <= last)
+		return "the boot page tables";
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i].space == space && base < fixed[i].base + fixed[i].len &&
+		    fixed[i].base <= last)
+			return fixed[i].name;
+	return NULL;
+}

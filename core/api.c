@@ -1,0 +1,340 @@
+/*
+ * The vdev API functions of guest.h, utils.h, vdev-core.h (but for
+ * registration) and qvm_fatal, with the phase rules enforced: the vendor
+ * leaves a call outside its phase undefined, qvm stops with a message.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qvm/guest.h>
+#include <qvm/log.h>
+#include <qvm/utils.h>
+
+#include "number.h"
+#include "vcpu.h"
+
+const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
+{
+	if (vm && vm->cur_tok && vm_phase(vm) == QVM_PHASE_STARTUP)
+		snprintf(buf, len, "%s:%u: ", vm->cur_tok->file, vm->cur_tok->line);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Never returns: park a thread that must not go on while main ends qvm. */
+static __attribute__((noreturn)) void park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* Shut the running VM down from the main thread and exit (noreturn paths). */
+static __attribute__((noreturn)) void end_from(struct qvm_vm *vm, int code)
+{
+	vm_request_exit(vm, code);
+	if (!pthread_equal(pthread_self(), vm->main_thread))
+		park();
+	vcpus_stop(vm);
+	vm_exit_now(vm, code);
+}
+
+int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const char *rule)
+{
+	const char *name = vdp ? vdev_of(vdp)->name : "?";
+	char where[300];
+
+	if (!vm)
+		vm = vdp ? vdev_of(vdp)->vm : vm_current();
+	if (!vm) {
+		fprintf(stderr, "qvm: fatal: vdev %s: %s: %s\n", name, fn, rule);
+		_exit(64);
+	}
+	if (vm_phase(vm) != QVM_PHASE_STARTED) {
+		fprintf(stderr, "%svdev %s: %s: %s\n", vm_where(vm, where, sizeof(where)), name, fn, rule);
+		vm_exit_now(vm, 64);
+	}
+	vm_log(vm, QL_QVM_FATAL, "vdev %s: %s: %s", name, fn, rule);
+	vm_request_exit(vm, 96);
+	return EPERM;
+}
+
+void qvm_fatal(unsigned source, const char *fmt, ...)
+{
+	struct qvm_vm *vm = vm_current();
+	char msg[768], where[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!vm) {
+		fprintf(stderr, "qvm: fatal: %s\n", msg);
+		_exit((source & QLS_MASK) == QLS_CNF ? 65 : 64);
+	}
+	if (vm_phase(vm) == QVM_PHASE_STARTED) {
+		vm_log(vm, QL_QVM_FATAL, "%s", msg);
+		vm_log(vm, QL_QVM_FATAL, "%s%s: qvm_fatal() called after the guest started "
+				"(use guest_terminate())", vm->cur_vdev ? "vdev " : "",
+				vm->cur_vdev ? vm->cur_vdev->name : "a vdev");
+		end_from(vm, 96);
+	}
+	vm_where(vm, where, sizeof(where));
+	if (where[0] && vm->cur_vdev)
+		fprintf(stderr, "%svdev %s: %s\n", where, vm->cur_vdev->name, msg);
+	else if (where[0])
+		fprintf(stderr, "%s%s\n", where, msg);
+	else
+		vm_log(vm, QL_QVM_FATAL, "%s", msg);
+	vm_exit_now(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);
+}
+
+void guest_terminate(guest_termination_cause_t cause)
+{
+	struct qvm_vm *vm = vm_current();
+	int code = (int)cause;
+
+	if (!vm)
+		_exit(code);
+	if (!(code == 0 || (code >= 3 && code <= 7) || (code >= GTC_CUSTOM_MIN && code <= GTC_MAX))) {
+		vm_log(vm, QL_QVM_ERR, "guest_terminate(): invalid cause %d", code);
+		code = GTC_UNEXPECTED;
+	}
+	vm_log(vm, code ? QL_QVM_ERR : QL_QVM_INFO, "guest terminated (cause %d)", code);
+	if (vm_phase(vm) == QVM_PHASE_STARTUP)
+		vm_exit_now(vm, code);	/* single-threaded: end right here */
+	vm_request_exit(vm, code);
+}
+
+/* ---- moving data ---- */
+
+static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsigned nblks,
+		uint8_t *buf, unsigned buflen, bool to_guest, const char *fn)
+{
+	struct qvm_vm *vm = gcp ? gcp->vm : vm_current();
+
+	if (!vm)
+		return EINVAL;
+	if (vm_phase(vm) == QVM_PHASE_STARTUP)
+		return api_violation(vm, NULL, fn, "may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+	for (unsigned i = 0; i < nblks && buflen; i++) {
+		unsigned n = blk[i].length < buflen ? (unsigned)blk[i].length : buflen;
+		uint8_t *p;
+
+		if (blk[i].qst_type == QST_IMMEDIATE && gcp) {
+			/* The data of the access this vCPU is dispatching. */
+			if (!gcp->data || blk[i].location >= gcp->data_len)
+				return EINVAL;
+			if (n > gcp->data_len - blk[i].location)
+				n = gcp->data_len - (unsigned)blk[i].location;
+			p = gcp->data + blk[i].location;
+		} else if (blk[i].qst_type == QST_MEMORY) {
+			p = vm_gpa_to_hva(vm, blk[i].location, n);
+			if (!p)
+				return EFAULT;
+		} else {
+			return EINVAL;
+		}
+		if (to_guest)
+			memcpy(p, buf, n);
+		else
+			memcpy(buf, p, n);
+		buf += n;
+		buflen -= n;
+	}
+	return 0;
+}
+
+int guest_cpu_read(struct guest_cpu *gcp, unsigned flags, const struct qvm_state_block *blk,
+		unsigned nblks, void *buf, unsigned buflen)
+{
+	(void)flags;
+	return move(gcp, blk, nblks, buf, buflen, false, "guest_cpu_read()");
+}
+
+int guest_cpu_write(struct guest_cpu *gcp, unsigned flags, const struct qvm_state_block *blk,
+		unsigned nblks, const void *buf, unsigned buflen)
+{
+	(void)flags;
+	return move(gcp, blk, nblks, (uint8_t *)(uintptr_t)buf, buflen, true, "guest_cpu_write()");
+}
+
+/* ---- threads and paths ---- */
+
+struct thread_start {
+	struct qvm_vm *vm;
+	void *(*func)(void *);
+	void *arg;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct thread_start ts = *(struct thread_start *)p;
+
+	free(p);
+	vm_set_current(ts.vm);
+	return ts.func(ts.arg);
+}
+
+int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
+		pthread_attr_t *attr, void *(*func)(void *), void *arg)
+{
+	struct qvm_vdev *d = vdev_of(vdp);
+	struct thread_start *ts;
+	pthread_t t;
+	int r;
+
+	if (vm_phase(d->vm) == QVM_PHASE_STARTUP)
+		return api_violation(d->vm, vdp, "vdev_thread_create()",
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+	ts = malloc(sizeof(*ts));
+	if (!ts)
+		return ENOMEM;
+	*ts = (struct thread_start){ d->vm, func, arg };
+	r = pthread_create(&t, attr, thread_trampoline, ts);
+	if (r) {
+		free(ts);
+		return r;
+	}
+	if (name) {
+		char n[16];
+		snprintf(n, sizeof(n), "%s", name);
+		pthread_setname_np(t, n);
+	}
+	if (vdp->v_sched.priority > 0) {
+		struct sched_param sp = { .sched_priority = vdp->v_sched.priority };
+		r = pthread_setschedparam(t, vdp->v_sched.policy, &sp);
+		if (r)
+			vdev_logf(QL_QVM_WARN, vdp, "cannot set thread priority %d: %s",
+					vdp->v_sched.priority, strerror(r));
+	}
+	if (tid)
+		*tid = t;
+	return 0;
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+const char *vdev_path(const vdev_t *vdp)
+{
+	struct qvm_vdev *d = vdev_of(vdp);
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char buf[PATH_MAX];
+	int r;
+
+	if (vm_phase(d->vm) == QVM_PHASE_STARTUP) {
+		errno = api_violation(d->vm, vdp, "vdev_path()",
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+		return NULL;
+	}
+	if (d->path)
+		return d->path;
+	if (d->vm->system[0])
+		snprintf(buf, sizeof(buf), "%s/qvm/%s/%s", rt && *rt ? rt : "/run", d->vm->system, d->name);
+	else
+		snprintf(buf, sizeof(buf), "%s/qvm/pid-%ld/%s", rt && *rt ? rt : "/run",
+				(long)getpid(), d->name);
+	r = mkdirs(buf);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	d->path = strdup(buf);
+	if (!d->path)
+		errno = ENOMEM;
+	return d->path;
+}
+
+const char *vdev_name(const vdev_t *vdp)
+{
+	return vdev_of(vdp)->name;
+}
+
+/* ---- parsing ---- */
+
+/* During option processing a bad number is a configuration error. */
+static void config_error_exit(struct qvm_vm *vm, const char *what, const char *str, int err)
+{
+	char where[300];
+
+	if (!vm || vm_phase(vm) != QVM_PHASE_STARTUP || !vm->cur_tok)
+		return;
+	vm_where(vm, where, sizeof(where));
+	const char *msg = err == -ERANGE ? "number out of range" : what;
+	if (vm->cur_vdev)
+		fprintf(stderr, "%svdev %s: %s '%s'\n", where, vm->cur_vdev->name, msg, str ? str : "");
+	else
+		fprintf(stderr, "%s%s '%s'\n", where, msg, str ? str : "");
+	vm_exit_now(vm, 65);
+}
+
+const char *qvm_parse_num(const char *str, unsigned flags, uint64_t *out)
+{
+	const char *end;
+	int r = number_parse(str, flags, out, &end);
+
+	if (r) {
+		config_error_exit(vm_current(), "malformed number", str, r);
+		errno = -r;
+		return NULL;
+	}
+	return end;
+}
+
+int intr_parse(const char *s, guest_intr_t *out, const char **end)
+{
+	static const struct { const char *name; uint32_t pic; } pics[] = {
+		{ "ioapic", GIP_IOAPIC }, { "8259", GIP_8259 }, { "gic", GIP_GIC },
+	};
+	uint64_t line;
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(pics) / sizeof(pics[0]); i++) {
+		size_t n = strlen(pics[i].name);
+		if (strncmp(s, pics[i].name, n) != 0 || s[n] != ':')
+			continue;
+		int r = number_parse(s + n + 1, QPNF_ALLOW_TRAILING, &line, end);
+		if (r)
+			return r;
+		if (line > UINT32_MAX)
+			return -ERANGE;
+		*out = (guest_intr_t){ .pic = pics[i].pic, .line = (uint32_t)line };
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *qvm_parse_intr(const char *str, guest_intr_t *intr)
+{
+	const char *end;
+	int r = intr_parse(str, intr, &end);
+
+	if (r) {
+		config_error_exit(vm_current(), "malformed interrupt (PIC:N, e.g. ioapic:4)", str, r);
+		errno = -r;
+		return NULL;
+	}
+	return end;
+}

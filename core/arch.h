@@ -1,0 +1,33 @@
+/*
+ * What core/ needs from an architecture. Each arch/NAME directory has an
+ * arch-types.h (picked by the include path) defining struct arch_vm,
+ * struct arch_vcpu and ARCH_ELF_MACHINE, and implements these functions.
+ */
+#ifndef QVM_ARCH_H
+#define QVM_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch-types.h"
+#include "qerr.h"
+
+struct qvm_vm;
+struct guest_cpu;
+
+/* After KVM_CREATE_VM, before any memory or vCPU: irqchip and the like. */
+int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
+/* Configuration complete, before vCPUs are created: boot structures. */
+int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e);
+/* After KVM_CREATE_VCPU: CPUID and the entry state. */
+int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
+/* Is the vCPU halted with interrupts off (it will never run again)? */
+bool arch_vcpu_idle(struct guest_cpu *cpu);
+/* Make the guest see a bus error on its current access. */
+void arch_inject_bus_error(struct guest_cpu *cpu);
+void arch_vm_destroy(struct qvm_vm *vm);
+
+/* What the architecture itself occupies in space at [base, base+len), or NULL. */
+const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
+
+#endif

@@ -1,0 +1,448 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qvm/utils.h>
+
+#include "loader.h"
+#include "number.h"
+#include "vdev_impl.h"
+#include "vm.h"
+
+struct cfg {
+	struct qvm_vm *vm;
+	const struct qvm_tokens *t;
+	size_t pos;
+	const struct qvm_token *tok;	/* the option being processed */
+	struct qvm_vdev *vdev;		/* open vdev context */
+	struct qvm_cpu_cfg *cpu;	/* open cpu context */
+	bool seen_option;
+	struct qerr *e;
+};
+
+static int fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return qerr_set(c->e, err, "%s:%u: %s", at->file, at->line, msg);
+}
+
+/* Prefix an error a library call left in c->e with the option's FILE:LINE. */
+static int located(struct cfg *c, int r)
+{
+	if (r)
+		qerr_prefix(c->e, "%s:%u: ", c->tok->file, c->tok->line);
+	return r;
+}
+
+static const char *arg(struct cfg *c, const char *opt)
+{
+	if (c->pos >= c->t->n) {
+		fail(c, c->tok, -EINVAL, "option '%s' needs an argument", opt);
+		return NULL;
+	}
+	return c->t->v[c->pos++].text;
+}
+
+static int number(struct cfg *c, const char *s, uint64_t *v)
+{
+	int r = number_parse(s, QPNF_ALLOW_SUFFIXES, v, NULL);
+
+	if (r == -ERANGE)
+		return fail(c, c->tok, r, "number out of range '%s'", s);
+	if (r)
+		return fail(c, c->tok, r, "malformed number '%s'", s);
+	return 0;
+}
+
+/* A file name relative to the directory of the file it was written in. */
+static int resolve(struct cfg *c, const char *name, char *out, size_t len)
+{
+	int n;
+
+	if (name[0] == '/' || !c->tok->dir)
+		n = snprintf(out, len, "%s", name);
+	else
+		n = snprintf(out, len, "%s/%s", c->tok->dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return fail(c, c->tok, -ENAMETOOLONG, "file name too long '%s'", name);
+	return 0;
+}
+
+static int close_context(struct cfg *c)
+{
+	struct qvm_vdev *d = c->vdev;
+
+	c->vdev = NULL;
+	c->cpu = NULL;
+	if (!d)
+		return 0;
+	c->vm->cur_tok = d->where;
+	int r = vdev_control(d, VDEV_CTRL_OPTIONS_END, NULL);
+	if (r)
+		return fail(c, d->where, -r, "vdev %s: OPTIONS_END failed: %s", d->name, strerror(r));
+	return 0;
+}
+
+/* ---- global options ---- */
+
+static int opt_system(struct cfg *c)
+{
+	const char *name = arg(c, "system");
+
+	if (!name)
+		return -EINVAL;
+	if (c->seen_option)
+		return fail(c, c->tok, -EINVAL, "'system' must come before every other option");
+	if (!*name || strlen(name) >= sizeof(c->vm->system) || strchr(name, '/'))
+		return fail(c, c->tok, -EINVAL, "invalid system name '%s'", name);
+	snprintf(c->vm->system, sizeof(c->vm->system), "%s", name);
+	return 0;
+}
+
+static int opt_cpu(struct cfg *c)
+{
+	struct qvm_vm *vm = c->vm;
+
+	if (vm->ncpus == QVM_MAX_CPUS)
+		return fail(c, c->tok, -ENOSPC, "too many cpus (at most %d)", QVM_MAX_CPUS);
+	c->cpu = &vm->cpu_cfg[vm->ncpus++];
+	memset(c->cpu, 0, sizeof(*c->cpu));
+	return 0;
+}
+
+static int mem_option(struct cfg *c, bool rom)
+{
+	const char *name = rom ? "rom" : "ram";
+	const char *a = arg(c, name);
+	uint64_t start = 0, len;
+	bool have_start = false;
+	int r;
+
+	if (!a)
+		return -EINVAL;
+	const char *comma = strchr(a, ',');
+	if (comma) {
+		char first[64];
+		if ((size_t)(comma - a) >= sizeof(first))
+			return fail(c, c->tok, -EINVAL, "malformed number '%.*s'", (int)(comma - a), a);
+		memcpy(first, a, (size_t)(comma - a));
+		first[comma - a] = '\0';
+		if ((r = number(c, first, &start)))
+			return r;
+		have_start = true;
+		a = comma + 1;
+	}
+	if ((r = number(c, a, &len)))
+		return r;
+	return located(c, vm_add_mem(c->vm, have_start, start, len, rom, c->e));
+}
+
+static int opt_ram(struct cfg *c) { return mem_option(c, false); }
+static int opt_rom(struct cfg *c) { return mem_option(c, true); }
+
+static int load_option(struct cfg *c, enum load_kind kind)
+{
+	const char *a = arg(c, "load");
+	char path[PATH_MAX];
+	uint64_t addr = 0;
+	bool have_addr = false;
+	int r;
+
+	if (!a)
+		return -EINVAL;
+	/* ADDR,FILE when what precedes the first comma is a number */
+	const char *comma = strchr(a, ',');
+	if (comma && comma - a < 64) {
+		char first[64];
+		memcpy(first, a, (size_t)(comma - a));
+		first[comma - a] = '\0';
+		if (number_parse(first, QPNF_ALLOW_SUFFIXES, &addr, NULL) == 0) {
+			have_addr = true;
+			a = comma + 1;
+		}
+	}
+	if (kind == LOAD_DATA && !have_addr)
+		return fail(c, c->tok, -EINVAL, "data load needs ADDR,FILE");
+	if ((r = resolve(c, a, path, sizeof(path))))
+		return r;
+	return located(c, loader_load(c->vm, path, kind, have_addr, addr, c->e));
+}
+
+static int opt_load(struct cfg *c) { return load_option(c, LOAD_IMAGE); }
+
+/* `TYPE load ...` */
+static int opt_typed_load(struct cfg *c)
+{
+	const char *type = c->tok->text;
+
+	if (c->pos >= c->t->n || strcmp(c->t->v[c->pos].text, "load") != 0)
+		return fail(c, c->tok, -EINVAL, "'%s' must be followed by 'load'", type);
+	c->pos++;
+	if (strcmp(type, "data") == 0)
+		return load_option(c, LOAD_DATA);
+	return fail(c, c->tok, -ENOTSUP, "'%s load' is not supported yet on this architecture", type);
+}
+
+static int opt_cmdline(struct cfg *c)
+{
+	const char *a = arg(c, "cmdline");
+	char *s;
+
+	if (!a)
+		return -EINVAL;
+	s = strdup(a);
+	if (!s)
+		return fail(c, c->tok, -ENOMEM, "out of memory");
+	free(c->vm->cmdline);
+	c->vm->cmdline = s;
+	return 0;
+}
+
+static int opt_logger(struct cfg *c)
+{
+	const char *filters = arg(c, "logger"), *dest;
+
+	if (!filters || !(dest = arg(c, "logger")))
+		return -EINVAL;
+	c->vm->logger_given = true;
+	return located(c, logger_parse(&c->vm->log, filters, dest, c->e));
+}
+
+static int opt_unsupported(struct cfg *c)
+{
+	static const char *const kinds[] = { "instruction", "reference", "register" };
+	static const char *const acts[] = { "abort", "fail", "ignore" };
+	const char *kind = arg(c, "unsupported"), *act;
+	int k = -1, a = -1;
+
+	if (!kind || !(act = arg(c, "unsupported")))
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(kind, kinds[i]) == 0)
+			k = i;
+		if (strcmp(act, acts[i]) == 0)
+			a = i;
+	}
+	if (k < 0)
+		return fail(c, c->tok, -EINVAL, "unsupported '%s': expected instruction, reference "
+				"or register", kind);
+	if (a < 0)
+		return fail(c, c->tok, -EINVAL, "unsupported %s '%s': expected abort, fail or ignore",
+				kind, act);
+	c->vm->unsupp[k] = (enum qvm_unsupp_action)a;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "on", "1", "yes", "true" };
+	static const char *const no[] = { "off", "0", "no", "false" };
+
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(s, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+static int opt_set(struct cfg *c)
+{
+	const char *var = arg(c, "set"), *val;
+
+	if (!var || !(val = arg(c, "set")))
+		return -EINVAL;
+	if (strcmp(var, "exit-on-halt") == 0) {
+		if (parse_bool(val, &c->vm->exit_on_halt))
+			return fail(c, c->tok, -EINVAL, "set exit-on-halt: '%s' is not a boolean "
+					"(on/off, 1/0, yes/no, true/false)", val);
+		return 0;
+	}
+	if (strcmp(var, "fdt-dump-file") == 0) {
+		char path[PATH_MAX];
+		int r = resolve(c, val, path, sizeof(path));
+		if (r)
+			return r;
+		free(c->vm->fdt_dump_file);
+		c->vm->fdt_dump_file = strdup(path);
+		return c->vm->fdt_dump_file ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
+	}
+	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: exit-on-halt, "
+			"fdt-dump-file)", var);
+}
+
+static int opt_dryrun(struct cfg *c)
+{
+	c->vm->dryrun = true;
+	return 0;
+}
+
+static int opt_vdev(struct cfg *c)
+{
+	const struct qvm_token *where = c->tok;
+	const char *name = arg(c, "vdev");
+
+	if (!name)
+		return -EINVAL;
+	return located(c, vdev_create(c->vm, name, where, &c->vdev, c->e));
+}
+
+static int opt_not_yet(struct cfg *c)
+{
+	return fail(c, c->tok, -ENOTSUP, "option '%s' is not supported by this qvm yet", c->tok->text);
+}
+
+static const struct global_option {
+	const char *name;
+	int (*fn)(struct cfg *c);
+	bool context;	/* opens a context (closes the open one) */
+} globals[] = {
+	{ "system", opt_system, false },
+	{ "cpu", opt_cpu, true },
+	{ "ram", opt_ram, false },
+	{ "rom", opt_rom, false },
+	{ "load", opt_load, false },
+	{ "acpi", opt_typed_load, false },
+	{ "data", opt_typed_load, false },
+	{ "fdt", opt_typed_load, false },
+	{ "initrd", opt_typed_load, false },
+	{ "cmdline", opt_cmdline, false },
+	{ "logger", opt_logger, false },
+	{ "unsupported", opt_unsupported, false },
+	{ "set", opt_set, false },
+	{ "dryrun", opt_dryrun, false },
+	{ "vdev", opt_vdev, true },
+	{ "pass", opt_not_yet, true },
+	{ "reserve", opt_not_yet, true },
+	{ "dump", opt_not_yet, false },
+};
+
+/* ---- contexts ---- */
+
+static int cpu_option(struct cfg *c, const char *name)
+{
+	struct qvm_cpu_cfg *cpu = c->cpu;
+	const char *a = arg(c, name);
+	long host_cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (!a)
+		return -EINVAL;
+	if (strcmp(name, "runmask") == 0) {
+		CPU_ZERO(&cpu->runmask);
+		for (const char *p = a; *p;) {
+			uint64_t n;
+			const char *end;
+			if (number_parse(p, QPNF_ALLOW_TRAILING, &n, &end) || (*end && *end != ','))
+				return fail(c, c->tok, -EINVAL, "runmask '%s': expected CPU numbers "
+						"separated by commas", a);
+			if (n >= CPU_SETSIZE || (host_cpus > 0 && n >= (uint64_t)host_cpus))
+				return fail(c, c->tok, -EINVAL, "runmask '%s': host CPU %llu does not exist "
+						"(this host has %ld)", a, (unsigned long long)n, host_cpus);
+			CPU_SET((int)n, &cpu->runmask);
+			p = *end ? end + 1 : end;
+		}
+		cpu->has_runmask = true;
+		return 0;
+	}
+	/* sched PRIO[r|f|o] */
+	uint64_t prio;
+	const char *end;
+	int policy = SCHED_RR;
+	int r = number_parse(a, QPNF_ALLOW_TRAILING, &prio, &end);
+	if (!r && *end) {
+		policy = *end == 'f' ? SCHED_FIFO : *end == 'o' ? SCHED_OTHER : SCHED_RR;
+		r = strchr("rfo", *end) && end[1] == '\0' ? 0 : -EINVAL;
+	}
+	if (r || (policy != SCHED_OTHER && (prio < 1 || prio > 99)))
+		return fail(c, c->tok, -EINVAL, "sched '%s': expected PRIORITY[r|f|o] with a priority "
+				"of 1 to 99", a);
+	cpu->has_sched = true;
+	cpu->policy = policy;
+	cpu->prio = policy == SCHED_OTHER ? 0 : (int)prio;
+	return 0;
+}
+
+/* An option of the open vdev context; 1 if name is not one. */
+static int vdev_option(struct cfg *c, const char *name)
+{
+	struct qvm_vdev *d = c->vdev;
+	bool takes_arg;
+	unsigned nargs;
+	int idx = vdev_find_option(d, name, &takes_arg);
+
+	if (idx >= 0) {
+		const char *a = takes_arg ? arg(c, name) : NULL;
+		if (takes_arg && !a)
+			return -EINVAL;
+		int r = vdev_control(d, VDEV_CTRL_FIRST_OPTIDX + (unsigned)idx, a);
+		if (r)
+			return fail(c, c->tok, -r, "vdev %s: option '%s%s%s' refused: %s", d->name,
+					name, a ? " " : "", a ? a : "", strerror(r));
+		return 0;
+	}
+	if (!vdev_is_common_option(name, &nargs))
+		return 1;
+	char *args[2] = { NULL, NULL };
+	for (unsigned i = 0; i < nargs; i++)
+		if (!(args[i] = (char *)arg(c, name)))
+			return -EINVAL;
+	return located(c, vdev_common_option(d, name, args, c->e));
+}
+
+int config_run(struct qvm_vm *vm, const struct qvm_tokens *t, struct qerr *e)
+{
+	struct cfg c = { .vm = vm, .t = t, .e = e };
+	int r = 0;
+
+	while (!r && c.pos < t->n) {
+		c.tok = &t->v[c.pos++];
+		vm->cur_tok = c.tok;
+		const char *name = c.tok->text;
+
+		if (c.vdev) {
+			r = vdev_option(&c, name);
+			if (r <= 0)
+				continue;
+			r = 0;
+		}
+		if (c.cpu && (strcmp(name, "runmask") == 0 || strcmp(name, "sched") == 0)) {
+			r = cpu_option(&c, name);
+			continue;
+		}
+		const struct global_option *g = NULL;
+		for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+			if (strcmp(globals[i].name, name) == 0)
+				g = &globals[i];
+		if (!g) {
+			if (c.vdev)
+				r = fail(&c, c.tok, -EINVAL, "unknown option '%s' (not an option of vdev %s "
+						"nor a qvm option)", name, c.vdev->name);
+			else
+				r = fail(&c, c.tok, -EINVAL, "unknown option '%s'", name);
+			break;
+		}
+		if (g->context && (r = close_context(&c)))
+			break;
+		r = g->fn(&c);
+		c.seen_option = true;
+	}
+	if (!r)
+		r = close_context(&c);
+	vm->cur_tok = NULL;
+	return r;
+}

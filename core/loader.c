@@ -1,0 +1,127 @@
+#include "loader.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+static int read_file(const char *path, uint8_t **buf, size_t *size, struct qerr *e)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return qerr_set(e, -errno, "cannot read '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return qerr_set(e, -EINVAL, "cannot read '%s': not a regular file", path);
+	}
+	*size = (size_t)st.st_size;
+	*buf = malloc(*size ? *size : 1);
+	if (!*buf) {
+		close(fd);
+		return qerr_set(e, -ENOMEM, "'%s': out of memory", path);
+	}
+	while (got < *size) {
+		ssize_t n = read(fd, *buf + got, *size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			close(fd);
+			free(*buf);
+			return qerr_set(e, -err, "cannot read '%s': %s", path, strerror(err));
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+int loader_elf64(struct qvm_vm *vm, const char *name, const uint8_t *buf, size_t size,
+		uint64_t *entry, struct qerr *e)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+
+	if (size < EI_NIDENT || buf[EI_CLASS] != ELFCLASS64)
+		return qerr_set(e, -ENOEXEC, "'%s': only 64-bit ELF images are supported", name);
+	if (size < sizeof(*eh) || buf[EI_DATA] != ELFDATA2LSB)
+		return qerr_set(e, -ENOEXEC, "'%s': truncated or big-endian ELF image", name);
+	if (eh->e_machine != ARCH_ELF_MACHINE)
+		return qerr_set(e, -ENOEXEC, "'%s': ELF image for machine %u, not %s", name,
+				eh->e_machine, ARCH_NAME);
+	if (eh->e_type != ET_EXEC)
+		return qerr_set(e, -ENOEXEC, "'%s': not an ELF executable (type %u)", name, eh->e_type);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
+	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+		return qerr_set(e, -ENOEXEC, "'%s': bad ELF program headers", name);
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, buf + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset > size || size - ph.p_offset < ph.p_filesz)
+			return qerr_set(e, -ENOEXEC, "'%s': ELF segment %u lies outside the file", name, i);
+		uint8_t *dst = vm_gpa_to_hva(vm, ph.p_paddr, ph.p_memsz);
+		if (!dst)
+			return qerr_set(e, -ERANGE, "'%s': ELF segment %u (0x%llx-0x%llx) is outside "
+					"ram/rom", name, i, (unsigned long long)ph.p_paddr,
+					(unsigned long long)(ph.p_paddr + ph.p_memsz - 1));
+		memcpy(dst, buf + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+	}
+	*entry = eh->e_entry;
+	return 0;
+}
+
+int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
+		bool have_addr, uint64_t addr, struct qerr *e)
+{
+	uint8_t *buf = NULL;
+	size_t size = 0;
+	int r = read_file(path, &buf, &size, e);
+
+	if (r)
+		return r;
+	if (kind == LOAD_IMAGE && size >= 4 && memcmp(buf, ELFMAG, SELFMAG) == 0) {
+		uint64_t entry;
+		r = loader_elf64(vm, path, buf, size, &entry, e);
+		if (!r) {
+			vm->entry = entry;
+			vm->have_entry = true;
+		}
+		free(buf);
+		return r;
+	}
+	if (!have_addr) {
+		if (vm->nmem == 0) {
+			free(buf);
+			return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
+		}
+		addr = vm->mem[0].gpa;
+		for (unsigned i = 1; i < vm->nmem; i++)
+			if (!vm->mem[i].rom && vm->mem[i].gpa < addr)
+				addr = vm->mem[i].gpa;
+	}
+	uint8_t *dst = size ? vm_gpa_to_hva(vm, addr, size) : NULL;
+	if (size && !dst) {
+		free(buf);
+		return qerr_set(e, -ERANGE, "'%s' (%zu bytes) does not fit in ram/rom at 0x%llx",
+				path, size, (unsigned long long)addr);
+	}
+	if (size)
+		memcpy(dst, buf, size);
+	free(buf);
+	if (kind == LOAD_IMAGE) {
+		vm->entry = addr;
+		vm->have_entry = true;
+	}
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* The logger: `logger` routing, line formatting, and the log.h API. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <qvm/log.h>
+
+#include "vm.h"
+
+static const char *const sev_name[LOG_SEVERITIES] = {
+	"fatal", "internal", "error", "warn", "info", "debug", "verbose",
+};
+
+void logger_init_default(struct qvm_logger *l)
+{
+	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
+		l->dest[i] = i <= QLL_INFO ? LOG_STDERR : LOG_NONE;
+}
+
+int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, struct qerr *e)
+{
+	static const char *const dest_name[] = { "none", "stdout", "stderr", "slog" };
+	int d = -1;
+	bool sel[LOG_SEVERITIES] = { false };
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(dest, dest_name[i]) == 0)
+			d = i;
+	if (d < 0)
+		return qerr_set(e, -EINVAL, "unknown logger destination '%s' "
+				"(stdout, stderr, slog or none)", dest);
+	for (const char *p = filters; *p;) {
+		size_t n = strcspn(p, ",");
+		int found = -1;
+		for (int i = 0; i < LOG_SEVERITIES; i++)
+			if (strlen(sev_name[i]) == n && strncmp(p, sev_name[i], n) == 0)
+				found = i;
+		if (found < 0)
+			return qerr_set(e, -EINVAL, "unknown logger filter '%.*s' (fatal, internal, "
+					"error, warn, info, debug, verbose)", (int)n, p);
+		sel[found] = true;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	for (int i = 0; i < LOG_SEVERITIES; i++)
+		if (sel[i])
+			l->dest[i] = (unsigned char)d;
+	return 0;
+}
+
+void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
+		const char *prefix, const char *fmt, va_list ap)
+{
+	unsigned sev = level & QLL_MASK;
+	char line[1024];
+	int n = 0;
+
+	if (sev >= LOG_SEVERITIES)
+		sev = QLL_VERBOSE;
+	if (!l && vm)
+		l = &vm->log;
+	unsigned dest = l ? l->dest[sev] : (sev <= QLL_INFO ? LOG_STDERR : LOG_NONE);
+	if (dest == LOG_NONE)
+		return;
+
+	if (vm && vm->system[0])
+		n = snprintf(line, sizeof(line), "qvm[%s]: ", vm->system);
+	else
+		n = snprintf(line, sizeof(line), "qvm: ");
+	if (sev != QLL_INFO)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ",
+				sev == QLL_WARN ? "warning" : sev_name[sev]);
+	if (prefix)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", prefix);
+	if (n < (int)sizeof(line))
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (n >= (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+
+	if (dest == LOG_SLOG) {
+		static const int prio[LOG_SEVERITIES] = {
+			LOG_CRIT, LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG,
+		};
+		syslog(prio[sev], "%.*s", n - 1, line);
+		return;
+	}
+	if (dest == LOG_STDOUT)
+		fflush(stdout);
+	/* One write per line: lines from several threads never interleave. */
+	ssize_t w;
+	do
+		w = write(dest == LOG_STDOUT ? 1 : 2, line, (size_t)n);
+	while (w < 0 && errno == EINTR);
+}
+
+void vm_log(struct qvm_vm *vm, unsigned level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(vm, NULL, level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void vdev_logf(unsigned level, const vdev_t *vdp, const char *fmt, ...)
+{
+	struct qvm_vdev *d = vdp ? vdev_of(vdp) : NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (d)
+		log_vwrite(d->vm, d->has_log ? &d->log : NULL, level, d->name, fmt, ap);
+	else
+		log_vwrite(vm_current(), NULL, level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void qvm_logf(unsigned level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(vm_current(), NULL, level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void qvm_outf(unsigned pipe, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(vm_current(), NULL, pipe == QVM_OUTI_ERR ? QL_QVM_ERR : QL_QVM_INFO,
+			NULL, fmt, ap);
+	va_end(ap);
+}
+
+void qvm_report(const char *fmt, ...)
+{
+	struct qvm_vm *vm = vm_current();
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	fflush(stdout);
+	if (vm && vm->system[0])
+		dprintf(1, "qvm[%s]: status: %.*s", vm->system, n, line);
+	else
+		dprintf(1, "qvm: status: %.*s", n, line);
+}

@@ -1,0 +1,37 @@
+/* qvm's logger: where each severity goes (`logger` and a vdev's `log`). */
+#ifndef QVM_LOG_IMPL_H
+#define QVM_LOG_IMPL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "qerr.h"
+
+enum log_dest { LOG_NONE, LOG_STDOUT, LOG_STDERR, LOG_SLOG };
+
+#define LOG_SEVERITIES 7
+
+struct qvm_logger {
+	unsigned char dest[LOG_SEVERITIES];	/* enum log_dest per QLL_* */
+};
+
+struct qvm_vm;
+
+/* The default: fatal,internal,error,warn,info to stderr; debug, verbose off. */
+void logger_init_default(struct qvm_logger *l);
+
+/*
+ * Apply `FILTER[,FILTER...] DEST` to l. Returns 0, or -EINVAL with a message
+ * naming the bad filter or destination.
+ */
+int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, struct qerr *e);
+
+/* Write one log line for vm (prefix may be NULL, e.g. a vdev's name). */
+void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
+		const char *prefix, const char *fmt, va_list ap);
+
+/* qvm's own log lines. */
+void vm_log(struct qvm_vm *vm, unsigned level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * qvm @FILE [OPTION...] | qvm --config FILE [OPTION...]
+ *
+ * The only place that decides to exit. Exit codes (README): 0 normal,
+ * 64 fatal error before the guest started, 65 configuration error,
+ * others as the guest's end gives them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qvm/log.h>
+
+#include "config.h"
+#include "token.h"
+#include "vm.h"
+
+#ifndef QVM_VERSION
+#define QVM_VERSION "0.1"
+#endif
+
+#define EXIT_CONFIG	65
+#define EXIT_FATAL	64
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: qvm @FILE [OPTION...]\n"
+		"       qvm --config FILE [OPTION...]\n"
+		"       qvm --help | --version\n"
+		"\n"
+		"Runs a virtual machine described by configuration files and options,\n"
+		"in the QNX Hypervisor's configuration language. Files (@FILE, --config\n"
+		"FILE) and options from the command line form one stream, in order, e.g.\n"
+		"  qvm @vm.qvmconf dryrun\n"
+		"\n"
+		"vdevs (vdev-NAME.so) are found in $QVM_VDEV_PATH (colon-separated), the\n"
+		"directory of the qvm executable, then the install directory.\n");
+}
+
+/* Collect the token stream from argv; -1 on error (message printed). */
+static int gather(int argc, char **argv, struct qvm_tokens *t, int *done)
+{
+	struct qerr e;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			*done = 1;
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("qvm %s (vdev ABI %u)\n", QVM_VERSION, QVM_VDEV_ABI);
+			*done = 1;
+			return 0;
+		}
+		const char *file = NULL;
+		if (a[0] == '@')
+			file = a + 1;
+		else if (strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "command line:%d: --config needs a file\n", i);
+				return -1;
+			}
+			file = argv[++i];
+		}
+		int r = file ? tokens_add_file(t, file, &e) : tokens_add_arg(t, a, (unsigned)i);
+		if (r) {
+			if (file)
+				fprintf(stderr, "%s\n", e.msg);
+			else
+				fprintf(stderr, "qvm: out of memory\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct qvm_tokens toks = { 0 };
+	struct qvm_vm *vm = NULL;
+	struct qerr e;
+	int done = 0, code;
+
+	signal(SIGPIPE, SIG_IGN);	/* a closed output pipe is an error return, not death */
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (gather(argc, argv, &toks, &done) < 0)
+		return EXIT_CONFIG;
+	if (done)
+		return 0;
+
+	if (vm_create(&vm, &e)) {
+		fprintf(stderr, "qvm: %s\n", e.msg);
+		vm_destroy(vm);
+		return EXIT_FATAL;
+	}
+	vm_set_current(vm);
+	if (config_run(vm, &toks, &e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		vm_exit_now(vm, EXIT_CONFIG);
+	}
+	if (vm_check(vm, &e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		vm_exit_now(vm, EXIT_CONFIG);
+	}
+	if (vm_prepare(vm, &e)) {
+		vm_log(vm, QL_QVM_FATAL, "%s", e.msg);
+		vm_exit_now(vm, EXIT_FATAL);
+	}
+	if (vm->dryrun) {
+		vm_log(vm, QL_QVM_INFO, "Exiting: dryrun completed");
+		vm_terminate_vdevs(vm);
+		code = 0;
+	} else {
+		code = vm_run(vm);
+	}
+	vm_destroy(vm);
+	tokens_free(&toks);
+	fflush(stdout);
+	return code;
+}

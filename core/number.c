@@ -1,0 +1,79 @@
+#include "number.h"
+
+#include <errno.h>
+#include <stdbool.h>
+
+#include <qvm/utils.h>
+
+static int digit(char c, unsigned base)
+{
+	int d;
+
+	if (c >= '0' && c <= '9')
+		d = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		d = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		d = c - 'A' + 10;
+	else
+		return -1;
+	return d < (int)base ? d : -1;
+}
+
+int number_parse(const char *s, unsigned flags, uint64_t *out, const char **end)
+{
+	bool neg = false;
+	unsigned base = 10;
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s)
+		return -EINVAL;
+	if (*p == '-') {
+		if (!(flags & QPNF_ALLOW_NEGATIVE))
+			return -EINVAL;
+		neg = true;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0' && (p[1] == 'd' || p[1] == 'D')) {
+		p += 2;
+	}
+	if (digit(*p, base) < 0)
+		return -EINVAL;
+	for (int d; (d = digit(*p, base)) >= 0; p++) {
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return -ERANGE;
+		v = v * base + (uint64_t)d;
+	}
+	if (flags & QPNF_ALLOW_SUFFIXES) {
+		unsigned shift = 0;
+		switch (*p) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		}
+		if (shift) {
+			if (v > (UINT64_MAX >> shift))
+				return -ERANGE;
+			v <<= shift;
+			p++;
+		}
+	}
+	if (*p != '\0' && !(flags & QPNF_ALLOW_TRAILING))
+		return -EINVAL;
+	if (neg) {
+		/* The magnitude must fit a signed 64-bit value. */
+		if (v > (uint64_t)INT64_MAX + 1)
+			return -ERANGE;
+		v = (uint64_t)0 - v;
+	}
+	if ((flags & QPNF_SIZE_CHECK) && v == 0)
+		return -EINVAL;
+	*out = v;
+	if (end)
+		*end = p;
+	return 0;
+}

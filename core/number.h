@@ -1,0 +1,14 @@
+/* Number parsing shared by the configuration and qvm_parse_num(). */
+#ifndef QVM_NUMBER_H
+#define QVM_NUMBER_H
+
+#include <stdint.h>
+
+/*
+ * Parse a number as qvm_parse_num() documents it (flags QPNF_*).
+ * Returns 0 and sets *out and *end, or -EINVAL (malformed) / -ERANGE
+ * (does not fit in 64 bits).
+ */
+int number_parse(const char *s, unsigned flags, uint64_t *out, const char **end);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * The guest address map of trapped regions: which vdev owns an MMIO range
+ * or an x86 I/O port range.
+ *
+ * Built during startup (single-threaded) in a region_builder, then
+ * published as an immutable sorted array that vCPUs read with one acquire
+ * load and a binary search: no lock and no allocation on the exit path.
+ */
+#ifndef QVM_REGIONS_H
+#define QVM_REGIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qerr.h"
+
+struct qvm_vdev;
+
+enum { REGION_MEM, REGION_IO, REGION_SPACES };
+
+struct qvm_region {
+	uint64_t base;
+	uint64_t last;		/* inclusive, so a region may end at 2^64-1 */
+	struct qvm_vdev *vdev;	/* NULL: ROM, writes dropped */
+	uint32_t cookie;
+};
+
+struct qvm_regmap {
+	size_t n[REGION_SPACES];
+	struct qvm_region *r[REGION_SPACES];
+};
+
+struct region_builder {
+	struct qvm_region *r[REGION_SPACES];
+	size_t n[REGION_SPACES], cap[REGION_SPACES];
+};
+
+/* Add [base, base+len) to space. -EEXIST (and *clash set) if it overlaps. */
+int region_add(struct region_builder *b, unsigned space, uint64_t base, uint64_t len,
+		struct qvm_vdev *vdev, uint32_t cookie, const struct qvm_region **clash);
+
+/* The region of space that overlaps [base, base+len), or NULL. */
+const struct qvm_region *region_find_overlap(const struct region_builder *b,
+		unsigned space, uint64_t base, uint64_t len);
+
+/* A sorted, immutable copy of the builder's regions (free with free()). */
+struct qvm_regmap *regmap_build(const struct region_builder *b);
+
+void region_builder_free(struct region_builder *b);
+
+/*
+ * The region of space holding addr, or NULL. *hint is the caller's last hit
+ * (per vCPU); it is checked first and updated.
+ */
+static inline const struct qvm_region *regmap_lookup(const struct qvm_regmap *m,
+		unsigned space, uint64_t addr, const struct qvm_region **hint)
+{
+	const struct qvm_region *h = *hint;
+	if (h && addr >= h->base && addr <= h->last)
+		return h;
+
+	const struct qvm_region *r = m->r[space];
+	size_t lo = 0, hi = m->n[space];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < r[mid].base)
+			hi = mid;
+		else if (addr > r[mid].last)
+			lo = mid + 1;
+		else {
+			*hint = &r[mid];
+			return &r[mid];
+		}
+	}
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * vCPU threads. Each runs KVM_RUN in a loop and handles the exit on its own
+ * thread. Other threads talk to a vCPU by setting a request bit and
+ * kicking it with a signal: the handler sets kvm_run->immediate_exit, so a
+ * kick that lands just before KVM_RUN is not lost.
+ */
+#include "vcpu.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qvm/guest.h>
+
+#define HALT_POLL_MS		20
+#define HALT_ANSWER_MS		200
+#define STOP_JOIN_SECONDS	2
+
+static _Thread_local struct kvm_run *tls_run;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+	if (tls_run)
+		tls_run->immediate_exit = 1;
+}
+
+static int kick_signal(void)
+{
+	return SIGRTMIN;
+}
+
+int vcpus_create(struct qvm_vm *vm, struct qerr *e)
+{
+	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
+	if (!vm->cpus)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct guest_cpu *cpu = &vm->cpus[i];
+		cpu->vm = vm;
+		cpu->index = i;
+		cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (cpu->fd < 0)
+			return qerr_set(e, -errno, "vcpu %u: KVM_CREATE_VCPU: %s", i, strerror(errno));
+		cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+		if (cpu->run == MAP_FAILED) {
+			cpu->run = NULL;
+			return qerr_set(e, -errno, "vcpu %u: cannot map kvm_run: %s", i, strerror(errno));
+		}
+		int r = arch_vcpu_init(cpu, e);
+		if (r) {
+			qerr_prefix(e, "vcpu %u: ", i);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void place_thread(struct guest_cpu *cpu)
+{
+	const struct qvm_cpu_cfg *c = &cpu->vm->cpu_cfg[cpu->index];
+	int r;
+
+	if (c->has_runmask) {
+		r = pthread_setaffinity_np(pthread_self(), sizeof(c->runmask), &c->runmask);
+		if (r)
+			vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: cannot apply runmask: %s",
+					cpu->index, strerror(r));
+	}
+	if (c->has_sched) {
+		struct sched_param sp = { .sched_priority = c->prio };
+		r = pthread_setschedparam(pthread_self(), c->policy, &sp);
+		if (r)
+			vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: cannot set sched priority %d: %s "
+					"(running with the default)", cpu->index, c->prio, strerror(r));
+	}
+}
+
+/* Answer requests; returns true when the thread must leave its loop. */
+static bool handle_requests(struct guest_cpu *cpu)
+{
+	unsigned req = atomic_exchange(&cpu->requests, 0);
+
+	if (req & VCPU_REQ_STOP)
+		return true;
+	if (req & VCPU_REQ_HALT_CHECK) {
+		atomic_store(&cpu->halted_idle, arch_vcpu_idle(cpu));
+		atomic_fetch_add(&cpu->halt_gen, 1);
+	}
+	return false;
+}
+
+static void handle_io(struct guest_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	/* rep ins/outs come as count elements of size bytes */
+	for (uint32_t i = 0; i < run->io.count; i++)
+		dispatch_access(cpu, REGION_IO, run->io.port, run->io.size, write,
+				data + (size_t)i * run->io.size);
+}
+
+/* A guest instruction KVM could not run: the `unsupported instruction` policy. */
+static bool unsupported_instruction(struct guest_cpu *cpu)
+{
+	struct qvm_vm *vm = cpu->vm;
+	struct kvm_run *run = cpu->run;
+
+	vm_log(vm, QL_QVM_ERR, "vcpu %u: the guest ran an instruction qvm cannot emulate "
+			"(KVM internal error, suberror %u)", cpu->index, run->internal.suberror);
+	if (vm->unsupp[UNSUPP_INSTRUCTION] == UNSUPP_IGNORE)
+		vm_log(vm, QL_QVM_WARN, "vcpu %u: an instruction cannot be skipped; stopping", cpu->index);
+	vm_request_exit(vm, GTC_UNSUPPORTED);
+	return true;
+}
+
+/* Handle one exit; true when the vCPU must stop. */
+static bool handle_exit(struct guest_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	struct qvm_vm *vm = cpu->vm;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		dispatch_access(cpu, REGION_MEM, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.is_write, run->mmio.data);
+		return false;
+	case KVM_EXIT_IO:
+		handle_io(cpu);
+		return false;
+	case KVM_EXIT_HLT:
+		/* Only without an in-kernel LAPIC; the guest halted for good. */
+		return false;
+	case KVM_EXIT_SHUTDOWN:
+		vm_log(vm, QL_QVM_ERR, "vcpu %u: the guest shut down the CPU (triple fault)",
+				cpu->index);
+		vm_request_exit(vm, 96);
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vm_log(vm, QL_QVM_INFO, "vcpu %u: the guest asked for a system %s", cpu->index,
+				run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "shutdown" : "reset");
+		vm_request_exit(vm, 0);
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		return unsupported_instruction(cpu);
+	case KVM_EXIT_FAIL_ENTRY:
+		vm_log(vm, QL_QVM_ERR, "vcpu %u: KVM could not enter the guest (reason 0x%llx)",
+				cpu->index, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vm_request_exit(vm, GTC_UNEXPECTED);
+		return true;
+	default:
+		vm_log(vm, QL_QVM_ERR, "vcpu %u: unexpected KVM exit %u", cpu->index, run->exit_reason);
+		vm_request_exit(vm, GTC_UNEXPECTED);
+		return true;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct guest_cpu *cpu = arg;
+	sigset_t set;
+
+	vm_set_current(cpu->vm);
+	tls_run = cpu->run;
+	place_thread(cpu);
+	sigemptyset(&set);
+	sigaddset(&set, kick_signal());
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	for (;;) {
+		if (atomic_load_explicit(&cpu->requests, memory_order_relaxed) && handle_requests(cpu))
+			break;
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				cpu->run->immediate_exit = 0;
+				continue;
+			}
+			vm_log(cpu->vm, QL_QVM_ERR, "vcpu %u: KVM_RUN: %s", cpu->index, strerror(errno));
+			vm_request_exit(cpu->vm, GTC_UNEXPECTED);
+			break;
+		}
+		if (handle_exit(cpu))
+			break;
+	}
+	tls_run = NULL;
+	return NULL;
+}
+
+static void kick(struct guest_cpu *cpu, unsigned req)
+{
+	atomic_fetch_or(&cpu->requests, req);
+	if (cpu->thread_started)
+		pthread_kill(cpu->thread, kick_signal());
+}
+
+int vcpus_start(struct qvm_vm *vm, struct qerr *e)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigset_t set, old;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(kick_signal(), &sa, NULL) < 0)
+		return qerr_set(e, -errno, "sigaction: %s", strerror(errno));
+	/* Threads start with the kick blocked, and unblock it once tls_run is set. */
+	sigemptyset(&set);
+	sigaddset(&set, kick_signal());
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct guest_cpu *cpu = &vm->cpus[i];
+		int r = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+		if (r) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			return qerr_set(e, -r, "vcpu %u: cannot create its thread: %s", i, strerror(r));
+		}
+		cpu->thread_started = true;
+		char name[16];
+		snprintf(name, sizeof(name), "vcpu%u", i);
+		pthread_setname_np(cpu->thread, name);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Are all vCPUs halted with interrupts off? Asks each one on its own thread. */
+static bool all_idle(struct qvm_vm *vm)
+{
+	unsigned gen[QVM_MAX_CPUS];
+
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		gen[i] = atomic_load(&vm->cpus[i].halt_gen);
+		kick(&vm->cpus[i], VCPU_REQ_HALT_CHECK);
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		unsigned waited = 0;
+		while (atomic_load(&vm->cpus[i].halt_gen) == gen[i]) {
+			if (waited++ >= HALT_ANSWER_MS)
+				return false;	/* busy in a vdev: not idle */
+			sleep_ms(1);
+		}
+		if (!atomic_load(&vm->cpus[i].halted_idle))
+			return false;
+	}
+	return true;
+}
+
+void vcpus_wait_exit(struct qvm_vm *vm)
+{
+	pthread_mutex_lock(&vm->term_lock);
+	while (!vm->terminating) {
+		if (!vm->exit_on_halt) {
+			pthread_cond_wait(&vm->term_cond, &vm->term_lock);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += HALT_POLL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->term_cond, &vm->term_lock, &ts);
+		if (vm->terminating)
+			break;
+		pthread_mutex_unlock(&vm->term_lock);
+		if (all_idle(vm)) {
+			vm_log(vm, QL_QVM_INFO, "all vcpus halted with interrupts off: exiting (exit-on-halt)");
+			vm_request_exit(vm, 0);
+		}
+		pthread_mutex_lock(&vm->term_lock);
+	}
+	pthread_mutex_unlock(&vm->term_lock);
+}
+
+void vcpus_stop(struct qvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++)
+		kick(&vm->cpus[i], VCPU_REQ_STOP);
+	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++) {
+		struct guest_cpu *cpu = &vm->cpus[i];
+		if (!cpu->thread_started || pthread_equal(cpu->thread, pthread_self()))
+			continue;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += STOP_JOIN_SECONDS;
+		int r = pthread_timedjoin_np(cpu->thread, NULL, &ts);
+		if (r) {
+			vm_log(vm, QL_QVM_WARN, "vcpu %u did not stop within %d s (blocked in a vdev?)",
+					i, STOP_JOIN_SECONDS);
+			continue;
+		}
+		cpu->thread_started = false;
+	}
+}
+
+void vcpus_destroy(struct qvm_vm *vm)
+{
+	if (!vm->cpus)
+		return;
+	vcpus_stop(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct guest_cpu *cpu = &vm->cpus[i];
+		if (cpu->thread_started)
+			continue;	/* still running: leave its resources alone */
+		if (cpu->run)
+			munmap(cpu->run, vm->run_size);
+		if (cpu->fd > 0)
+			close(cpu->fd);
+	}
+	free(vm->cpus);
+	vm->cpus = NULL;
+}

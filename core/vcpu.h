@@ -1,0 +1,19 @@
+/* vCPU threads: one per `cpu`, each running KVM_RUN and dispatching exits. */
+#ifndef QVM_VCPU_H
+#define QVM_VCPU_H
+
+#include "vm.h"
+
+int vcpus_create(struct qvm_vm *vm, struct qerr *e);
+int vcpus_start(struct qvm_vm *vm, struct qerr *e);
+/* Block until vm_request_exit(); with exit-on-halt, end when all vCPUs idle. */
+void vcpus_wait_exit(struct qvm_vm *vm);
+/* Stop and join every vCPU thread. */
+void vcpus_stop(struct qvm_vm *vm);
+void vcpus_destroy(struct qvm_vm *vm);
+
+/* Handle one MMIO or port access (core/dispatch.c). data: len bytes in/out. */
+void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
+		unsigned len, bool write, uint8_t *data);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * vdev plumbing. A vdev-NAME.so registers its factory from a constructor
+ * while qvm dlopen()s it; the factory list is process-wide because loaded
+ * objects are. Instances belong to their VM.
+ */
+#include "vdev_impl.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qvm/log.h>
+#include <qvm/utils.h>
+
+#include "number.h"
+
+#ifndef QVM_VDEV_DIR
+#define QVM_VDEV_DIR "/usr/local/lib/qvm"
+#endif
+
+struct factory_entry {
+	char type[64];
+	struct vdev_factory *f;
+	unsigned abi;
+	struct factory_entry *next;
+};
+
+/* Recursive: a constructor run inside dlopen() registers under the same lock. */
+static pthread_mutex_t reg_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static struct factory_entry *factories;
+static struct loading {
+	bool active;
+	struct vdev_factory *f;
+	unsigned abi, count;
+} loading;
+
+void vdev_register_factory(struct vdev_factory *factory, unsigned abi)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (loading.active) {
+		loading.f = factory;
+		loading.abi = abi;
+		loading.count++;
+	} else if (factory && factory->name) {
+		/* Linked into the executable: known by its own name. */
+		struct factory_entry *fe = calloc(1, sizeof(*fe));
+		if (fe) {
+			snprintf(fe->type, sizeof(fe->type), "%s", factory->name);
+			fe->f = factory;
+			fe->abi = abi;
+			fe->next = factories;
+			factories = fe;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+const char *vdev_search_path(char *buf, size_t len)
+{
+	const char *env = getenv("QVM_VDEV_PATH");
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+	} else {
+		exe[0] = '\0';
+	}
+	snprintf(buf, len, "%s%s%s%s%s", env && *env ? env : "", env && *env ? ":" : "",
+			exe, exe[0] ? ":" : "", QVM_VDEV_DIR);
+	return buf;
+}
+
+static bool valid_type(const char *t)
+{
+	if (!*t || strlen(t) >= 64)
+		return false;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+		      (*t >= '0' && *t <= '9') || *t == '-' || *t == '_' || *t == '.'))
+			return false;
+	return true;
+}
+
+/* dlopen vdev-TYPE.so from the search path; registry lock held. */
+static int load_factory(const char *type, struct factory_entry **out, struct qerr *e)
+{
+	char path[PATH_MAX * 2 + 64], file[PATH_MAX + 80];
+	void *h = NULL;
+
+	vdev_search_path(path, sizeof(path));
+	for (char *dir = path, *next; dir; dir = next) {
+		next = strchr(dir, ':');
+		if (next)
+			*next++ = '\0';
+		if (!*dir)
+			continue;
+		snprintf(file, sizeof(file), "%s/vdev-%s.so", dir, type);
+		if (access(file, F_OK) != 0)
+			continue;
+		loading = (struct loading){ .active = true };
+		h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+		loading.active = false;
+		if (!h)
+			return qerr_set(e, -ENOEXEC, "vdev %s: cannot load %s: %s", type, file, dlerror());
+		break;
+	}
+	if (!h)
+		return qerr_set(e, -ENOENT, "unknown vdev '%s': no vdev-%s.so in %s", type, type,
+				vdev_search_path(path, sizeof(path)));
+	if (loading.count != 1 || !loading.f) {
+		dlclose(h);
+		return qerr_set(e, -EINVAL, "%s registered %u factories (a vdev registers exactly one "
+				"with vdev_register_factory)", file, loading.count);
+	}
+	if (loading.abi != QVM_VDEV_ABI) {
+		dlclose(h);
+		return qerr_set(e, -EPROTO, "%s was built for vdev ABI %u, this qvm has ABI %u: "
+				"rebuild it against this qvm's headers", file, loading.abi, QVM_VDEV_ABI);
+	}
+	struct factory_entry *fe = calloc(1, sizeof(*fe));
+	if (!fe) {
+		dlclose(h);
+		return qerr_set(e, -ENOMEM, "out of memory");
+	}
+	snprintf(fe->type, sizeof(fe->type), "%s", type);
+	fe->f = loading.f;
+	fe->abi = loading.abi;
+	if (!fe->f->name)
+		fe->f->name = fe->type;	/* patched, as the vendor does */
+	fe->next = factories;
+	fe->f->next = factories ? factories->f : NULL;
+	factories = fe;
+	*out = fe;
+	return 0;
+}
+
+static int find_factory(const char *type, struct vdev_factory **out, struct qerr *e)
+{
+	struct factory_entry *fe;
+	int r = 0;
+
+	if (!valid_type(type))
+		return qerr_set(e, -EINVAL, "invalid vdev name '%s'", type);
+	pthread_mutex_lock(&reg_lock);
+	for (fe = factories; fe; fe = fe->next)
+		if (strcmp(fe->type, type) == 0)
+			break;
+	if (!fe)
+		r = load_factory(type, &fe, e);
+	else if (fe->abi != QVM_VDEV_ABI)
+		r = qerr_set(e, -EPROTO, "vdev %s was built for vdev ABI %u, this qvm has ABI %u",
+				type, fe->abi, QVM_VDEV_ABI);
+	if (!r)
+		*out = fe->f;
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
+static const char *ctrl_name(unsigned ctrl)
+{
+	static const char *const names[] = {
+		"OPTIONS_START", "OPTIONS_END", "GUEST_CONFIGURED", "TERMINATE", "STATUS",
+		"GEN_ACPI", "GEN_FDT", "BUTTON", "ASSIGN", "GUEST_STARTING", "PCI_BARS",
+	};
+	return ctrl < sizeof(names) / sizeof(names[0]) ? names[ctrl] : "an option";
+}
+
+int vdev_control(struct qvm_vdev *d, unsigned ctrl, const char *arg)
+{
+	struct qvm_vdev *prev = d->vm->cur_vdev;
+	int r;
+
+	if (!d->factory->control)
+		return 0;
+	d->vm->cur_vdev = d;
+	r = d->factory->control(&d->pub, ctrl, arg);
+	d->vm->cur_vdev = prev;
+	return r;
+}
+
+int vm_vdevs_control(struct qvm_vm *vm, unsigned ctrl, struct qerr *e)
+{
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
+		int r = vdev_control(d, ctrl, NULL);
+		if (r)
+			return qerr_set(e, -r, "vdev %s: VDEV_CTRL_%s failed: %s", d->name,
+					ctrl_name(ctrl), strerror(r));
+	}
+	return 0;
+}
+
+static bool name_taken(struct qvm_vm *vm, const struct qvm_vdev *self, const char *name)
+{
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		if (d != self && strcmp(d->name, name) == 0)
+			return true;
+	return false;
+}
+
+int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *where,
+		struct qvm_vdev **out, struct qerr *e)
+{
+	struct vdev_factory *f = NULL;
+	struct qvm_vdev *d;
+	int r = find_factory(type, &f, e);
+
+	if (r)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	if (f->extra_space) {
+		d->pub.v_device = calloc(1, f->extra_space);
+		if (!d->pub.v_device) {
+			free(d);
+			return qerr_set(e, -ENOMEM, "out of memory");
+		}
+	}
+	d->vm = vm;
+	d->factory = f;
+	d->type = f->name;
+	d->where = where;
+	d->pub.v_factory = f;
+	d->pub.v_block.location = QSL_NO_LOCATION;
+	/* A vdev that can only live in I/O space defaults there. */
+	bool io_only = (f->factory_flags & VFF_VDEV_X86_IO) && !(f->factory_flags & VFF_VDEV_MEM);
+	d->pub.v_block.qst_type = io_only ? QST_X86_IO : QST_MEMORY;
+	if (f->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE)) {
+		pthread_mutexattr_t a;
+		pthread_mutexattr_init(&a);
+		if (f->factory_flags & VFF_MUTEX_RECURSIVE)
+			pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&d->pub.v_mtx, &a);
+		pthread_mutexattr_destroy(&a);
+	}
+	snprintf(d->name, sizeof(d->name), "%s", type);
+	for (unsigned i = 2; name_taken(vm, d, d->name); i++)
+		snprintf(d->name, sizeof(d->name), "%s-%u", type, i);
+	*vm->vdev_tail = d;
+	vm->vdev_tail = &d->next;
+	*out = d;
+
+	r = vdev_control(d, VDEV_CTRL_OPTIONS_START, NULL);
+	if (r)
+		return qerr_set(e, -r, "vdev %s: OPTIONS_START failed: %s", d->name, strerror(r));
+	return 0;
+}
+
+int vdev_find_option(const struct qvm_vdev *d, const char *opt, bool *takes_arg)
+{
+	const char *const *list = d->factory->option_list;
+	size_t pre = strlen(QVM_OPTION_NO_ARG_PREFIX);
+
+	for (int i = 0; list && list[i]; i++) {
+		const char *name = list[i];
+		bool arg = true;
+		if (strncmp(name, QVM_OPTION_NO_ARG_PREFIX, pre) == 0) {
+			name += pre;
+			arg = false;
+		}
+		if (strcmp(name, opt) == 0) {
+			*takes_arg = arg;
+			return i;
+		}
+	}
+	return -1;
+}
+
+bool vdev_is_common_option(const char *opt, unsigned *nargs)
+{
+	static const struct { const char *name; unsigned nargs; } common[] = {
+		{ "loc", 1 }, { "intr", 1 }, { "name", 1 }, { "log", 2 }, { "sched", 1 },
+	};
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (strcmp(opt, common[i].name) == 0) {
+			*nargs = common[i].nargs;
+			return true;
+		}
+	return false;
+}
+
+static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
+{
+	unsigned flags = d->factory->factory_flags;
+	unsigned space_flag = VFF_VDEV_MEM;
+	qvm_state_types_t type = QST_MEMORY;
+	const char *num = spec;
+	uint64_t v;
+	int r;
+
+	if (flags & VFF_LOC_NO)
+		return qerr_set(e, -EINVAL, "vdev %s: option 'loc' is not allowed for this vdev "
+				"(VFF_LOC_NO)", d->name);
+	if (strncmp(spec, "mem:", 4) == 0) {
+		num = spec + 4;
+	} else if (strncmp(spec, "io:", 3) == 0) {
+		num = spec + 3;
+		type = QST_X86_IO;
+		space_flag = VFF_VDEV_X86_IO;
+	} else if (strncmp(spec, "pci:", 4) == 0) {
+		return qerr_set(e, -ENOTSUP, "vdev %s: loc '%s': PCI locations are not supported yet",
+				d->name, spec);
+	}
+	if ((flags & (VFF_VDEV_MEM | VFF_VDEV_X86_IO | VFF_VDEV_PCI)) && !(flags & space_flag))
+		return qerr_set(e, -EINVAL, "vdev %s: loc '%s': this vdev cannot be in %s space "
+				"(no %s)", d->name, spec, type == QST_X86_IO ? "I/O" : "memory",
+				type == QST_X86_IO ? "VFF_VDEV_X86_IO" : "VFF_VDEV_MEM");
+	r = number_parse(num, QPNF_ALLOW_SUFFIXES, &v, NULL);
+	if (r)
+		return qerr_set(e, r, "vdev %s: loc '%s': %s", d->name, spec,
+				r == -ERANGE ? "number out of range" : "malformed location");
+	if (type == QST_X86_IO && v > 0xffff)
+		return qerr_set(e, -ERANGE, "vdev %s: loc '%s': I/O ports go up to 0xffff", d->name, spec);
+	d->pub.v_block.location = v;
+	d->pub.v_block.qst_type = type;
+	d->loc_given = true;
+	return 0;
+}
+
+int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, struct qerr *e)
+{
+	unsigned flags = d->factory->factory_flags;
+	int r;
+
+	if (strcmp(opt, "loc") == 0)
+		return set_loc(d, args[0], e);
+	if (strcmp(opt, "intr") == 0) {
+		const char *end;
+		if (flags & VFF_INTR_NO)
+			return qerr_set(e, -EINVAL, "vdev %s: option 'intr' is not allowed for this vdev "
+					"(VFF_INTR_NO)", d->name);
+		r = intr_parse(args[0], &d->pub.v_intr, &end);
+		if (r || *end)
+			return qerr_set(e, -EINVAL, "vdev %s: intr '%s': expected PIC:N "
+					"(ioapic:N, 8259:N or gic:N)", d->name, args[0]);
+		return 0;
+	}
+	if (strcmp(opt, "name") == 0) {
+		if (!valid_type(args[0]))
+			return qerr_set(e, -EINVAL, "vdev %s: invalid name '%s' (letters, digits, "
+					"'-', '_', '.'; at most 63)", d->name, args[0]);
+		if (name_taken(d->vm, d, args[0]))
+			return qerr_set(e, -EEXIST, "vdev %s: name '%s' is already used by another vdev",
+					d->name, args[0]);
+		snprintf(d->name, sizeof(d->name), "%s", args[0]);
+		return 0;
+	}
+	if (strcmp(opt, "log") == 0) {
+		if (!d->has_log)
+			d->log = d->vm->log;
+		d->has_log = true;
+		r = logger_parse(&d->log, args[0], args[1], e);
+		if (r)
+			qerr_prefix(e, "vdev %s: ", d->name);
+		return r;
+	}
+	if (strcmp(opt, "sched") == 0) {
+		const char *end;
+		uint64_t prio;
+		int policy = SCHED_RR;
+		r = number_parse(args[0], QPNF_ALLOW_TRAILING, &prio, &end);
+		if (!r && *end) {
+			policy = *end == 'f' ? SCHED_FIFO : *end == 'o' ? SCHED_OTHER : SCHED_RR;
+			r = (strchr("rfo", *end) && end[1] == '\0') ? 0 : -EINVAL;
+		}
+		if (r || prio > 99)
+			return qerr_set(e, -EINVAL, "vdev %s: sched '%s': expected PRIORITY[r|f|o] "
+					"with a priority of 1 to 99", d->name, args[0]);
+		d->pub.v_sched = (struct qvm_sched_info){ .priority = (int)prio, .policy = policy };
+		return 0;
+	}
+	return qerr_set(e, -EINVAL, "vdev %s: unknown option '%s'", d->name, opt);
+}
+
+static int map_loc(struct qvm_vdev *d, struct qerr *e)
+{
+	const vdev_t *v = &d->pub;
+	unsigned space = v->v_block.qst_type == QST_X86_IO ? REGION_IO : REGION_MEM;
+	uint64_t len = v->v_block.length ? v->v_block.length : space == REGION_IO ? 1 : 0x1000;
+	const char *owner;
+
+	if ((d->factory->factory_flags & VFF_MANUAL_REGION) || v->v_block.location == QSL_NO_LOCATION)
+		return 0;
+	owner = vm_range_owner(d->vm, space, v->v_block.location, len);
+	if (owner)
+		return qerr_set(e, -EEXIST, "vdev %s: %s:0x%llx (0x%llx bytes) overlaps %s", d->name,
+				space == REGION_IO ? "io" : "mem",
+				(unsigned long long)v->v_block.location, (unsigned long long)len, owner);
+	int r = region_add(&d->vm->regions, space, v->v_block.location, len, d, 0, NULL);
+	if (r)
+		return qerr_set(e, r, "vdev %s: cannot map its location: %s", d->name, strerror(-r));
+	return 0;
+}
+
+int vdevs_assign(struct qvm_vm *vm, struct qerr *e)
+{
+	char where[300];
+	int r = 0;
+
+	for (struct qvm_vdev *d = vm->vdevs; d && !r; d = d->next) {
+		vm->cur_tok = d->where;
+		r = vdev_control(d, VDEV_CTRL_ASSIGN, NULL);
+		if (r)
+			r = qerr_set(e, -r, "vdev %s: ASSIGN failed: %s", d->name, strerror(r));
+		else if ((d->factory->factory_flags & VFF_INTR_REQ) && d->pub.v_intr.pic == GIP_NONE)
+			r = qerr_set(e, -EINVAL, "vdev %s: needs an interrupt: give it an `intr` option",
+					d->name);
+		else
+			r = map_loc(d, e);
+		if (r)
+			qerr_prefix(e, "%s", vm_where(vm, where, sizeof(where)));
+	}
+	vm->cur_tok = NULL;
+	return r;
+}
+
+void vdevs_destroy(struct qvm_vm *vm)
+{
+	struct qvm_vdev *d = vm->vdevs, *next;
+
+	for (; d; d = next) {
+		next = d->next;
+		if (d->factory->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE))
+			pthread_mutex_destroy(&d->pub.v_mtx);
+		free(d->pub.v_device);
+		free(d->path);
+		free(d);
+	}
+	vm->vdevs = NULL;
+	vm->vdev_tail = &vm->vdevs;
+}

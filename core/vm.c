@@ -1,0 +1,274 @@
+/* A VM's lifetime: KVM handles, guest memory, startup sequence, termination. */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vcpu.h"
+#include "vdev_impl.h"
+
+static _Thread_local struct qvm_vm *tls_vm;
+/*
+ * API calls that name no VM, made from threads qvm did not bind (a vdev's
+ * own pthread_create), fall back to the most recently created VM.
+ */
+static struct qvm_vm *_Atomic last_vm;
+
+struct qvm_vm *vm_current(void)
+{
+	return tls_vm ? tls_vm : atomic_load(&last_vm);
+}
+
+void vm_set_current(struct qvm_vm *vm)
+{
+	tls_vm = vm;
+}
+
+int vm_create(struct qvm_vm **out, struct qerr *e)
+{
+	struct qvm_vm *vm = calloc(1, sizeof(*vm));
+	int r, api;
+
+	if (!vm)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->vdev_tail = &vm->vdevs;
+	vm->unsupp[UNSUPP_INSTRUCTION] = UNSUPP_FAIL;
+	vm->unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
+	vm->unsupp[UNSUPP_REGISTER] = UNSUPP_FAIL;
+	logger_init_default(&vm->log);
+	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->term_lock, NULL);
+	pthread_cond_init(&vm->term_cond, NULL);
+	*out = vm;
+	atomic_store(&last_vm, vm);
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return qerr_set(e, -errno, "cannot open /dev/kvm: %s", strerror(errno));
+	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION)
+		return qerr_set(e, -ENOTSUP, "/dev/kvm speaks API %d, qvm needs %d", api, KVM_API_VERSION);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return qerr_set(e, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0)
+		return qerr_set(e, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed");
+	vm->run_size = (size_t)r;
+	return arch_vm_init(vm, e);
+}
+
+void vm_destroy(struct qvm_vm *vm)
+{
+	if (!vm)
+		return;
+	vcpus_destroy(vm);
+	vdevs_destroy(vm);
+	for (unsigned i = 0; i < vm->nmem; i++)
+		munmap(vm->mem[i].hva, vm->mem[i].len);
+	free((void *)atomic_load(&vm->map));
+	region_builder_free(&vm->regions);
+	arch_vm_destroy(vm);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm->cmdline);
+	free(vm->fdt_dump_file);
+	struct qvm_vm *expect = vm;
+	atomic_compare_exchange_strong(&last_vm, &expect, NULL);
+	if (tls_vm == vm)
+		tls_vm = NULL;
+	free(vm);
+}
+
+/* ---- guest memory ---- */
+
+int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
+		bool rom, struct qerr *e)
+{
+	const char *what = rom ? "rom" : "ram";
+	const uint64_t page = 4096;
+	struct qvm_mem *m;
+
+	if (!have_start) {
+		start = 0;
+		for (unsigned i = 0; i < vm->nmem; i++)
+			if (vm->mem[i].gpa + vm->mem[i].len > start)
+				start = vm->mem[i].gpa + vm->mem[i].len;
+	}
+	if (len == 0)
+		return qerr_set(e, -EINVAL, "%s length must not be 0", what);
+	if ((start | len) & (page - 1))
+		return qerr_set(e, -EINVAL, "%s 0x%llx,0x%llx: start and length must be multiples of 4K",
+				what, (unsigned long long)start, (unsigned long long)len);
+	if (start + len < start)
+		return qerr_set(e, -ERANGE, "%s 0x%llx,0x%llx: ends past the top of the address space",
+				what, (unsigned long long)start, (unsigned long long)len);
+	for (unsigned i = 0; i < vm->nmem; i++) {
+		const struct qvm_mem *o = &vm->mem[i];
+		if (start < o->gpa + o->len && o->gpa < start + len)
+			return qerr_set(e, -EEXIST, "%s 0x%llx-0x%llx overlaps %s 0x%llx-0x%llx", what,
+					(unsigned long long)start, (unsigned long long)(start + len - 1),
+					o->rom ? "rom" : "ram", (unsigned long long)o->gpa,
+					(unsigned long long)(o->gpa + o->len - 1));
+	}
+	if (vm->nmem == QVM_MAX_MEM)
+		return qerr_set(e, -ENOSPC, "too many ram/rom ranges (at most %d)", QVM_MAX_MEM);
+
+	m = &vm->mem[vm->nmem];
+	m->hva = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->hva == MAP_FAILED) {
+		m->hva = NULL;
+		return qerr_set(e, -errno, "%s 0x%llx bytes: cannot allocate host memory: %s", what,
+				(unsigned long long)len, strerror(errno));
+	}
+	m->gpa = start;
+	m->len = len;
+	m->rom = rom;
+
+	struct kvm_userspace_memory_region slot = {
+		.slot = vm->nmem,
+		.flags = rom ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = start,
+		.memory_size = len,
+		.userspace_addr = (uintptr_t)m->hva,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		int err = errno;
+		munmap(m->hva, len);
+		m->hva = NULL;
+		return qerr_set(e, -err, "%s 0x%llx-0x%llx: KVM refused the memory slot: %s", what,
+				(unsigned long long)start, (unsigned long long)(start + len - 1),
+				strerror(err));
+	}
+	vm->nmem++;
+	if (rom) {
+		/* Guest writes to ROM exit as MMIO: drop them quietly, as hardware does. */
+		int r = region_add(&vm->regions, REGION_MEM, start, len, NULL, 0, NULL);
+		if (r)
+			return qerr_set(e, r, "rom 0x%llx: %s", (unsigned long long)start, strerror(-r));
+	}
+	return 0;
+}
+
+void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < vm->nmem; i++) {
+		const struct qvm_mem *m = &vm->mem[i];
+		if (gpa >= m->gpa && len <= m->len && gpa - m->gpa <= m->len - len)
+			return m->hva + (gpa - m->gpa);
+	}
+	return NULL;
+}
+
+const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
+{
+	const struct qvm_region *r;
+
+	if (space == REGION_MEM) {
+		for (unsigned i = 0; i < vm->nmem; i++) {
+			const struct qvm_mem *m = &vm->mem[i];
+			if (base < m->gpa + m->len && m->gpa < base + len)
+				return m->rom ? "rom" : "ram";
+		}
+	}
+	r = region_find_overlap(&vm->regions, space, base, len);
+	if (r)
+		return r->vdev ? r->vdev->name : "rom";
+	return arch_range_owner(vm, space, base, len);
+}
+
+/* ---- termination ---- */
+
+void vm_request_exit(struct qvm_vm *vm, int code)
+{
+	pthread_mutex_lock(&vm->term_lock);
+	if (!vm->terminating) {
+		vm->terminating = true;
+		vm->exit_code = code;
+		pthread_cond_broadcast(&vm->term_cond);
+	}
+	pthread_mutex_unlock(&vm->term_lock);
+}
+
+void vm_terminate_vdevs(struct qvm_vm *vm)
+{
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
+		if (d->terminated)
+			continue;
+		d->terminated = true;
+		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
+	}
+}
+
+void vm_exit_now(struct qvm_vm *vm, int code)
+{
+	fflush(stdout);
+	vm_terminate_vdevs(vm);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(code);
+}
+
+/* ---- startup ---- */
+
+int vm_check(struct qvm_vm *vm, struct qerr *e)
+{
+	if (vm->nmem == 0)
+		return qerr_set(e, -EINVAL, "qvm: no ram: the configuration needs a `ram` option");
+	if (!vm->have_entry)
+		return qerr_set(e, -EINVAL, "qvm: nothing to run: no `load` of an executable image");
+	if (vm->ncpus == 0)
+		vm->ncpus = 1;
+	return vdevs_assign(vm, e);
+}
+
+int vm_prepare(struct qvm_vm *vm, struct qerr *e)
+{
+	int r;
+
+	r = arch_vm_finalize(vm, e);
+	if (r)
+		return r;
+	const struct qvm_regmap *map = regmap_build(&vm->regions);
+	if (!map)
+		return qerr_set(e, -ENOMEM, "out of memory");
+	atomic_store_explicit(&vm->map, map, memory_order_release);
+	r = vcpus_create(vm, e);
+	if (r)
+		return r;
+
+	atomic_store_explicit(&vm->phase, QVM_PHASE_RUNNING, memory_order_release);
+	return vm_vdevs_control(vm, VDEV_CTRL_GUEST_CONFIGURED, e);
+}
+
+int vm_run(struct qvm_vm *vm)
+{
+	struct qerr e;
+
+	if (vm_vdevs_control(vm, VDEV_CTRL_GUEST_STARTING, &e)) {
+		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
+		vm_terminate_vdevs(vm);
+		return 64;
+	}
+	atomic_store_explicit(&vm->phase, QVM_PHASE_STARTED, memory_order_release);
+	if (vcpus_start(vm, &e)) {
+		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
+		vm_request_exit(vm, 96);
+	}
+	vcpus_wait_exit(vm);
+	vcpus_stop(vm);
+	vm_terminate_vdevs(vm);
+	fflush(stdout);
+	return vm->exit_code;
+}

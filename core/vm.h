@@ -1,0 +1,194 @@
+/*
+ * struct qvm_vm: everything one virtual machine owns. Nothing here is
+ * process-global, so a test can build two VMs in one process. The vdev API
+ * calls that name no VM (qvm_logf, guest_terminate, ...) reach the VM of
+ * the calling thread (vm_current()).
+ */
+#ifndef QVM_VM_H
+#define QVM_VM_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <qvm/vdev-core.h>
+
+#include "arch.h"
+#include <qvm/log.h>
+
+#include "log_impl.h"
+#include "qerr.h"
+#include "regions.h"
+#include "token.h"
+
+#define QVM_MAX_MEM	64
+#define QVM_MAX_CPUS	64
+#define QVM_UNSUPP_SLOTS 1024	/* distinct addresses warned about */
+
+/* One `ram` or `rom` range, backed by anonymous host memory. */
+struct qvm_mem {
+	uint64_t gpa, len;
+	uint8_t *hva;
+	bool rom;
+};
+
+/* A `cpu` option: one vCPU and its thread's placement. */
+struct qvm_cpu_cfg {
+	cpu_set_t runmask;
+	bool has_runmask;
+	bool has_sched;
+	int policy, prio;
+};
+
+enum qvm_phase {
+	QVM_PHASE_STARTUP,	/* configuring; single-threaded */
+	QVM_PHASE_RUNNING,	/* GUEST_CONFIGURED delivered; threads allowed */
+	QVM_PHASE_STARTED,	/* GUEST_STARTING delivered; the guest runs */
+};
+
+/* `unsupported` policies. */
+enum qvm_unsupp_kind { UNSUPP_INSTRUCTION, UNSUPP_REFERENCE, UNSUPP_REGISTER, UNSUPP_KINDS };
+enum qvm_unsupp_action { UNSUPP_ABORT, UNSUPP_FAIL, UNSUPP_IGNORE };
+
+/* Requests to a vCPU thread, raised with vcpu_kick(). */
+enum {
+	VCPU_REQ_STOP = 1u << 0,
+	VCPU_REQ_HALT_CHECK = 1u << 1,
+};
+
+/* One vCPU; the API's opaque struct guest_cpu. */
+struct guest_cpu {
+	struct qvm_vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	_Atomic unsigned requests;
+	/* Last region hit in each space: device registers are hit in runs. */
+	const struct qvm_region *hint[REGION_SPACES];
+	const struct qvm_regmap *hint_map;
+	/* The data of the access being dispatched (for guest_cpu_read/write). */
+	uint8_t *data;
+	unsigned data_len;
+	/* Halt check answers. */
+	_Atomic unsigned halt_gen;
+	_Atomic bool halted_idle;
+	struct arch_vcpu arch;
+};
+
+/* One vdev instance. vdp points at pub; the rest is qvm's. */
+struct qvm_vdev {
+	vdev_t pub;
+	struct qvm_vm *vm;
+	const struct vdev_factory *factory;
+	const char *type;		/* the vdev's name (from its .so) */
+	char name[64];			/* instance name */
+	const struct qvm_token *where;	/* the `vdev NAME` token */
+	bool loc_given, terminated;
+	struct qvm_logger log;		/* its `log` option, else the VM's */
+	bool has_log;
+	char *path;			/* vdev_path(), made on first use */
+	struct qvm_vdev *next;
+};
+
+struct qvm_vm {
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	char system[64];
+
+	struct qvm_mem mem[QVM_MAX_MEM];
+	unsigned nmem;
+
+	struct qvm_cpu_cfg cpu_cfg[QVM_MAX_CPUS];
+	unsigned ncpus;
+	struct guest_cpu *cpus;
+
+	struct qvm_vdev *vdevs, **vdev_tail;
+
+	struct region_builder regions;
+	_Atomic(const struct qvm_regmap *) map;
+
+	uint64_t entry;
+	bool have_entry;
+	char *cmdline;
+
+	enum qvm_unsupp_action unsupp[UNSUPP_KINDS];
+	_Atomic uint64_t unsupp_seen[QVM_UNSUPP_SLOTS];
+	_Atomic bool unsupp_full;
+
+	bool exit_on_halt, dryrun;
+	char *fdt_dump_file;
+	struct qvm_logger log;
+	bool logger_given;
+
+	_Atomic int phase;
+	const struct qvm_token *cur_tok;	/* option being processed, for errors */
+	struct qvm_vdev *cur_vdev;
+
+	pthread_t main_thread;
+	pthread_mutex_t term_lock;
+	pthread_cond_t term_cond;
+	bool terminating;
+	int exit_code;
+
+	struct arch_vm arch;
+};
+
+int vm_create(struct qvm_vm **out, struct qerr *e);
+void vm_destroy(struct qvm_vm *vm);
+
+/* The VM of the calling thread; vm_set_current() binds a thread to a VM. */
+struct qvm_vm *vm_current(void);
+void vm_set_current(struct qvm_vm *vm);
+
+/* Guest memory. */
+int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
+		bool rom, struct qerr *e);
+/* Host address of [gpa, gpa+len) if it lies in one ram/rom range, else NULL. */
+void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len);
+/* The name of what occupies [base, base+len) in space, NULL if free. */
+const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
+
+/* Lifecycle: deliver ctrl to every vdev in configuration order. */
+int vm_vdevs_control(struct qvm_vm *vm, unsigned ctrl, struct qerr *e);
+/* Configuration complete and consistent? Sends ASSIGN, maps vdev locations. */
+int vm_check(struct qvm_vm *vm, struct qerr *e);
+/* Build what the guest needs, create vCPUs, deliver GUEST_CONFIGURED. */
+int vm_prepare(struct qvm_vm *vm, struct qerr *e);
+/* Start the vCPUs and wait until the guest ends; returns the exit code. */
+int vm_run(struct qvm_vm *vm);
+
+/* Ask the VM to end with code (first request wins). Any thread. */
+void vm_request_exit(struct qvm_vm *vm, int code);
+/* TERMINATE to every vdev that has not had it (once each). */
+void vm_terminate_vdevs(struct qvm_vm *vm);
+/* End the process now with code after TERMINATE (startup, single-threaded). */
+__attribute__((noreturn)) void vm_exit_now(struct qvm_vm *vm, int code);
+
+/*
+ * A rule of the vdev API broken (core/api.c): stop qvm with a message naming
+ * the vdev, the function and the rule; exit 64 before the guest started, 96
+ * after. Returns only on a thread that must go on (then with an errno).
+ */
+int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const char *rule);
+
+/* "FILE:LINE: " of the option being processed, or "" (core/api.c). */
+const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
+
+/* Parse "PIC:N" (core/api.c). */
+int intr_parse(const char *s, guest_intr_t *out, const char **end);
+
+static inline struct qvm_vdev *vdev_of(const vdev_t *vdp)
+{
+	return (struct qvm_vdev *)((char *)vdp - offsetof(struct qvm_vdev, pub));
+}
+
+static inline enum qvm_phase vm_phase(struct qvm_vm *vm)
+{
+	return (enum qvm_phase)atomic_load_explicit(&vm->phase, memory_order_acquire);
+}
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * lib.h - tiny freestanding helpers for the qvm x86_64 guest images.
+ *
+ * The constants block is also included by start.S, so everything that is
+ * not a plain #define sits behind !__ASSEMBLER__.
+ */
+#ifndef QVM_GUEST_LIB_H
+#define QVM_GUEST_LIB_H
+
+/* ---- Machine layout (fixed by the hypervisor's demo configuration) ---- */
+
+/* 16550 UART on the legacy COM1 ports. */
+#define UART_BASE       0x3f8
+#define UART_THR        (UART_BASE + 0)  /* transmit holding register */
+#define UART_IER        (UART_BASE + 1)  /* interrupt enable */
+#define UART_FCR        (UART_BASE + 2)  /* FIFO control */
+#define UART_LCR        (UART_BASE + 3)  /* line control */
+#define UART_LSR        (UART_BASE + 5)  /* line status */
+#define UART_LSR_THRE   0x20             /* THR empty: OK to send a byte */
+#define UART_LCR_8N1    0x03
+#define UART_FCR_ENABLE_CLEAR 0x07       /* enable FIFOs, clear RX and TX */
+
+/* The "trace" device: one 32-bit register, counter ticks once a second. */
+#define TRACE_REG_ADDR  0xfa000000UL
+/* Deliberately unowned physical address: reads all ones, writes dropped. */
+#define UNOWNED_ADDR    0xfb000000UL
+
+/* Per-vCPU stacks carved out of one .bss array by start.S. */
+#define MAX_CPUS        16
+#define STACK_SIZE      16384
+
+#ifndef __ASSEMBLER__
+
+#include <stdint.h>
+
+/* ---- Compiler / CPU primitives ---- */
+
+/* Stops the compiler from caching or reordering memory accesses across it;
+ * x86 is TSO so plain loads/stores need nothing stronger for our protocol. */
+static inline void barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Spin-loop hint; also a memory clobber so polled variables get re-read. */
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+/* No IDT exists, so interrupts must stay off; hlt with IF=0 only wakes on
+ * NMI/INIT/SMI, hence the loop. */
+_Noreturn static inline void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
+/* ---- Port I/O ---- */
+
+static inline void outb(uint16_t port, uint8_t val)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port) : "memory");
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t val;
+	__asm__ volatile("inb %1, %0" : "=a"(val) : "Nd"(port) : "memory");
+	return val;
+}
+
+/* ---- MMIO ----
+ * Written as explicit mov instructions so the access width is exactly what
+ * we ask for: the trace device treats 8-bit and 32-bit accesses differently,
+ * and a C volatile access could legally be split or widened. */
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	uint32_t val;
+	__asm__ volatile("movl (%1), %0" : "=r"(val) : "r"(addr) : "memory");
+	return val;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t val)
+{
+	__asm__ volatile("movl %0, (%1)" : : "r"(val), "r"(addr) : "memory");
+}
+
+static inline uint8_t mmio_read8(uintptr_t addr)
+{
+	uint8_t val;
+	__asm__ volatile("movb (%1), %0" : "=q"(val) : "r"(addr) : "memory");
+	return val;
+}
+
+static inline void mmio_write8(uintptr_t addr, uint8_t val)
+{
+	__asm__ volatile("movb %0, (%1)" : : "q"(val), "r"(addr) : "memory");
+}
+
+/* ---- Serial console (lib.c) ---- */
+
+void serial_init(void);
+void serial_putc(char c);
+void serial_puts(const char *s);
+/* Exactly `digits` lowercase hex digits, no "0x" prefix. */
+void serial_put_hex(uint64_t val, unsigned digits);
+void serial_put_dec(uint64_t val);
+
+/* ---- Entry point, called from start.S on every vCPU ---- */
+
+_Noreturn void guest_main(unsigned cpu, unsigned ncpus);
+
+#endif /* !__ASSEMBLER__ */
+
+#endif /* QVM_GUEST_LIB_H */

@@ -1,0 +1,143 @@
+/*
+ * qvm/vdev-core.h - defining and registering a virtual device (vdev).
+ *
+ * A vdev is a shared object vdev-NAME.so. From a constructor it fills in a
+ * struct vdev_factory and calls vdev_register_factory(&f, QVM_VDEV_ABI).
+ * qvm then creates one vdev_t per `vdev NAME` line of the configuration and
+ * drives it through control() callbacks, in this order:
+ *
+ *   VDEV_CTRL_OPTIONS_START          defaults (e.g. v_block.location)
+ *   VDEV_CTRL_FIRST_OPTIDX + i, arg  each of the vdev's own options
+ *   VDEV_CTRL_OPTIONS_END            this vdev's options are done
+ *   VDEV_CTRL_ASSIGN                 all vdevs' options done; pick loc/intr if unset
+ *   VDEV_CTRL_GEN_FDT / GEN_ACPI     describe yourself (arm64 FDT / x86 ACPI)
+ *   VDEV_CTRL_GUEST_CONFIGURED       VM complete: threads allowed, multi-threaded from here
+ *   VDEV_CTRL_GUEST_STARTING         the boot vCPU is about to start
+ *   VDEV_CTRL_STATUS / BUTTON        while running (SIGUSR1 / SIGTERM, SIGINT)
+ *   VDEV_CTRL_TERMINATE              qvm is exiting
+ *
+ * Until GUEST_CONFIGURED qvm is single-threaded ("startup"); from then on
+ * ("running") callbacks may come from several threads at once.
+ */
+#ifndef QVM_VDEV_CORE_H
+#define QVM_VDEV_CORE_H
+
+#include <qvm/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The vdev ABI this header describes. qvm refuses a vdev registered with
+ * another value (the layout of vdev_t or vdev_factory differs).
+ */
+#define QVM_VDEV_ABI	801u
+
+/* Prefix of an option_list entry that takes no argument: "0" "emit-logger". */
+#define QVM_OPTION_NO_ARG_PREFIX	"0"
+
+enum {
+	VDEV_CTRL_OPTIONS_START = 0,
+	VDEV_CTRL_OPTIONS_END = 1,
+	VDEV_CTRL_GUEST_CONFIGURED = 2,
+	VDEV_CTRL_BOOTUP = VDEV_CTRL_GUEST_CONFIGURED,
+	VDEV_CTRL_TERMINATE = 3,
+	VDEV_CTRL_STATUS = 4,
+	VDEV_CTRL_GEN_ACPI = 5,
+	VDEV_CTRL_GEN_FDT = 6,		/* arg: parent node offset, (int)(uintptr_t)arg */
+	VDEV_CTRL_BUTTON = 7,
+	VDEV_CTRL_ASSIGN = 8,
+	VDEV_CTRL_GUEST_STARTING = 9,
+	VDEV_CTRL_PCI_BARS = 10,
+	VDEV_CTRL_FIRST_OPTIDX = 16,	/* option i of option_list: FIRST_OPTIDX + i */
+};
+
+/* factory_flags */
+enum {
+	VFF_NONE = 0,
+	VFF_INTR_NO = 0x2,		/* `intr` is not allowed */
+	VFF_INTR_REQ = 0x4,		/* `intr` is required (after ASSIGN) */
+	VFF_INTR_NONPCI = 0x8,
+	VFF_LOC_NO = 0x10,		/* `loc` is not allowed */
+	VFF_VDEV_MEM = 0x20,		/* `loc mem:` allowed */
+	VFF_VDEV_X86_IO = 0x40,		/* `loc io:` allowed */
+	VFF_VDEV_PCI = 0x80,		/* `loc pci:` allowed */
+	VFF_MUTEX = 0x100,		/* qvm holds v_mtx around vread/vwrite */
+	VFF_MUTEX_RECURSIVE = 0x200,	/* v_mtx is recursive */
+	VFF_RC = 0x400,
+	VFF_MANUAL_REGION = 0x800,	/* the vdev sets its own regions; qvm maps no `loc` */
+};
+
+/* factory safety: which qvm variant the vdev is built for. */
+enum {
+	VDEV_SAFETY_UNSELECTED = 0,	/* non-safety variant */
+	VDEV_SAFETY_SELECTED = 1,	/* safety variant */
+	VDEV_SAFETY_BOTH = 2,
+};
+
+/*
+ * One instance of a vdev (8.0 layout). qvm allocates it; v_device points at
+ * factory->extra_space zeroed bytes for the instance's own state.
+ */
+struct vdev_s {
+	void *v_device;
+	const struct vdev_factory *v_factory;
+	struct qvm_state_block v_block;	/* loc: location, length, space */
+	guest_intr_t v_intr;		/* intr */
+	pthread_mutex_t v_mtx;		/* with VFF_MUTEX: held around vread/vwrite */
+	struct qvm_sched_info v_sched;	/* sched */
+};
+
+typedef vdev_ref_status_t vdev_ref_func_t(vdev_t *vdp, unsigned cookie,
+		const struct qvm_state_block *vopnd,
+		const struct qvm_state_block *oopnd, struct guest_cpu *gcp);
+
+struct vdev_pic_functions;	/* interrupt-controller vdevs (not yet) */
+
+struct vdev_factory {
+	struct vdev_factory *next;	/* set by qvm */
+	int (*control)(vdev_t *vdp, unsigned ctrl, const char *arg);
+	vdev_ref_func_t *vread;		/* the guest reads the device */
+	vdev_ref_func_t *vwrite;	/* the guest writes the device */
+	void (*pulse)(vdev_t *vdp, int8_t code);
+	void (*timer)(vdev_t *vdp, void *data);
+	const struct vdev_pic_functions *pic;
+	const char *const *option_list;	/* NULL-terminated */
+	const char *name;		/* NULL: from the file name vdev-NAME.so */
+	unsigned factory_flags;		/* VFF_* */
+	unsigned acc_sizes;		/* bit (1u << bytes) per accepted width; 0 = any */
+	unsigned extra_space;		/* bytes of v_device per instance */
+	unsigned safety;		/* VDEV_SAFETY_* */
+};
+
+/*
+ * Register a factory. Call it from the shared object's constructor with
+ * abi = QVM_VDEV_ABI. A factory registered for another ABI is refused
+ * (configuration error, exit 65).
+ */
+void vdev_register_factory(struct vdev_factory *factory, unsigned abi);
+
+/*
+ * Create a thread for the vdev (running phase only: after
+ * VDEV_CTRL_GUEST_CONFIGURED). Like pthread_create; attr may be NULL; the
+ * thread gets the vdev's `sched` setting when one was given.
+ * Returns 0 or an errno value.
+ */
+int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
+		pthread_attr_t *attr, void *(*func)(void *), void *arg);
+
+/*
+ * The instance's private directory, for sockets and files
+ * ($XDG_RUNTIME_DIR/qvm/SYSTEM/NAME, else /run/qvm/SYSTEM/NAME), created on
+ * first use. Running phase only. NULL with errno set on failure.
+ */
+const char *vdev_path(const vdev_t *vdp);
+
+/* The instance's name (its `name` option, else the vdev's name). */
+const char *vdev_name(const vdev_t *vdp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
