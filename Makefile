@@ -71,13 +71,16 @@ $(B)/guest-images/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/libqvmcore.a -ldl
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
+		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
 
 deps:
 	@tools/deps.sh
 
 demo: deps all
 	$(B)/qvm @guest-images/x86_64/trace-demo.qvmconf
+
+unit: $(UNIT_BINS)
 
 check: deps all $(UNIT_BINS)
 	@tests/run.sh $(B)
@@ -91,5 +94,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps demo check install clean
+.PHONY: all deps demo unit check install clean
 .SECONDARY:

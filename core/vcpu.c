@@ -43,6 +43,8 @@ int vcpus_create(struct qvm_vm *vm, struct qerr *e)
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)
 		return qerr_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->cpus[i].fd = -1;
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct guest_cpu *cpu = &vm->cpus[i];
 		cpu->vm = vm;
@@ -287,10 +289,15 @@ void vcpus_wait_exit(struct qvm_vm *vm)
 	pthread_mutex_unlock(&vm->term_lock);
 }
 
-void vcpus_stop(struct qvm_vm *vm)
+void vcpus_request_stop(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++)
 		kick(&vm->cpus[i], VCPU_REQ_STOP);
+}
+
+void vcpus_stop(struct qvm_vm *vm)
+{
+	vcpus_request_stop(vm);
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++) {
 		struct guest_cpu *cpu = &vm->cpus[i];
 		if (!cpu->thread_started || pthread_equal(cpu->thread, pthread_self()))
@@ -310,16 +317,20 @@ void vcpus_stop(struct qvm_vm *vm)
 
 void vcpus_destroy(struct qvm_vm *vm)
 {
+	bool running = false;
+
 	if (!vm->cpus)
 		return;
 	vcpus_stop(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		running |= vm->cpus[i].thread_started;
+	if (running)
+		return;	/* a thread never stopped: leave everything it may touch alone */
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct guest_cpu *cpu = &vm->cpus[i];
-		if (cpu->thread_started)
-			continue;	/* still running: leave its resources alone */
 		if (cpu->run)
 			munmap(cpu->run, vm->run_size);
-		if (cpu->fd > 0)
+		if (cpu->fd >= 0)
 			close(cpu->fd);
 	}
 	free(vm->cpus);

@@ -199,6 +199,8 @@ void vm_request_exit(struct qvm_vm *vm, int code)
 		pthread_cond_broadcast(&vm->term_cond);
 	}
 	pthread_mutex_unlock(&vm->term_lock);
+	/* The guest ends now: no vCPU goes back into it, not even the one asking. */
+	vcpus_request_stop(vm);
 }
 
 void vm_terminate_vdevs(struct qvm_vm *vm)

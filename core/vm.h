@@ -65,7 +65,7 @@ struct guest_cpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool thread_started;
+	_Atomic bool thread_started;
 	_Atomic unsigned requests;
 	/* Last region hit in each space: device registers are hit in runs. */
 	const struct qvm_region *hint[REGION_SPACES];

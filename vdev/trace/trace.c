@@ -120,7 +120,7 @@ static int vdtrace_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (vdp->v_block.location == QSL_NO_LOCATION)
 			qvm_fatal(QLS_CNF, "%s: OPTIONS_END no location specified (give `loc ADDR`)",
 					__func__);
-		qvm_outf(QVM_OUTI_QVM, "%s: OPTIONS_END Location 0x%" PRIx64, __func__,
+		vdev_logf(QL_QVM_DEBUG, vdp, "%s: OPTIONS_END Location 0x%" PRIx64, __func__,
 				vdp->v_block.location);
 		break;
 	case VDEV_CTRL_GUEST_CONFIGURED:

@@ -1,0 +1,146 @@
+# Integration tests, sourced by tests/run.sh: qvm runs real guests under KVM.
+# Each test function prints nothing on success and the reason on failure.
+
+BASE=tests/configs/ok/base.qvmconf
+DEMO=guest-images/x86_64/trace-demo.qvmconf
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# run NAME TIMEOUT ARGS...: qvm's stdout, stderr and exit code in $OUT/NAME.*
+run() {
+	local name=$1 t=$2
+	shift 2
+	timeout "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	echo $? >"$OUT/$name.rc"
+}
+rc_of()  { cat "$OUT/$1.rc"; }
+has()    { grep -qF -- "$2" "$OUT/$1.$3"; }
+expect_rc()  { [ "$(rc_of "$1")" = "$2" ] || { echo "exit code $(rc_of "$1"), wanted $2"; tail -5 "$OUT/$1.err"; return 1; }; }
+expect_out() { has "$1" "$2" out || { echo "no line '$2' in stdout"; return 1; }; }
+expect_err() { has "$1" "$2" err || { echo "no '$2' in stderr"; tail -5 "$OUT/$1.err"; return 1; }; }
+expect_no_err() { ! has "$1" "$2" err || { echo "unexpected '$2' in stderr"; return 1; }; }
+
+# check NAME FUNCTION: run a test function and count it
+check() {
+	local name=$1 why
+	if why=$("$2" 2>&1); then ok "$name"; else not_ok "$name" "$(echo "$why" | head -1)"; echo "$why" | tail -n +2 | sed 's/^/    /'; fi
+}
+
+# The guest's trace counter lines, strictly increasing, 4 of them.
+counters_increase() {
+	local vals prev=-1 n=0
+	vals=$(sed -n 's/^trace counter: \([0-9]*\)$/\1/p' "$OUT/$1.out")
+	for v in $vals; do
+		[ "$v" -gt "$prev" ] || { echo "trace counter did not increase: $(echo $vals)"; return 1; }
+		prev=$v
+		n=$((n + 1))
+	done
+	[ $n -eq 4 ] || { echo "expected 4 trace counter lines, got $n"; return 1; }
+}
+
+t_demo() {
+	run demo 60 @"$DEMO"
+	expect_rc demo 0 &&
+	expect_out demo "qvm trace demo: hello from the boot vcpu (2 vcpus)" &&
+	counters_increase demo &&
+	expect_out demo "trace write: 0x12345678" &&
+	expect_out demo "trace 8-bit read: 0xff" &&
+	expect_out demo "unowned read: 0xffffffff" &&
+	expect_out demo "cpu 0 of 2: online" &&
+	expect_out demo "cpu 1 of 2: online" &&
+	expect_out demo "all 2 vcpus done" &&
+	expect_err demo "4-byte write of 0xdeadbeef at mem:0xfb000000: no vdev there (unsupported reference: ignored)" &&
+	expect_err demo "1-byte read at mem:0xfa000000: vdev trace does not accept 1-byte accesses" &&
+	expect_err demo "all vcpus halted with interrupts off: exiting (exit-on-halt)"
+}
+
+# One warning per address, however often the guest touches it.
+t_warn_once() {
+	[ "$(grep -c 'mem:0xfb000000' "$OUT/demo.err")" = 1 ] || { echo "warned $(grep -c 'mem:0xfb000000' "$OUT/demo.err") times about 0xfb000000"; return 1; }
+}
+
+t_one_vcpu() {
+	run one 60 @"$BASE"	# no cpu option: one vCPU
+	expect_rc one 0 && expect_out one "(1 vcpus)" && expect_out one "all 1 vcpus done"
+}
+
+t_three_vcpus_from_command_line() {
+	run three 60 @"$BASE" cpu cpu cpu
+	expect_rc three 0 && expect_out three "cpu 2 of 3: online" && expect_out three "all 3 vcpus done"
+}
+
+t_config_flag_and_dryrun() {
+	run dry 20 --config "$DEMO" dryrun
+	expect_rc dry 0 && expect_err dry "Exiting: dryrun completed" &&
+	{ ! has dry "hello" out || { echo "the guest ran during dryrun"; return 1; }; }
+}
+
+t_emit_logger() {
+	run logger 60 @"$BASE" emit-logger	# still the trace vdev's context
+	expect_rc logger 0 &&
+	expect_err logger "qvm: trace: read 0x00000000 at 0xfa000000" &&
+	expect_err logger "qvm: trace: write 0x12345678 at 0xfa000000"
+}
+
+t_logger_filters() {
+	run quiet 60 @"$BASE" logger warn,info none
+	expect_rc quiet 0 && expect_no_err quiet "warning" && expect_no_err quiet "exit-on-halt"
+}
+
+t_unsupported_abort() {
+	run abort 60 @"$BASE" unsupported reference abort
+	expect_rc abort 5 &&
+	expect_err abort "1-byte read at mem:0xfa000000: vdev trace does not accept 1-byte accesses (unsupported reference: abort)" &&
+	expect_out abort "trace write: 0x12345678" &&
+	{ ! has abort "8-bit write: dropped" out || { echo "the guest went on after the abort"; return 1; }; }
+}
+
+# `fail` delivers a fault; this guest has no IDT, so the fault ends it.
+t_unsupported_fail() {
+	run failpol 60 @"$BASE" unsupported reference fail
+	expect_rc failpol 96 &&
+	expect_err failpol "(unsupported reference: fault delivered to the guest)" &&
+	expect_err failpol "the guest shut down the CPU (triple fault)"
+}
+
+# Without exit-on-halt a halted guest keeps qvm alive, as on the real qvm.
+t_halt_without_exit_on_halt() {
+	run nohalt 8 @"$BASE" set exit-on-halt off
+	expect_rc nohalt 124 && expect_out nohalt "all 1 vcpus done"
+}
+
+t_command_line_errors() {
+	run badarg 20 @"$BASE" frobnicate
+	expect_rc badarg 65 && expect_err badarg "command line:2: unknown option 'frobnicate'" || return 1
+	run noconf 20 @tests/configs/nonexistent.qvmconf
+	expect_rc noconf 65 &&
+	expect_err noconf "tests/configs/nonexistent.qvmconf: cannot read configuration file: No such file or directory" || return 1
+	run noargs 20
+	expect_rc noargs 65 && expect_err noargs "usage: qvm @FILE" || return 1
+	run nofile 20 --config
+	expect_rc nofile 65 && expect_err nofile "command line:1: --config needs a file"
+}
+
+t_help_version() {
+	run help 10 --help
+	expect_rc help 0 && expect_out help "usage: qvm @FILE [OPTION...]" || return 1
+	run version 10 --version
+	expect_rc version 0 && expect_out version "qvm 0.1 (vdev ABI 801)"
+}
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	check integration/demo t_demo
+	check integration/warn_once_per_address t_warn_once
+	check integration/one_vcpu t_one_vcpu
+	check integration/three_vcpus_from_command_line t_three_vcpus_from_command_line
+	check integration/config_flag_and_dryrun t_config_flag_and_dryrun
+	check integration/emit_logger t_emit_logger
+	check integration/logger_filters t_logger_filters
+	check integration/unsupported_abort t_unsupported_abort
+	check integration/unsupported_fail t_unsupported_fail
+	check integration/halt_without_exit_on_halt t_halt_without_exit_on_halt
+	check integration/command_line_errors t_command_line_errors
+else
+	skipped integration "/dev/kvm is not usable on this machine: guests cannot run"
+fi
+check integration/help_version t_help_version

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test: the unit test programs, the golden bad-configuration
+# files and the integration tests (qvm running guests). Ends with
+# "N passed, N failed" and exits non-zero if anything failed.
+#
+#   tests/run.sh [BUILD_DIR]
+set -u
+cd "$(dirname "$0")/.."
+B=${1:-build}
+export B QVM=$B/qvm
+unset QVM_VDEV_PATH
+pass=0 fail=0 skip=0
+failed_names=()
+
+ok()     { pass=$((pass + 1)); echo "ok $1"; }
+not_ok() { fail=$((fail + 1)); failed_names+=("$1"); echo "not ok $1${2:+: $2}"; }
+skipped(){ skip=$((skip + 1)); echo "skip $1: $2"; }
+
+# ---- unit tests: each program prints ok/not ok/skip lines ----
+for t in "$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	out=$("$t" 2>&1)
+	rc=$?
+	n_ok=$(grep -c '^ok ' <<<"$out")
+	n_bad=$(grep -c '^not ok ' <<<"$out")
+	while read -r line; do
+		case "$line" in
+		"ok "*) ok "$name/${line#ok }" ;;
+		"skip "*) r=${line#skip }; skipped "$name/${r%%:*}" "${r#*: }" ;;
+		esac
+	done <<<"$out"
+	if [ "$n_bad" -gt 0 ] || { [ $rc -ne 0 ] && [ "$n_ok" -eq 0 ]; }; then
+		grep -v '^ok ' <<<"$out" | sed 's/^/    /'
+		[ "$n_bad" -gt 0 ] && fail=$((fail + n_bad)) && failed_names+=("$name")
+		[ "$n_bad" -eq 0 ] && not_ok "$name" "exit $rc"
+	fi
+done
+
+# ---- golden configuration errors: exact stderr and exit 65 ----
+build_abs=$(cd "$B" && pwd)
+for conf in tests/configs/bad/*.qvmconf; do
+	name=golden/$(basename "$conf" .qvmconf)
+	expected=$(cat "${conf%.qvmconf}.expected")
+	timeout 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
+	rc=$?
+	got=$(sed "s#$build_abs#BUILD#g" "$B/golden.err")
+	if [ "$got" == "$expected" ] && [ "$rc" -eq 65 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "exit $rc"
+		diff -u <(echo "$expected") <(echo "$got") | sed 's/^/    /'
+	fi
+done
+
+# ---- integration tests ----
+. tests/integration.sh
+
+echo
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,239 @@
+/*
+ * The configuration processor on a real (KVM) VM: option semantics and
+ * every configuration error with its exact FILE:LINE message.
+ * Needs /dev/kvm and the built vdevs (QVM_VDEV_PATH, set from argv[0]).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+#include "vdev_impl.h"
+#include "vm.h"
+
+static char msg[600];
+
+/* Run text as file t.conf in directory /cfgdir; returns "OK" or the error. */
+static struct qvm_vm *run(const char *text, bool check)
+{
+	struct qvm_tokens t = { 0 };
+	struct qvm_vm *vm = NULL;
+	struct qerr e;
+	int r = vm_create(&vm, &e);
+
+	if (!r)
+		r = tokens_add_text(&t, text, strlen(text), "t.conf", "/cfgdir", &e);
+	if (!r)
+		r = config_run(vm, &t, &e);
+	if (!r && check)
+		r = vm_check(vm, &e);
+	snprintf(msg, sizeof(msg), "%s", r ? e.msg : "OK");
+	tokens_free(&t);
+	return vm;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *err(const char *text)
+{
+	vm_destroy(run(text, false));
+	return msg;
+}
+
+TEST(ram_rom_placement)
+{
+	struct qvm_vm *vm = run("ram 0x100000,1M ram 2M\nrom 64K\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->nmem == 3);
+	CHECK_EQ_U64(vm->mem[0].gpa, 0x100000);
+	CHECK_EQ_U64(vm->mem[1].gpa, 0x200000);
+	CHECK_EQ_U64(vm->mem[1].len, 2 << 20);
+	CHECK_EQ_U64(vm->mem[2].gpa, 0x400000);
+	CHECK(vm->mem[2].rom && !vm->mem[1].rom);
+	CHECK(vm_gpa_to_hva(vm, 0x1fffff, 1) != NULL);
+	CHECK(vm_gpa_to_hva(vm, 0x1fffff, 2) == NULL);	/* adjacent ranges are separate blocks */
+	CHECK(vm_gpa_to_hva(vm, 0x3fffff, 2) == NULL);
+	CHECK(vm_gpa_to_hva(vm, 0x410000, 1) == NULL);
+	vm_destroy(vm);
+}
+
+TEST(cpus_and_contexts)
+{
+	struct qvm_vm *vm = run("system demo cpu cpu runmask 0 sched 10r cpu sched 5f\n"
+			"ram 1M cpu sched 7o\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK_STR(vm->system, "demo");
+	CHECK(vm->ncpus == 4);
+	CHECK(!vm->cpu_cfg[0].has_runmask && !vm->cpu_cfg[0].has_sched);
+	CHECK(vm->cpu_cfg[1].has_runmask && CPU_ISSET(0, &vm->cpu_cfg[1].runmask));
+	CHECK(vm->cpu_cfg[1].policy == SCHED_RR && vm->cpu_cfg[1].prio == 10);
+	CHECK(vm->cpu_cfg[2].policy == SCHED_FIFO && vm->cpu_cfg[2].prio == 5);
+	CHECK(vm->cpu_cfg[3].policy == SCHED_OTHER);	/* `ram` did not close the cpu context */
+	vm_destroy(vm);
+}
+
+TEST(globals)
+{
+	struct qvm_vm *vm = run("logger debug,verbose stdout logger info none\n"
+			"unsupported reference abort unsupported instruction ignore\n"
+			"set exit-on-halt yes set fdt-dump-file out.dtb cmdline \"a b\" dryrun", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->log.dest[QLL_DEBUG] == LOG_STDOUT && vm->log.dest[QLL_VERBOSE] == LOG_STDOUT);
+	CHECK(vm->log.dest[QLL_INFO] == LOG_NONE && vm->log.dest[QLL_ERR] == LOG_STDERR);
+	CHECK(vm->unsupp[UNSUPP_REFERENCE] == UNSUPP_ABORT);
+	CHECK(vm->unsupp[UNSUPP_INSTRUCTION] == UNSUPP_IGNORE);
+	CHECK(vm->unsupp[UNSUPP_REGISTER] == UNSUPP_FAIL);
+	CHECK(vm->exit_on_halt && vm->dryrun);
+	CHECK_STR(vm->fdt_dump_file, "/cfgdir/out.dtb");	/* relative to the file's directory */
+	CHECK_STR(vm->cmdline, "a b");
+	vm_destroy(vm);
+}
+
+TEST(vdev_context_and_names)
+{
+	struct qvm_vm *vm = run("vdev trace loc 0xfa000000 ram 1M emit-logger\n"
+			"vdev trace loc mem:0xfa001000 name second\n"
+			"vdev trace loc 0xfa002000\n"
+			"vdev ser8250 loc io:0x2f8\n", false);
+	CHECK_STR(msg, "OK");
+	struct qvm_vdev *d = vm->vdevs;
+	CHECK(d && strcmp(d->name, "trace") == 0);
+	CHECK(d && d->pub.v_block.location == 0xfa000000 && d->pub.v_block.qst_type == QST_MEMORY);
+	CHECK(vm->nmem == 1);	/* `ram` inside the vdev context is still a global option */
+	d = d ? d->next : NULL;
+	CHECK(d && strcmp(d->name, "second") == 0);
+	d = d ? d->next : NULL;
+	CHECK(d && strcmp(d->name, "trace-2") == 0);	/* "trace-2" is free: the second was renamed */
+	d = d ? d->next : NULL;
+	CHECK(d && strcmp(d->name, "ser8250") == 0);
+	CHECK(d && d->pub.v_block.location == 0x2f8 && d->pub.v_block.qst_type == QST_X86_IO);
+	vm_destroy(vm);
+}
+
+/* The errors named by the first issue, one line each, naming FILE:LINE. */
+TEST(errors_required)
+{
+	CHECK_STR(err("ram 1M\nfrobnicate 3\n"), "t.conf:2: unknown option 'frobnicate'");
+	CHECK_STR(err("ram 0,1Q\n"), "t.conf:1: malformed number '1Q'");
+	CHECK_STR(err("\n\nram 0x,1M\n"), "t.conf:3: malformed number '0x'");
+	CHECK_STR(err("ram 0x10000000000000000\n"), "t.conf:1: number out of range '0x10000000000000000'");
+	CHECK_STR(err("ram 0,99999999999G\n"), "t.conf:1: number out of range '99999999999G'");
+	CHECK_STR(err("ram 0,16M\nram 0x800000,1M\n"),
+			"t.conf:2: ram 0x800000-0x8fffff overlaps ram 0x0-0xffffff");
+	CHECK_STR(err("ram 0,16M\nrom 0xfff000,8K\n"),
+			"t.conf:2: rom 0xfff000-0x1000fff overlaps ram 0x0-0xffffff");
+	CHECK_STR(err("ram 0,1M\nload /nonexistent/guest.elf\n"),
+			"t.conf:2: cannot read '/nonexistent/guest.elf': No such file or directory");
+	CHECK_STR(err("ram 0,1M\nload guest.elf\n"),
+			"t.conf:2: cannot read '/cfgdir/guest.elf': No such file or directory");
+	err("ram 1M\n vdev nosuch\n");
+	CHECK(starts(msg, "t.conf:2: unknown vdev 'nosuch': no vdev-nosuch.so in "));
+	CHECK_STR(err("vdev trace loc 0x1000\n  bogus\n"),
+			"t.conf:2: unknown option 'bogus' (not an option of vdev trace nor a qvm option)");
+	CHECK_STR(err("vdev trace loc 0x1000\n emit-trace\n"),
+			"t.conf:2: option 'emit-trace' needs an argument");
+	CHECK_STR(err("vdev trace loc 0x1000 intr ioapic:5\n"),
+			"t.conf:1: vdev trace: option 'intr' is not allowed for this vdev (VFF_INTR_NO)");
+}
+
+TEST(errors_more)
+{
+	CHECK_STR(err("ram 1M\nsystem x\n"), "t.conf:2: 'system' must come before every other option");
+	CHECK_STR(err("set bogus 1\n"),
+			"t.conf:1: set: unknown variable 'bogus' (known: exit-on-halt, fdt-dump-file)");
+	CHECK_STR(err("set exit-on-halt maybe\n"), "t.conf:1: set exit-on-halt: 'maybe' is not a "
+			"boolean (on/off, 1/0, yes/no, true/false)");
+	CHECK_STR(err("set exit-on-halt\n"), "t.conf:1: option 'set' needs an argument");
+	CHECK_STR(err("unsupported weird ignore\n"),
+			"t.conf:1: unsupported 'weird': expected instruction, reference or register");
+	CHECK_STR(err("unsupported reference explode\n"),
+			"t.conf:1: unsupported reference 'explode': expected abort, fail or ignore");
+	CHECK_STR(err("logger loud stderr\n"), "t.conf:1: unknown logger filter 'loud' (fatal, "
+			"internal, error, warn, info, debug, verbose)");
+	CHECK_STR(err("logger info tty\n"),
+			"t.conf:1: unknown logger destination 'tty' (stdout, stderr, slog or none)");
+	CHECK_STR(err("vdev trace loc io:0x80\n"), "t.conf:1: vdev trace: loc 'io:0x80': this vdev "
+			"cannot be in I/O space (no VFF_VDEV_X86_IO)");
+	CHECK_STR(err("vdev ser8250 loc io:0x10000\n"),
+			"t.conf:1: vdev ser8250: loc 'io:0x10000': I/O ports go up to 0xffff");
+	CHECK_STR(err("vdev trace loc 0x1000 name trace\nvdev trace loc 0x2000 name trace\n"),
+			"t.conf:2: vdev trace-2: name 'trace' is already used by another vdev");
+	CHECK_STR(err("cpu sched 200r\n"), "t.conf:1: sched '200r': expected PRIORITY[r|f|o] with "
+			"a priority of 1 to 99");
+	err("cpu runmask 5000\n");
+	CHECK(starts(msg, "t.conf:1: runmask '5000': host CPU 5000 does not exist (this host has "));
+	CHECK_STR(err("ram 0x1001,4K\n"),
+			"t.conf:1: ram 0x1001,0x1000: start and length must be multiples of 4K");
+	CHECK_STR(err("pass loc 0x1000\n"), "t.conf:1: option 'pass' is not supported by this qvm yet");
+	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load'");
+	CHECK_STR(err("ram 1M\ndata load x\n"), "t.conf:2: data load needs ADDR,FILE");
+	CHECK_STR(err("vdev ../trace\n"), "t.conf:1: invalid vdev name '../trace'");
+}
+
+/* Errors found once the whole configuration is known (vm_check). */
+TEST(errors_at_assign)
+{
+	char path[] = "/tmp/qvm-test-XXXXXX", text[512];
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, "\xf4", 1) == 1);	/* a raw image: hlt */
+	close(fd);
+
+	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0x1000\n", path);
+	vm_destroy(run(text, true));
+	CHECK_STR(msg, "t.conf:2: vdev trace: mem:0x1000 (0x4 bytes) overlaps ram");
+	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfa000000\n\n"
+			"vdev trace loc 0xfa000002\n", path);
+	vm_destroy(run(text, true));
+	CHECK_STR(msg, "t.conf:4: vdev trace-2: mem:0xfa000002 (0x4 bytes) overlaps trace");
+	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfee00000\n", path);
+	vm_destroy(run(text, true));
+	CHECK_STR(msg, "t.conf:2: vdev trace: mem:0xfee00000 (0x4 bytes) overlaps the in-kernel LAPIC");
+	snprintf(text, sizeof(text), "ram 0,1M load 0x200000,%s\n", path);
+	vm_destroy(run(text, true));
+	snprintf(text, sizeof(text), "t.conf:1: '%s' (1 bytes) does not fit in ram/rom at 0x200000", path);
+	CHECK_STR(msg, text);
+	vm_destroy(run("ram 1M\n", true));
+	CHECK_STR(msg, "qvm: nothing to run: no `load` of an executable image");
+	snprintf(text, sizeof(text), "load %s\n", path);
+	vm_destroy(run(text, true));
+	snprintf(text, sizeof(text), "t.conf:1: '%s': no ram to load it into (give `ram` first)", path);
+	CHECK_STR(msg, text);
+
+	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfa000000\n", path);
+	struct qvm_vm *vm = run(text, true);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->have_entry && vm->entry == 0 && vm->ncpus == 1);
+	vm_destroy(vm);
+	unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+	char dir[PATH_MAX], *copy = strdup(argv[0]);
+
+	(void)argc;
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		SKIP(test_config, "/dev/kvm is not usable here");
+		return 0;
+	}
+	/* The vdevs are in build/, one up from build/tests/. */
+	snprintf(dir, sizeof(dir), "%s/..", dirname(copy));
+	setenv("QVM_VDEV_PATH", dir, 1);
+	free(copy);
+
+	RUN(ram_rom_placement);
+	RUN(cpus_and_contexts);
+	RUN(globals);
+	RUN(vdev_context_and_names);
+	RUN(errors_required);
+	RUN(errors_more);
+	RUN(errors_at_assign);
+	TEST_EXIT();
+}

@@ -1,0 +1,273 @@
+/*
+ * Exit dispatch without KVM: a hand-built VM, region map and vCPU, and a
+ * fake vdev. Covers acc_sizes, the unsupported-reference policies, vdev
+ * status codes, VFF_MUTEX, and several vCPUs hitting one vdev at once.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <qvm/guest.h>
+
+#include "test.h"
+#include "vcpu.h"
+
+static struct {
+	unsigned reads, writes;
+	unsigned cookie;
+	struct qvm_state_block vop;
+	uint64_t written;
+	vdev_ref_status_t status;
+	int mutex_busy;		/* trylock result seen inside the callback */
+	unsigned long hits;	/* unprotected counter for the concurrency test */
+} seen;
+
+static vdev_ref_status_t fake_vread(vdev_t *vdp, unsigned cookie, const struct qvm_state_block *vop,
+		const struct qvm_state_block *oop, struct guest_cpu *gcp)
+{
+	uint64_t v = 0x1122334455667788ull;
+	int r = pthread_mutex_trylock(&vdp->v_mtx);
+	if (r == 0)
+		pthread_mutex_unlock(&vdp->v_mtx);
+	seen.mutex_busy = r;
+	seen.reads++;
+	seen.cookie = cookie;
+	seen.vop = *vop;
+	seen.hits++;
+	guest_cpu_write(gcp, GXF_NONE, oop, 1, &v, (unsigned)vop->length);
+	return seen.status;
+}
+
+static vdev_ref_status_t fake_vwrite(vdev_t *vdp, unsigned cookie, const struct qvm_state_block *vop,
+		const struct qvm_state_block *oop, struct guest_cpu *gcp)
+{
+	(void)vdp;
+	seen.writes++;
+	seen.cookie = cookie;
+	seen.vop = *vop;
+	seen.written = 0;
+	guest_cpu_read(gcp, GXF_NONE, oop, 1, &seen.written, (unsigned)vop->length);
+	return seen.status;
+}
+
+struct rig {
+	struct qvm_vm vm;
+	struct vdev_factory f;
+	struct qvm_vdev d;
+	struct guest_cpu cpu;
+	struct qvm_regmap *map;
+};
+
+static struct rig *rig_new(unsigned acc_sizes, unsigned flags)
+{
+	struct rig *g = calloc(1, sizeof(*g));
+	struct region_builder b = { 0 };
+
+	memset(&seen, 0, sizeof(seen));
+	g->vm.phase = QVM_PHASE_STARTED;
+	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
+	pthread_mutex_init(&g->vm.term_lock, NULL);
+	pthread_cond_init(&g->vm.term_cond, NULL);
+	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
+		g->vm.log.dest[i] = LOG_NONE;
+	g->f = (struct vdev_factory){ .vread = fake_vread, .vwrite = fake_vwrite,
+		.acc_sizes = acc_sizes, .factory_flags = flags };
+	g->d.vm = &g->vm;
+	g->d.factory = &g->f;
+	g->d.pub.v_factory = &g->f;
+	snprintf(g->d.name, sizeof(g->d.name), "fake");
+	pthread_mutex_init(&g->d.pub.v_mtx, NULL);
+	region_add(&b, REGION_MEM, 0xfa000000, 0x100, &g->d, 7, NULL);
+	region_add(&b, REGION_IO, 0x3f8, 8, &g->d, 9, NULL);
+	region_add(&b, REGION_MEM, 0xffff0000, 0x10000, NULL, 0, NULL);	/* ROM */
+	g->map = regmap_build(&b);
+	region_builder_free(&b);
+	atomic_store(&g->vm.map, g->map);
+	g->cpu.vm = &g->vm;
+	return g;
+}
+
+static void rig_free(struct rig *g)
+{
+	free(g->map);
+	free(g);
+}
+
+static unsigned warned(struct rig *g)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < QVM_UNSUPP_SLOTS; i++)
+		n += atomic_load(&g->vm.unsupp_seen[i]) != 0;
+	return n;
+}
+
+TEST(accepted_width_reaches_vread)
+{
+	struct rig *g = rig_new(1u << 4, 0);
+	uint8_t data[8] = { 0 };
+
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000010, 4, false, data);
+	CHECK(seen.reads == 1);
+	CHECK(seen.cookie == 7);
+	CHECK_EQ_U64(seen.vop.location, 0xfa000010);
+	CHECK(seen.vop.length == 4 && seen.vop.qst_type == QST_MEMORY);
+	uint32_t v;
+	memcpy(&v, data, 4);
+	CHECK_EQ_U64(v, 0x55667788);	/* only the 4 bytes of the access */
+	CHECK(data[4] == 0);
+
+	uint32_t w = 0xdeadbeef;
+	memcpy(data, &w, 4);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, true, data);
+	CHECK(seen.writes == 1);
+	CHECK_EQ_U64(seen.written, 0xdeadbeef);
+	rig_free(g);
+}
+
+TEST(refused_width_never_reaches_vdev)
+{
+	struct rig *g = rig_new(1u << 4, 0);
+	uint8_t data[8] = { 0 };
+
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 1, false, data);
+	CHECK(data[0] == 0xff);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 2, false, data);
+	CHECK(data[0] == 0xff && data[1] == 0xff);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 8, false, data);
+	CHECK(data[7] == 0xff);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000004, 1, true, data);
+	CHECK(seen.reads == 0 && seen.writes == 0);
+	CHECK(warned(g) == 2);	/* once per address */
+	CHECK(!g->vm.terminating);
+	rig_free(g);
+}
+
+TEST(any_width_when_acc_sizes_is_zero)
+{
+	struct rig *g = rig_new(0, 0);
+	uint8_t data[8];
+
+	for (unsigned len = 1; len <= 8; len *= 2)
+		dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, len, false, data);
+	CHECK(seen.reads == 4);
+	rig_free(g);
+}
+
+TEST(unowned_reads_all_ones_and_warns_once)
+{
+	struct rig *g = rig_new(0, 0);
+	uint8_t data[8] = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		dispatch_access(&g->cpu, REGION_MEM, 0xfb000000, 4, false, data);
+	CHECK(data[0] == 0xff && data[3] == 0xff);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfb000000, 4, true, data);
+	dispatch_access(&g->cpu, REGION_IO, 0x80, 1, true, data);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa0000fe, 4, false, data);	/* crosses the end */
+	CHECK(seen.reads == 0);
+	CHECK(warned(g) == 3);
+	CHECK(!g->vm.terminating);
+	rig_free(g);
+}
+
+TEST(abort_policy_ends_with_code_5)
+{
+	struct rig *g = rig_new(1u << 4, 0);
+	uint8_t data[8];
+
+	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_ABORT;
+	dispatch_access(&g->cpu, REGION_MEM, 0xfb000000, 4, false, data);
+	CHECK(g->vm.terminating && g->vm.exit_code == 5);
+	rig_free(g);
+}
+
+TEST(rom_writes_are_dropped_quietly)
+{
+	struct rig *g = rig_new(0, 0);
+	uint8_t data[8] = { 1 };
+
+	dispatch_access(&g->cpu, REGION_MEM, 0xffff0010, 4, true, data);
+	CHECK(warned(g) == 0 && seen.writes == 0 && !g->vm.terminating);
+	rig_free(g);
+}
+
+TEST(port_io_and_status_codes)
+{
+	struct rig *g = rig_new(0, 0);
+	uint8_t data[8] = { 0x41 };
+
+	dispatch_access(&g->cpu, REGION_IO, 0x3fd, 1, true, data);
+	CHECK(seen.writes == 1 && seen.cookie == 9);
+	CHECK(seen.vop.qst_type == QST_X86_IO && seen.vop.location == 0x3fd);
+	CHECK(seen.written == 0x41);
+
+	seen.status = VRS_CONTINUE;	/* the vdev declines: treated as unowned */
+	dispatch_access(&g->cpu, REGION_IO, 0x3f8, 1, false, data);
+	CHECK(data[0] == 0xff);
+	seen.status = VRS_ERRNO + EIO;
+	dispatch_access(&g->cpu, REGION_IO, 0x3f9, 1, false, data);
+	CHECK(data[0] == 0xff && !g->vm.terminating);
+	seen.status = VRS_TERMINATE;
+	dispatch_access(&g->cpu, REGION_IO, 0x3f8, 1, false, data);
+	CHECK(g->vm.terminating && g->vm.exit_code == 6);
+	rig_free(g);
+}
+
+TEST(vff_mutex_is_held_around_the_call)
+{
+	struct rig *g = rig_new(0, VFF_MUTEX);
+	uint8_t data[8];
+
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
+	CHECK(seen.mutex_busy == EBUSY);
+	rig_free(g);
+
+	g = rig_new(0, 0);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
+	CHECK(seen.mutex_busy == 0);
+	rig_free(g);
+}
+
+#define HAMMER_THREADS	4
+#define HAMMER_N	200000
+
+static void *hammer(void *arg)
+{
+	struct guest_cpu *cpu = arg;
+	uint8_t data[8];
+
+	for (int i = 0; i < HAMMER_N; i++)
+		dispatch_access(cpu, REGION_MEM, 0xfa000000 + (unsigned)(i & 0x3c), 4, false, data);
+	return NULL;
+}
+
+TEST(several_vcpus_one_vdev)
+{
+	struct rig *g = rig_new(1u << 4, VFF_MUTEX);
+	struct guest_cpu cpus[HAMMER_THREADS];
+	pthread_t t[HAMMER_THREADS];
+
+	for (int i = 0; i < HAMMER_THREADS; i++) {
+		cpus[i] = (struct guest_cpu){ .vm = &g->vm, .index = (unsigned)i };
+		pthread_create(&t[i], NULL, hammer, &cpus[i]);
+	}
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		pthread_join(t[i], NULL);
+	/* VFF_MUTEX serialises the vdev: no increment is lost. */
+	CHECK_EQ_U64(seen.hits, (uint64_t)HAMMER_THREADS * HAMMER_N);
+	rig_free(g);
+}
+
+int main(void)
+{
+	RUN(accepted_width_reaches_vread);
+	RUN(refused_width_never_reaches_vdev);
+	RUN(any_width_when_acc_sizes_is_zero);
+	RUN(unowned_reads_all_ones_and_warns_once);
+	RUN(abort_policy_ends_with_code_5);
+	RUN(rom_writes_are_dropped_quietly);
+	RUN(port_io_and_status_codes);
+	RUN(vff_mutex_is_held_around_the_call);
+	RUN(several_vcpus_one_vdev);
+	TEST_EXIT();
+}

@@ -1,0 +1,112 @@
+/* Number parsing: the configuration's numbers and qvm_parse_num(). */
+#include <errno.h>
+
+#include <qvm/utils.h>
+
+#include "number.h"
+#include "test.h"
+
+static int parse(const char *s, unsigned flags, uint64_t *v)
+{
+	const char *end;
+	return number_parse(s, flags, v, &end);
+}
+
+TEST(decimal_hex_and_0d)
+{
+	uint64_t v;
+	CHECK(parse("0", 0, &v) == 0 && v == 0);
+	CHECK(parse("1234", 0, &v) == 0 && v == 1234);
+	CHECK(parse("0x1f", 0, &v) == 0 && v == 0x1f);
+	CHECK(parse("0XABCdef", 0, &v) == 0 && v == 0xabcdef);
+	CHECK(parse("0d0100", 0, &v) == 0 && v == 100);	/* 0d: decimal, never octal */
+	CHECK(parse("010", 0, &v) == 0 && v == 10);
+	CHECK(parse("18446744073709551615", 0, &v) == 0 && v == UINT64_MAX);
+	CHECK(parse("0xffffffffffffffff", 0, &v) == 0 && v == UINT64_MAX);
+}
+
+TEST(suffixes)
+{
+	uint64_t v;
+	CHECK(parse("4k", QPNF_ALLOW_SUFFIXES, &v) == 0 && v == 4096);
+	CHECK(parse("4K", QPNF_ALLOW_SUFFIXES, &v) == 0 && v == 4096);
+	CHECK(parse("16M", QPNF_ALLOW_SUFFIXES, &v) == 0 && v == 16u << 20);
+	CHECK(parse("0x2g", QPNF_ALLOW_SUFFIXES, &v) == 0 && v == 2ull << 30);
+	CHECK(parse("4k", 0, &v) == -EINVAL);	/* suffix not allowed */
+	CHECK(parse("17179869183G", QPNF_ALLOW_SUFFIXES, &v) == 0);
+	CHECK(parse("17179869184G", QPNF_ALLOW_SUFFIXES, &v) == -ERANGE);
+}
+
+TEST(malformed)
+{
+	uint64_t v;
+	CHECK(parse("", 0, &v) == -EINVAL);
+	CHECK(parse("0x", 0, &v) == -EINVAL);
+	CHECK(parse("0d", 0, &v) == -EINVAL);
+	CHECK(parse("12z", 0, &v) == -EINVAL);
+	CHECK(parse("0x1g", 0, &v) == -EINVAL);
+	CHECK(parse(" 1", 0, &v) == -EINVAL);
+	CHECK(parse("1 ", 0, &v) == -EINVAL);
+	CHECK(parse("abc", 0, &v) == -EINVAL);
+	CHECK(parse("4KB", QPNF_ALLOW_SUFFIXES, &v) == -EINVAL);
+	CHECK(number_parse(NULL, 0, &v, NULL) == -EINVAL);
+}
+
+TEST(overflow)
+{
+	uint64_t v;
+	CHECK(parse("18446744073709551616", 0, &v) == -ERANGE);
+	CHECK(parse("0x10000000000000000", 0, &v) == -ERANGE);
+	CHECK(parse("99999999999999999999999", 0, &v) == -ERANGE);
+}
+
+TEST(negative_trailing_size)
+{
+	uint64_t v;
+	const char *end;
+	CHECK(parse("-5", 0, &v) == -EINVAL);
+	CHECK(parse("-5", QPNF_ALLOW_NEGATIVE, &v) == 0 && (int64_t)v == -5);
+	CHECK(parse("-9223372036854775808", QPNF_ALLOW_NEGATIVE, &v) == 0 && v == 1ull << 63);
+	CHECK(parse("-9223372036854775809", QPNF_ALLOW_NEGATIVE, &v) == -ERANGE);
+	CHECK(number_parse("0x10,rest", QPNF_ALLOW_TRAILING, &v, &end) == 0 && v == 16 &&
+			strcmp(end, ",rest") == 0);
+	CHECK(parse("0", QPNF_SIZE_CHECK, &v) == -EINVAL);
+	CHECK(parse("1", QPNF_SIZE_CHECK, &v) == 0);
+}
+
+/* qvm_parse_num outside option processing returns NULL with errno. */
+TEST(api_parse_num)
+{
+	uint64_t v = 0;
+	const char *end = qvm_parse_num("0x40K", QPNF_ALLOW_SUFFIXES, &v);
+	CHECK(end && *end == '\0' && v == 0x10000);
+	errno = 0;
+	CHECK(qvm_parse_num("nope", 0, &v) == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(qvm_parse_num("0x1ffffffffffffffff", 0, &v) == NULL && errno == ERANGE);
+	end = qvm_parse_num("12 34", QPNF_ALLOW_TRAILING, &v);
+	CHECK(end && strcmp(end, " 34") == 0 && v == 12);
+}
+
+TEST(api_parse_intr)
+{
+	guest_intr_t in;
+	CHECK(qvm_parse_intr("ioapic:4", &in) && in.pic == GIP_IOAPIC && in.line == 4);
+	CHECK(qvm_parse_intr("gic:0x25", &in) && in.pic == GIP_GIC && in.line == 37);
+	CHECK(qvm_parse_intr("8259:3", &in) && in.pic == GIP_8259 && in.line == 3);
+	CHECK(qvm_parse_intr("apic:4", &in) == NULL);
+	CHECK(qvm_parse_intr("ioapic:", &in) == NULL);
+	CHECK(qvm_parse_intr("ioapic4", &in) == NULL);
+}
+
+int main(void)
+{
+	RUN(decimal_hex_and_0d);
+	RUN(suffixes);
+	RUN(malformed);
+	RUN(overflow);
+	RUN(negative_trailing_size);
+	RUN(api_parse_num);
+	RUN(api_parse_intr);
+	TEST_EXIT();
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs what building and testing qvm needs, when it is missing.
+# Debian 12; needs root (apt-get) only when something is missing.
+set -e
+missing=""
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need gcc gcc
+need make make
+need ar binutils
+need readelf binutils
+need timeout coreutils
+need bash bash
+[ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
+[ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "qvm: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "qvm: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
