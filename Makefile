@@ -9,12 +9,15 @@ ARCH ?= $(shell uname -m)
 ifeq ($(ARCH),x86_64)
 ARCHDIR := arch/x86
 else ifeq ($(ARCH),aarch64)
-ARCHDIR := arch/arm64
+$(error aarch64 hosts are not supported yet: the arm64 port is planned (see README))
 else
 $(error unsupported architecture $(ARCH))
 endif
 
-B := build
+# Sanitized objects go to their own directory: flags are not tracked per object.
+B := build$(if $(SANITIZE),-san)
+# Guest images are freestanding and never sanitized: one place for every build.
+G := build/guest-images
 PREFIX ?= /usr/local
 VERSION := 0.1
 CC := gcc
@@ -40,7 +43,7 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none
 ifeq ($(ARCH),x86_64)
-GUESTS := $(B)/guest-images/x86_64/trace-demo.elf
+GUESTS := $(G)/x86_64/trace-demo.elf
 endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -64,7 +67,7 @@ $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
 $(B)/vdev-%.so: vdev/%/*.c $(wildcard include/qvm/*.h)
 	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
 
-$(B)/guest-images/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
+$(G)/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
 		guest-images/x86_64/start.S guest-images/x86_64/trace-demo.c guest-images/x86_64/lib.c
@@ -92,7 +95,7 @@ install: all
 	install -m 644 include/qvm/*.h $(DESTDIR)$(PREFIX)/include/qvm/
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san
 
 .PHONY: all deps demo unit check install clean
 .SECONDARY:

@@ -123,7 +123,8 @@ static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsign
 	if (!vm)
 		return EINVAL;
 	if (vm_phase(vm) == QVM_PHASE_STARTUP)
-		return api_violation(vm, NULL, fn, "may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+		return api_violation(vm, vm->cur_vdev ? &vm->cur_vdev->pub : NULL, fn,
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
 	for (unsigned i = 0; i < nblks && buflen; i++) {
 		unsigned n = blk[i].length < buflen ? (unsigned)blk[i].length : buflen;
 		uint8_t *p;

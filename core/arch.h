@@ -25,6 +25,8 @@ int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
 bool arch_vcpu_idle(struct guest_cpu *cpu);
 /* Make the guest see a bus error on its current access. */
 void arch_inject_bus_error(struct guest_cpu *cpu);
+/* Make the guest see an undefined-instruction fault at its current instruction. */
+void arch_inject_undefined(struct guest_cpu *cpu);
 void arch_vm_destroy(struct qvm_vm *vm);
 
 /* What the architecture itself occupies in space at [base, base+len), or NULL. */

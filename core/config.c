@@ -344,6 +344,8 @@ static int cpu_option(struct cfg *c, const char *name)
 		return -EINVAL;
 	if (strcmp(name, "runmask") == 0) {
 		CPU_ZERO(&cpu->runmask);
+		if (!*a)
+			return fail(c, c->tok, -EINVAL, "runmask '': expected CPU numbers separated by commas");
 		for (const char *p = a; *p;) {
 			uint64_t n;
 			const char *end;
@@ -354,26 +356,17 @@ static int cpu_option(struct cfg *c, const char *name)
 				return fail(c, c->tok, -EINVAL, "runmask '%s': host CPU %llu does not exist "
 						"(this host has %ld)", a, (unsigned long long)n, host_cpus);
 			CPU_SET((int)n, &cpu->runmask);
+			if (*end == ',' && end[1] == '\0')
+				return fail(c, c->tok, -EINVAL, "runmask '%s': trailing comma", a);
 			p = *end ? end + 1 : end;
 		}
 		cpu->has_runmask = true;
 		return 0;
 	}
-	/* sched PRIO[r|f|o] */
-	uint64_t prio;
-	const char *end;
-	int policy = SCHED_RR;
-	int r = number_parse(a, QPNF_ALLOW_TRAILING, &prio, &end);
-	if (!r && *end) {
-		policy = *end == 'f' ? SCHED_FIFO : *end == 'o' ? SCHED_OTHER : SCHED_RR;
-		r = strchr("rfo", *end) && end[1] == '\0' ? 0 : -EINVAL;
-	}
-	if (r || (policy != SCHED_OTHER && (prio < 1 || prio > 99)))
+	if (sched_parse(a, &cpu->policy, &cpu->prio))
 		return fail(c, c->tok, -EINVAL, "sched '%s': expected PRIORITY[r|f|o] with a priority "
 				"of 1 to 99", a);
 	cpu->has_sched = true;
-	cpu->policy = policy;
-	cpu->prio = policy == SCHED_OTHER ? 0 : (int)prio;
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <qvm/log.h>
+
 #include "vm.h"
 
 static int read_file(const char *path, uint8_t **buf, size_t *size, struct qerr *e)
@@ -92,6 +94,10 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		return r;
 	if (kind == LOAD_IMAGE && size >= 4 && memcmp(buf, ELFMAG, SELFMAG) == 0) {
 		uint64_t entry;
+		if (have_addr)
+			vm_log(vm, QL_QVM_WARN, "load 0x%llx,%s: an ELF image loads at its own "
+					"program headers; the address is ignored",
+					(unsigned long long)addr, path);
 		r = loader_elf64(vm, path, buf, size, &entry, e);
 		if (!r) {
 			vm->entry = entry;
@@ -101,14 +107,16 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		return r;
 	}
 	if (!have_addr) {
-		if (vm->nmem == 0) {
+		bool found = false;
+		for (unsigned i = 0; i < vm->nmem; i++)
+			if (!vm->mem[i].rom && (!found || vm->mem[i].gpa < addr)) {
+				addr = vm->mem[i].gpa;
+				found = true;
+			}
+		if (!found) {
 			free(buf);
 			return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
 		}
-		addr = vm->mem[0].gpa;
-		for (unsigned i = 1; i < vm->nmem; i++)
-			if (!vm->mem[i].rom && vm->mem[i].gpa < addr)
-				addr = vm->mem[i].gpa;
 	}
 	uint8_t *dst = size ? vm_gpa_to_hva(vm, addr, size) : NULL;
 	if (size && !dst) {

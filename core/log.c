@@ -64,6 +64,8 @@ void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 	if (!l && vm)
 		l = &vm->log;
 	unsigned dest = l ? l->dest[sev] : (sev <= QLL_INFO ? LOG_STDERR : LOG_NONE);
+	if (dest == LOG_INHERIT)	/* a vdev's `log` did not name this severity */
+		dest = vm ? vm->log.dest[sev] : LOG_STDERR;
 	if (dest == LOG_NONE)
 		return;
 

@@ -7,12 +7,12 @@
 
 #include "qerr.h"
 
-enum log_dest { LOG_NONE, LOG_STDOUT, LOG_STDERR, LOG_SLOG };
+enum log_dest { LOG_NONE, LOG_STDOUT, LOG_STDERR, LOG_SLOG, LOG_INHERIT = 0xff };
 
 #define LOG_SEVERITIES 7
 
 struct qvm_logger {
-	unsigned char dest[LOG_SEVERITIES];	/* enum log_dest per QLL_* */
+	unsigned char dest[LOG_SEVERITIES];	/* enum log_dest per QLL_*; a vdev's may INHERIT */
 };
 
 struct qvm_vm;

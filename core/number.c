@@ -1,6 +1,7 @@
 #include "number.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 
 #include <qvm/utils.h>
@@ -75,5 +76,30 @@ int number_parse(const char *s, unsigned flags, uint64_t *out, const char **end)
 	*out = v;
 	if (end)
 		*end = p;
+	return 0;
+}
+
+int sched_parse(const char *s, int *policy, int *prio)
+{
+	const char *end;
+	uint64_t v;
+	int pol = SCHED_RR;
+
+	if (number_parse(s, QPNF_ALLOW_TRAILING, &v, &end))
+		return -EINVAL;
+	if (*end) {
+		if (end[1] != '\0')
+			return -EINVAL;
+		switch (*end) {
+		case 'r': pol = SCHED_RR; break;
+		case 'f': pol = SCHED_FIFO; break;
+		case 'o': pol = SCHED_OTHER; break;
+		default: return -EINVAL;
+		}
+	}
+	if (pol != SCHED_OTHER && (v < 1 || v > 99))
+		return -EINVAL;
+	*policy = pol;
+	*prio = pol == SCHED_OTHER ? 0 : (int)v;
 	return 0;
 }

@@ -11,4 +11,10 @@
  */
 int number_parse(const char *s, unsigned flags, uint64_t *out, const char **end);
 
+/*
+ * A `sched` value "PRIO[r|f|o]": round-robin (default), FIFO or other.
+ * PRIO must be 1..99 except for o, where it is ignored. 0 or -EINVAL.
+ */
+int sched_parse(const char *s, int *policy, int *prio);
+
 #endif

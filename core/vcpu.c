@@ -112,18 +112,32 @@ static void handle_io(struct guest_cpu *cpu)
 				data + (size_t)i * run->io.size);
 }
 
-/* A guest instruction KVM could not run: the `unsupported instruction` policy. */
+/*
+ * KVM could not run a guest instruction: the `unsupported instruction`
+ * policy. An instruction of unknown length cannot be skipped, so `ignore`
+ * delivers the fault as `fail` does.
+ */
 static bool unsupported_instruction(struct guest_cpu *cpu)
 {
 	struct qvm_vm *vm = cpu->vm;
 	struct kvm_run *run = cpu->run;
+	enum qvm_unsupp_action act = vm->unsupp[UNSUPP_INSTRUCTION];
 
-	vm_log(vm, QL_QVM_ERR, "vcpu %u: the guest ran an instruction qvm cannot emulate "
-			"(KVM internal error, suberror %u)", cpu->index, run->internal.suberror);
-	if (vm->unsupp[UNSUPP_INSTRUCTION] == UNSUPP_IGNORE)
-		vm_log(vm, QL_QVM_WARN, "vcpu %u: an instruction cannot be skipped; stopping", cpu->index);
-	vm_request_exit(vm, GTC_UNSUPPORTED);
-	return true;
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+		vm_log(vm, QL_QVM_ERR, "vcpu %u: KVM internal error, suberror %u", cpu->index,
+				run->internal.suberror);
+		vm_request_exit(vm, GTC_UNEXPECTED);
+		return true;
+	}
+	vm_log(vm, act == UNSUPP_ABORT ? QL_QVM_ERR : QL_QVM_WARN, "vcpu %u: the guest ran an "
+			"instruction KVM cannot emulate (unsupported instruction: %s)", cpu->index,
+			act == UNSUPP_ABORT ? "abort" : "undefined-instruction fault delivered");
+	if (act == UNSUPP_ABORT) {
+		vm_request_exit(vm, GTC_UNSUPPORTED);
+		return true;
+	}
+	arch_inject_undefined(cpu);
+	return false;
 }
 
 /* Handle one exit; true when the vCPU must stop. */

@@ -290,8 +290,9 @@ bool vdev_is_common_option(const char *opt, unsigned *nargs)
 static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 {
 	unsigned flags = d->factory->factory_flags;
-	unsigned space_flag = VFF_VDEV_MEM;
-	qvm_state_types_t type = QST_MEMORY;
+	/* A bare number stays in the space the vdev chose at OPTIONS_START. */
+	qvm_state_types_t type = d->pub.v_block.qst_type == QST_X86_IO ? QST_X86_IO : QST_MEMORY;
+	unsigned space_flag = type == QST_X86_IO ? VFF_VDEV_X86_IO : VFF_VDEV_MEM;
 	const char *num = spec;
 	uint64_t v;
 	int r;
@@ -301,6 +302,8 @@ static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 				"(VFF_LOC_NO)", d->name);
 	if (strncmp(spec, "mem:", 4) == 0) {
 		num = spec + 4;
+		type = QST_MEMORY;
+		space_flag = VFF_VDEV_MEM;
 	} else if (strncmp(spec, "io:", 3) == 0) {
 		num = spec + 3;
 		type = QST_X86_IO;
@@ -355,7 +358,7 @@ int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, s
 	}
 	if (strcmp(opt, "log") == 0) {
 		if (!d->has_log)
-			d->log = d->vm->log;
+			memset(d->log.dest, LOG_INHERIT, sizeof(d->log.dest));
 		d->has_log = true;
 		r = logger_parse(&d->log, args[0], args[1], e);
 		if (r)
@@ -363,18 +366,11 @@ int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, s
 		return r;
 	}
 	if (strcmp(opt, "sched") == 0) {
-		const char *end;
-		uint64_t prio;
-		int policy = SCHED_RR;
-		r = number_parse(args[0], QPNF_ALLOW_TRAILING, &prio, &end);
-		if (!r && *end) {
-			policy = *end == 'f' ? SCHED_FIFO : *end == 'o' ? SCHED_OTHER : SCHED_RR;
-			r = (strchr("rfo", *end) && end[1] == '\0') ? 0 : -EINVAL;
-		}
-		if (r || prio > 99)
+		int policy, prio;
+		if (sched_parse(args[0], &policy, &prio))
 			return qerr_set(e, -EINVAL, "vdev %s: sched '%s': expected PRIORITY[r|f|o] "
 					"with a priority of 1 to 99", d->name, args[0]);
-		d->pub.v_sched = (struct qvm_sched_info){ .priority = (int)prio, .policy = policy };
+		d->pub.v_sched = (struct qvm_sched_info){ .priority = prio, .policy = policy };
 		return 0;
 	}
 	return qerr_set(e, -EINVAL, "vdev %s: unknown option '%s'", d->name, opt);

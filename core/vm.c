@@ -121,6 +121,10 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 					o->rom ? "rom" : "ram", (unsigned long long)o->gpa,
 					(unsigned long long)(o->gpa + o->len - 1));
 	}
+	const char *arch_owner = arch_range_owner(vm, REGION_MEM, start, len);
+	if (arch_owner)
+		return qerr_set(e, -EEXIST, "%s 0x%llx-0x%llx overlaps %s", what,
+				(unsigned long long)start, (unsigned long long)(start + len - 1), arch_owner);
 	if (vm->nmem == QVM_MAX_MEM)
 		return qerr_set(e, -ENOSPC, "too many ram/rom ranges (at most %d)", QVM_MAX_MEM);
 

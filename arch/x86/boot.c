@@ -22,7 +22,7 @@
 #include "vm.h"
 
 #define BOOT_SIZE	0x10000ull
-#define BOOT_SLOT_SIZE	0x8000ull
+#define BOOT_SLOT_SIZE	((uint64_t)ARCH_BOOT_SLOT_SIZE)
 #define BOOT_GDT	0x6000ull
 #define BOOT_TSS	0x8000ull
 #define BOOT_IDMAP	0xb000ull
@@ -32,7 +32,15 @@
 #define PTE_P	0x1ull
 #define PTE_RW	0x2ull
 #define PTE_US	0x4ull
+#define PTE_A	0x20ull
+#define PTE_D	0x40ull
 #define PTE_PS	0x80ull
+/*
+ * Accessed and dirty are preset: the tables sit in a read-only slot, and a
+ * CPU setting them during a page walk would otherwise fault into qvm.
+ */
+#define PTE_TABLE	(PTE_P | PTE_RW | PTE_US | PTE_A)
+#define PTE_2M		(PTE_TABLE | PTE_D | PTE_PS)
 
 #define CR0_PE	0x1ull
 #define CR0_MP	0x2ull
@@ -56,13 +64,12 @@ static void build_tables(uint8_t *b, uint64_t base)
 {
 	uint64_t *pml4 = (uint64_t *)b, *pdpt = (uint64_t *)(b + 0x1000);
 
-	pml4[0] = (base + 0x1000) | PTE_P | PTE_RW | PTE_US;
+	pml4[0] = (base + 0x1000) | PTE_TABLE;
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t *pd = (uint64_t *)(b + 0x2000 + 0x1000 * i);
-		pdpt[i] = (base + 0x2000 + 0x1000 * i) | PTE_P | PTE_RW | PTE_US;
+		pdpt[i] = (base + 0x2000 + 0x1000 * i) | PTE_TABLE;
 		for (unsigned j = 0; j < 512; j++)
-			pd[j] = (((uint64_t)i << 30) + ((uint64_t)j << 21)) |
-				PTE_P | PTE_RW | PTE_US | PTE_PS;
+			pd[j] = (((uint64_t)i << 30) + ((uint64_t)j << 21)) | PTE_2M;
 	}
 	memcpy(b + BOOT_GDT, gdt, sizeof(gdt));
 }
@@ -71,6 +78,10 @@ int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e)
 {
 	struct arch_vm *a = &vm->arch;
 	uint64_t base;
+
+	if (vm->fdt_dump_file)
+		vm_log(vm, QL_QVM_WARN, "set fdt-dump-file: x86 guests are described by ACPI, not an "
+				"FDT; nothing is written to %s", vm->fdt_dump_file);
 
 	for (base = IOAPIC_BASE - BOOT_SIZE; base >= 0x100000; base -= BOOT_SIZE)
 		if (!vm_range_owner(vm, REGION_MEM, base, BOOT_SIZE))

@@ -91,19 +91,29 @@ bool arch_vcpu_idle(struct guest_cpu *cpu)
 	return !(r.rflags & RFLAGS_IF);
 }
 
-/* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
-void arch_inject_bus_error(struct guest_cpu *cpu)
+static void inject(struct guest_cpu *cpu, uint8_t vector, bool has_error_code)
 {
 	struct kvm_vcpu_events ev;
 
 	if (ioctl(cpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
 		return;
 	ev.exception.injected = 1;
-	ev.exception.nr = 13;
-	ev.exception.has_error_code = 1;
+	ev.exception.nr = vector;
+	ev.exception.has_error_code = has_error_code;
 	ev.exception.error_code = 0;
 	ev.flags = 0;
 	ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
+/* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
+void arch_inject_bus_error(struct guest_cpu *cpu)
+{
+	inject(cpu, 13, true);
+}
+
+void arch_inject_undefined(struct guest_cpu *cpu)
+{
+	inject(cpu, 6, false);
 }
 
 void arch_vm_destroy(struct qvm_vm *vm)
@@ -111,7 +121,7 @@ void arch_vm_destroy(struct qvm_vm *vm)
 	free(vm->arch.cpuid);
 	vm->arch.cpuid = NULL;
 	if (vm->arch.boot_hva)
-		munmap(vm->arch.boot_hva, 0x8000);
+		munmap(vm->arch.boot_hva, ARCH_BOOT_SLOT_SIZE);
 	vm->arch.boot_hva = NULL;
 }
 

@@ -96,6 +96,50 @@ TEST(globals)
 	vm_destroy(vm);
 }
 
+/* A bare loc stays in the vdev's own default space; mem:/io: override it. */
+TEST(loc_spaces)
+{
+	struct qvm_vm *vm = run("vdev ser8250 loc 0x2f8\nvdev ser8250 loc mem:0xfb000000\n"
+			"vdev ser8250 sched 10f\n", false);
+	CHECK_STR(msg, "OK");
+	struct qvm_vdev *a = vm->vdevs, *b = a ? a->next : NULL, *c = b ? b->next : NULL;
+	CHECK(a && a->pub.v_block.qst_type == QST_X86_IO && a->pub.v_block.location == 0x2f8);
+	CHECK(b && b->pub.v_block.qst_type == QST_MEMORY && b->pub.v_block.location == 0xfb000000);
+	CHECK(c && c->pub.v_block.location == 0x3f8 && c->pub.v_sched.priority == 10 &&
+			c->pub.v_sched.policy == SCHED_FIFO);
+	vm_destroy(vm);
+}
+
+/* A vdev's `log` overrides only the severities it names. */
+TEST(vdev_log_inherits)
+{
+	struct qvm_vm *vm = run("vdev trace loc 0x1000 log debug stdout\nlogger info none\n", false);
+	CHECK_STR(msg, "OK");
+	struct qvm_vdev *d = vm->vdevs;
+	CHECK(d && d->has_log && d->log.dest[QLL_DEBUG] == LOG_STDOUT);
+	CHECK(d && d->log.dest[QLL_INFO] == LOG_INHERIT);	/* follows the later `logger` */
+	vm_destroy(vm);
+}
+
+/* A raw image without an address goes to the lowest ram, never a rom. */
+TEST(raw_load_skips_rom)
+{
+	char path[] = "/tmp/qvm-test-XXXXXX", text[256];
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, "\xf4", 1) == 1);
+	close(fd);
+	snprintf(text, sizeof(text), "rom 0,64K ram 0x100000,1M ram 0x80000,64K load %s\n", path);
+	struct qvm_vm *vm = run(text, false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->have_entry && vm->entry == 0x80000);
+	vm_destroy(vm);
+	snprintf(text, sizeof(text), "rom 0,64K load %s\n", path);
+	vm_destroy(run(text, false));
+	snprintf(text, sizeof(text), "t.conf:1: '%s': no ram to load it into (give `ram` first)", path);
+	CHECK_STR(msg, text);
+	unlink(path);
+}
+
 TEST(vdev_context_and_names)
 {
 	struct qvm_vm *vm = run("vdev trace loc 0xfa000000 ram 1M emit-logger\n"
@@ -175,6 +219,12 @@ TEST(errors_more)
 	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load'");
 	CHECK_STR(err("ram 1M\ndata load x\n"), "t.conf:2: data load needs ADDR,FILE");
 	CHECK_STR(err("vdev ../trace\n"), "t.conf:1: invalid vdev name '../trace'");
+	CHECK_STR(err("cpu runmask \"\"\n"), "t.conf:1: runmask '': expected CPU numbers separated by commas");
+	CHECK_STR(err("cpu runmask 0,\n"), "t.conf:1: runmask '0,': trailing comma");
+	CHECK_STR(err("cpu runmask 0,x\n"), "t.conf:1: runmask '0,x': expected CPU numbers separated by commas");
+	CHECK_STR(err("ram 0xfee00000,1M\n"), "t.conf:1: ram 0xfee00000-0xfeefffff overlaps the in-kernel LAPIC");
+	CHECK_STR(err("vdev trace loc 0x1000 sched 0\n"), "t.conf:1: vdev trace: sched '0': expected "
+			"PRIORITY[r|f|o] with a priority of 1 to 99");
 }
 
 /* Errors found once the whole configuration is known (vm_check). */
@@ -232,6 +282,9 @@ int main(int argc, char **argv)
 	RUN(cpus_and_contexts);
 	RUN(globals);
 	RUN(vdev_context_and_names);
+	RUN(loc_spaces);
+	RUN(vdev_log_inherits);
+	RUN(raw_load_skips_rom);
 	RUN(errors_required);
 	RUN(errors_more);
 	RUN(errors_at_assign);

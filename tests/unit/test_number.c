@@ -1,5 +1,6 @@
 /* Number parsing: the configuration's numbers and qvm_parse_num(). */
 #include <errno.h>
+#include <sched.h>
 
 #include <qvm/utils.h>
 
@@ -99,6 +100,20 @@ TEST(api_parse_intr)
 	CHECK(qvm_parse_intr("ioapic4", &in) == NULL);
 }
 
+TEST(sched_values)
+{
+	int pol, prio;
+	CHECK(sched_parse("10", &pol, &prio) == 0 && pol == SCHED_RR && prio == 10);
+	CHECK(sched_parse("99f", &pol, &prio) == 0 && pol == SCHED_FIFO && prio == 99);
+	CHECK(sched_parse("1r", &pol, &prio) == 0 && pol == SCHED_RR && prio == 1);
+	CHECK(sched_parse("0o", &pol, &prio) == 0 && pol == SCHED_OTHER && prio == 0);
+	CHECK(sched_parse("0", &pol, &prio) == -EINVAL);
+	CHECK(sched_parse("100r", &pol, &prio) == -EINVAL);
+	CHECK(sched_parse("10x", &pol, &prio) == -EINVAL);
+	CHECK(sched_parse("10rr", &pol, &prio) == -EINVAL);
+	CHECK(sched_parse("r", &pol, &prio) == -EINVAL);
+}
+
 int main(void)
 {
 	RUN(decimal_hex_and_0d);
@@ -108,5 +123,6 @@ int main(void)
 	RUN(negative_trailing_size);
 	RUN(api_parse_num);
 	RUN(api_parse_intr);
+	RUN(sched_values);
 	TEST_EXIT();
 }

@@ -24,17 +24,17 @@
 #include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 
-/// One instance of the trace device.
+/* Per-instance state (the factory's extra_space). Guarded by v_mtx. */
 struct trace_state {
-	pthread_t thread;	///< The thread id for the vdtrace_thread
-	uint32_t counter;	///< Incremented every second by vdtrace_thread
-	int emit_logger;	///< 1 = write to logger (as defined by qvm config file). Default=0
-	int emit_trace;		///< 1 = emit a trace event to the hypervisor host. Default=0
-	int trace_event;	///< The event to emit (only if emit_trace is specified)
-	int marker_fd;		///< tracefs trace_marker, -1 if not writable
+	pthread_t thread;	/* ticks the counter */
+	uint32_t counter;	/* what a guest read returns; +1 per second */
+	int emit_logger;	/* emit-logger given */
+	int emit_trace;		/* emit-trace given */
+	int trace_event;	/* its event number */
+	int marker_fd;		/* tracefs trace_marker, -1 if not writable */
 	bool thread_running;
-	bool stop;		///< set under v_mtx at TERMINATE
-	pthread_cond_t wake;	///< wakes the thread early to stop
+	bool stop;		/* TERMINATE asks the thread to end */
+	pthread_cond_t wake;	/* lets TERMINATE cut the thread's sleep short */
 };
 
 enum {
@@ -197,19 +197,15 @@ static vdev_ref_status_t vdtrace_vwrite(vdev_t *vdp, unsigned cookie,
 }
 
 static struct vdev_factory vdtrace_factory = {
-	.next = NULL, // Patched
+	.next = NULL,		/* qvm links factories here */
 	.control = vdtrace_control,
 	.vread = vdtrace_vread,
 	.vwrite = vdtrace_vwrite,
 	.option_list = trace_options,
-	.name = NULL, // Patched
+	.name = NULL,		/* qvm names it "trace" after vdev-trace.so */
 	.factory_flags = VFF_INTR_NO | VFF_MUTEX | VFF_VDEV_MEM,
-	// Accept only 32-bit access.
-	.acc_sizes = 1u << 4,
-	// Make sure that local data space is available for the internal structure.
+	.acc_sizes = 1u << 4,	/* the register is 32 bits wide: nothing else reaches us */
 	.extra_space = sizeof(struct trace_state),
-	// For the safety version of vdev-trace, require "safety"; otherwise,
-	// don't require "safety".
 	.safety = VDEV_SAFETY_SELECTED,
 };
 
