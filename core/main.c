@@ -91,10 +91,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
-	if (gather(argc, argv, &toks, &done) < 0)
-		return EXIT_CONFIG;
-	if (done)
-		return 0;
+	if (gather(argc, argv, &toks, &done) < 0 || done) {
+		tokens_free(&toks);
+		return done ? 0 : EXIT_CONFIG;
+	}
 
 	if (vm_create(&vm, &e)) {
 		fprintf(stderr, "qvm: %s\n", e.msg);

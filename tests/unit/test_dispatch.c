@@ -3,6 +3,7 @@
  * fake vdev. Covers acc_sizes, the unsupported-reference policies, vdev
  * status codes, VFF_MUTEX, and several vCPUs hitting one vdev at once.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,6 +12,52 @@
 
 #include "test.h"
 #include "vcpu.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNTING 0	/* ASan owns malloc: nothing to interpose */
+#else
+#define COUNTING 1
+/*
+ * Count allocations and lock calls made by this process while `counting`
+ * is set, by interposing the libc entry points (forwarding to glibc's).
+ */
+static _Atomic int counting;
+static _Atomic unsigned allocs, locks;
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+static int (*real_mutex_lock)(pthread_mutex_t *);
+
+void *malloc(size_t n)
+{
+	if (counting)
+		allocs++;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t m)
+{
+	if (counting)
+		allocs++;
+	return __libc_calloc(n, m);
+}
+
+void *realloc(void *p, size_t n)
+{
+	if (counting)
+		allocs++;
+	return __libc_realloc(p, n);
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (counting)
+		locks++;
+	if (!real_mutex_lock)
+		real_mutex_lock = (int (*)(pthread_mutex_t *))dlsym(RTLD_NEXT, "pthread_mutex_lock");
+	return real_mutex_lock(m);
+}
+#endif
 
 static struct {
 	unsigned reads, writes;
@@ -258,6 +305,39 @@ TEST(several_vcpus_one_vdev)
 	rig_free(g);
 }
 
+/* The rule: from the exit to vread, no lock and no allocation. */
+TEST(no_lock_no_allocation_on_the_path)
+{
+#if COUNTING
+	struct rig *g = rig_new(0, 0);
+	uint8_t data[8];
+
+	/* Warm the per-vCPU hint, then count. */
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
+	allocs = locks = 0;
+	counting = 1;
+	for (int i = 0; i < 1000; i++) {
+		dispatch_access(&g->cpu, REGION_MEM, 0xfa000000 + (unsigned)(i & 0xfc), 4, i & 1, data);
+		dispatch_access(&g->cpu, REGION_IO, 0x3f8 + (unsigned)(i & 7), 1, i & 1, data);
+	}
+	counting = 0;
+	CHECK(seen.reads + seen.writes == 2001);
+	CHECK(allocs == 0);
+	CHECK(locks == 0);
+
+	/* The counters work: VFF_MUTEX shows up as one lock per access. */
+	g->f.factory_flags = VFF_MUTEX;
+	counting = 1;
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
+	counting = 0;
+	CHECK(locks == 1);
+	rig_free(g);
+#else
+	SKIP(no_lock_no_allocation_on_the_path, "built with AddressSanitizer, which owns malloc");
+	CHECK(1);
+#endif
+}
+
 int main(void)
 {
 	RUN(accepted_width_reaches_vread);
@@ -269,5 +349,10 @@ int main(void)
 	RUN(port_io_and_status_codes);
 	RUN(vff_mutex_is_held_around_the_call);
 	RUN(several_vcpus_one_vdev);
+#if COUNTING
+	RUN(no_lock_no_allocation_on_the_path);
+#else
+	no_lock_no_allocation_on_the_path();
+#endif
 	TEST_EXIT();
 }
