@@ -48,6 +48,7 @@ endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+TEST_VDEVS := $(patsubst tests/vdevs/%.c,$(B)/tests/vdev-%.so,$(wildcard tests/vdevs/*.c))
 
 all: $(B)/qvm $(VDEV_SOS) $(GUESTS)
 
@@ -77,15 +78,20 @@ $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
 		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
 
+# vdevs that exist for the tests (found through QVM_VDEV_PATH=$(B)/tests)
+$(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $<
+
 deps:
 	@tools/deps.sh
 
 demo: deps all
 	$(B)/qvm @guest-images/x86_64/trace-demo.qvmconf
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TEST_VDEVS)
 
-check: deps all $(UNIT_BINS)
+check: deps all $(UNIT_BINS) $(TEST_VDEVS)
 	@tests/run.sh $(B)
 
 install: all

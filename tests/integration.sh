@@ -128,6 +128,61 @@ t_help_version() {
 	expect_rc version 0 && expect_out version "qvm 0.1 (vdev ABI 801)"
 }
 
+# The lifecycle in the documented order, each callback once.
+LIFECYCLE="OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|GUEST_CONFIGURED|path|GUEST_STARTING|TERMINATE"
+# (OPTIONS_START comes before `name lc` is read, under the default name)
+lifecycle_of() { sed -n 's/^qvm: [a-z]*: lifecycle: \(path\).*/\1/p; s/^qvm: [a-z]*: lifecycle: //p' "$OUT/$1.err" | grep -v '^/' | paste -sd'|'; }
+
+t_lifecycle_order() {
+	XDG_RUNTIME_DIR=$OUT QVM_VDEV_PATH=$B/tests run life 60 @"$BASE" vdev lifecycle name lc opt-a x opt-b
+	expect_rc life 0 || return 1
+	local got
+	got=$(lifecycle_of life)
+	[ "$got" = "$LIFECYCLE" ] || { echo "lifecycle: $got"; echo "wanted:    $LIFECYCLE"; return 1; }
+	expect_err life "lifecycle: path $OUT/qvm/pid-" && [ -d "$(sed -n 's/.*lifecycle: path //p' "$OUT/life.err")" ] ||
+		{ echo "vdev_path() did not make its directory"; return 1; }
+}
+
+t_lifecycle_dryrun_and_errors() {
+	QVM_VDEV_PATH=$B/tests run lifedry 30 @"$BASE" vdev lifecycle name lc opt-a x opt-b dryrun
+	expect_rc lifedry 0 || return 1
+	[ "$(lifecycle_of lifedry)" = "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|GUEST_CONFIGURED|path|TERMINATE" ] ||
+		{ echo "dryrun lifecycle: $(lifecycle_of lifedry)"; return 1; }
+	# A configuration error after the vdev exists: TERMINATE still comes, once.
+	QVM_VDEV_PATH=$B/tests run lifebad 30 @"$BASE" vdev lifecycle name lc opt-b frobnicate
+	expect_rc lifebad 65 && expect_err lifebad "command line:7: unknown option 'frobnicate' (not an option of vdev lc nor a qvm option)" || return 1
+	[ "$(lifecycle_of lifebad)" = "OPTIONS_START|option 1 (none)|TERMINATE" ] ||
+		{ echo "lifecycle on error: $(lifecycle_of lifebad)"; return 1; }
+	# A vdev refusing ASSIGN (8) is a configuration error naming it.
+	QVM_VDEV_PATH=$B/tests run lifeassign 30 @"$BASE" vdev lifecycle name lc fail-at 8
+	expect_rc lifeassign 65 &&
+	expect_err lifeassign "command line:2: vdev lc: ASSIGN failed: Input/output error"
+}
+
+# emit-trace writes to the host's tracefs trace_marker. Mount tracefs for the
+# test if nothing is there (and unmount it after); skip where that is not allowed.
+t_emit_trace() {
+	local tfs=/sys/kernel/tracing mounted=0
+	if [ ! -e $tfs/trace_marker ]; then
+		mount -t tracefs nodev $tfs 2>/dev/null && mounted=1
+	fi
+	if [ ! -w $tfs/trace_marker ]; then
+		echo "SKIP: no writable tracefs trace_marker here and it cannot be mounted"
+		return 0
+	fi
+	echo > $tfs/trace
+	run etrace 60 @"$BASE" emit-trace 12
+	local rc=0
+	expect_rc etrace 0 || rc=1
+	grep -q "qvm trace trace event 12: write 0x12345678 at 0xfa000000" $tfs/trace ||
+		{ echo "no trace_marker line for the guest's write in $tfs/trace"; rc=1; }
+	# the guest polls the register: early reads may have left the ring buffer
+	grep -q "qvm trace trace event 12: read 0x0000000[0-9] at 0xfa000000" $tfs/trace ||
+		{ echo "no trace_marker line for a guest read"; rc=1; }
+	[ $mounted = 1 ] && umount $tfs
+	return $rc
+}
+
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check integration/demo t_demo
 	check integration/warn_once_per_address t_warn_once
@@ -140,6 +195,13 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check integration/unsupported_fail t_unsupported_fail
 	check integration/halt_without_exit_on_halt t_halt_without_exit_on_halt
 	check integration/command_line_errors t_command_line_errors
+	check integration/lifecycle_order t_lifecycle_order
+	check integration/lifecycle_dryrun_and_errors t_lifecycle_dryrun_and_errors
+	if why=$(t_emit_trace 2>&1); then
+		case "$why" in SKIP:*) skipped integration/emit_trace "${why#SKIP: }" ;; *) ok integration/emit_trace ;; esac
+	else
+		not_ok integration/emit_trace "$(echo "$why" | head -1)"
+	fi
 else
 	skipped integration "/dev/kvm is not usable on this machine: guests cannot run"
 fi

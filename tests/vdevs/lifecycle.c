@@ -1,0 +1,63 @@
+/*
+ * vdev-lifecycle: a test vdev that logs every control callback it gets, in
+ * order, so tests can check the lifecycle qvm drives. Options:
+ *   opt-a VALUE    (with an argument)
+ *   opt-b          (without)
+ *   fail-at CTRL   return EIO from that control callback (a number)
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <qvm/log.h>
+#include <qvm/utils.h>
+#include <qvm/vdev-core.h>
+
+struct lc {
+	uint64_t fail_at;
+	int fail_set;
+};
+
+static const char *const lc_options[] = {
+	"opt-a", QVM_OPTION_NO_ARG_PREFIX "opt-b", "fail-at", NULL,
+};
+
+static const char *const names[] = {
+	"OPTIONS_START", "OPTIONS_END", "GUEST_CONFIGURED", "TERMINATE", "STATUS",
+	"GEN_ACPI", "GEN_FDT", "BUTTON", "ASSIGN", "GUEST_STARTING", "PCI_BARS",
+};
+
+static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
+{
+	struct lc *s = vdp->v_device;
+
+	if (ctrl >= VDEV_CTRL_FIRST_OPTIDX)
+		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: option %u %s", ctrl - VDEV_CTRL_FIRST_OPTIDX,
+				arg ? arg : "(none)");
+	else if (ctrl < sizeof(names) / sizeof(names[0]))
+		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: %s", names[ctrl]);
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 2) {
+		qvm_parse_num(arg, QPNF_NONE, &s->fail_at);
+		s->fail_set = 1;
+	}
+	if (ctrl == VDEV_CTRL_GUEST_CONFIGURED) {
+		const char *p = vdev_path(vdp);
+		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: path %s", p ? p : "(none)");
+	}
+	if (s->fail_set && ctrl == s->fail_at)
+		return EIO;
+	return 0;
+}
+
+static struct vdev_factory lc_factory = {
+	.control = lc_control,
+	.option_list = lc_options,
+	.factory_flags = VFF_LOC_NO | VFF_INTR_NO,
+	.extra_space = sizeof(struct lc),
+};
+
+static void __attribute__((constructor)) lc_register(void)
+{
+	vdev_register_factory(&lc_factory, QVM_VDEV_ABI);
+}
