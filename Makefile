@@ -94,11 +94,17 @@ unit: $(UNIT_BINS) $(TEST_VDEVS)
 check: deps all $(UNIT_BINS) $(TEST_VDEVS)
 	@tests/run.sh $(B)
 
+ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)
+
+# An installed qvm finds its vdevs in ../lib/qvm beside bin/: any PREFIX works.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/qvm $(DESTDIR)$(PREFIX)/include/qvm
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/qvm \
+		$(DESTDIR)$(PREFIX)/include/qvm $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(B)/qvm $(DESTDIR)$(PREFIX)/bin/qvm
 	install -m 755 $(VDEV_SOS) $(DESTDIR)$(PREFIX)/lib/qvm/
 	install -m 644 include/qvm/*.h $(DESTDIR)$(PREFIX)/include/qvm/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(ABI)|' \
+		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qvm-vdev.pc
 
 clean:
 	rm -rf build build-san

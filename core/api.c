@@ -82,13 +82,13 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 	if (vm_phase(vm) == QVM_PHASE_STARTED) {
 		vm_log(vm, QL_QVM_FATAL, "%s", msg);
 		vm_log(vm, QL_QVM_FATAL, "%s%s: qvm_fatal() called after the guest started "
-				"(use guest_terminate())", vm->cur_vdev ? "vdev " : "",
-				vm->cur_vdev ? vm->cur_vdev->name : "a vdev");
+				"(use guest_terminate())", vdev_running ? "vdev " : "",
+				vdev_running ? vdev_running->name : "a vdev");
 		end_from(vm, 96);
 	}
 	vm_where(vm, where, sizeof(where));
-	if (where[0] && vm->cur_vdev)
-		fprintf(stderr, "%svdev %s: %s\n", where, vm->cur_vdev->name, msg);
+	if (where[0] && vdev_running)
+		fprintf(stderr, "%svdev %s: %s\n", where, vdev_running->name, msg);
 	else if (where[0])
 		fprintf(stderr, "%s%s\n", where, msg);
 	else
@@ -123,7 +123,7 @@ static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsign
 	if (!vm)
 		return EINVAL;
 	if (vm_phase(vm) == QVM_PHASE_STARTUP)
-		return api_violation(vm, vm->cur_vdev ? &vm->cur_vdev->pub : NULL, fn,
+		return api_violation(vm, vdev_running ? &vdev_running->pub : NULL, fn,
 				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
 	for (unsigned i = 0; i < nblks && buflen; i++) {
 		unsigned n = blk[i].length < buflen ? (unsigned)blk[i].length : buflen;
@@ -170,6 +170,7 @@ int guest_cpu_write(struct guest_cpu *gcp, unsigned flags, const struct qvm_stat
 /* ---- threads and paths ---- */
 
 struct thread_start {
+	struct qvm_vdev *vdev;
 	struct qvm_vm *vm;
 	void *(*func)(void *);
 	void *arg;
@@ -181,6 +182,7 @@ static void *thread_trampoline(void *p)
 
 	free(p);
 	vm_set_current(ts.vm);
+	vdev_running = ts.vdev;
 	return ts.func(ts.arg);
 }
 
@@ -198,7 +200,7 @@ int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
 	ts = malloc(sizeof(*ts));
 	if (!ts)
 		return ENOMEM;
-	*ts = (struct thread_start){ d->vm, func, arg };
+	*ts = (struct thread_start){ d, d->vm, func, arg };
 	r = pthread_create(&t, attr, thread_trampoline, ts);
 	if (r) {
 		free(ts);
@@ -283,8 +285,8 @@ static void config_error_exit(struct qvm_vm *vm, const char *what, const char *s
 		return;
 	vm_where(vm, where, sizeof(where));
 	const char *msg = err == -ERANGE ? "number out of range" : what;
-	if (vm->cur_vdev)
-		fprintf(stderr, "%svdev %s: %s '%s'\n", where, vm->cur_vdev->name, msg, str ? str : "");
+	if (vdev_running)
+		fprintf(stderr, "%svdev %s: %s '%s'\n", where, vdev_running->name, msg, str ? str : "");
 	else
 		fprintf(stderr, "%s%s '%s'\n", where, msg, str ? str : "");
 	vm_exit_now(vm, 65);

@@ -165,6 +165,7 @@ void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 		memset(data, 0, len);
 	cpu->data = data;
 	cpu->data_len = len;
+	vdev_running = d;
 	if (f->factory_flags & VFF_MUTEX) {
 		pthread_mutex_lock(&d->pub.v_mtx);
 		st = fn(&d->pub, r->cookie, &vop, &oop, cpu);
@@ -172,6 +173,7 @@ void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 	} else {
 		st = fn(&d->pub, r->cookie, &vop, &oop, cpu);
 	}
+	vdev_running = NULL;
 	cpu->data = NULL;
 	if (__builtin_expect(st != VRS_NORMAL, 0))
 		vdev_status(cpu, d, st, space, addr, len, write, data);

@@ -30,6 +30,8 @@ struct factory_entry {
 };
 
 /* Recursive: a constructor run inside dlopen() registers under the same lock. */
+_Thread_local struct qvm_vdev *vdev_running;
+
 static pthread_mutex_t reg_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static struct factory_entry *factories;
 static struct loading {
@@ -65,16 +67,25 @@ const char *vdev_search_path(char *buf, size_t len)
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
+	char installed[PATH_MAX + 16], real[PATH_MAX];
+
+	installed[0] = '\0';
+	if (n <= 0)
+		exe[0] = '\0';
 	if (n > 0) {
 		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-	} else {
-		exe[0] = '\0';
+		/* an installed qvm: PREFIX/bin/qvm finds PREFIX/lib/qvm, wherever PREFIX is */
+		snprintf(installed, sizeof(installed), "%s/../lib/qvm", exe);
+		if (realpath(installed, real) && strcmp(real, QVM_VDEV_DIR) != 0)
+			snprintf(installed, sizeof(installed), "%s:", real);
+		else
+			installed[0] = '\0';
 	}
-	snprintf(buf, len, "%s%s%s%s%s", env && *env ? env : "", env && *env ? ":" : "",
-			exe, exe[0] ? ":" : "", QVM_VDEV_DIR);
+	snprintf(buf, len, "%s%s%s%s%s%s", env && *env ? env : "", env && *env ? ":" : "",
+			exe, exe[0] ? ":" : "", installed, QVM_VDEV_DIR);
 	return buf;
 }
 
@@ -175,14 +186,14 @@ static const char *ctrl_name(unsigned ctrl)
 
 int vdev_control(struct qvm_vdev *d, unsigned ctrl, const char *arg)
 {
-	struct qvm_vdev *prev = d->vm->cur_vdev;
+	struct qvm_vdev *prev = vdev_running;
 	int r;
 
 	if (!d->factory->control)
 		return 0;
-	d->vm->cur_vdev = d;
+	vdev_running = d;
 	r = d->factory->control(&d->pub, ctrl, arg);
-	d->vm->cur_vdev = prev;
+	vdev_running = prev;
 	return r;
 }
 

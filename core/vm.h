@@ -126,7 +126,6 @@ struct qvm_vm {
 
 	_Atomic int phase;
 	const struct qvm_token *cur_tok;	/* option being processed, for errors */
-	struct qvm_vdev *cur_vdev;
 
 	pthread_t main_thread;
 	pthread_mutex_t term_lock;
@@ -180,6 +179,12 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 
 /* Parse "PIC:N" (core/api.c). */
 int intr_parse(const char *s, guest_intr_t *out, const char **end);
+
+/*
+ * The vdev whose code the calling thread is running (a callback, or a thread
+ * of its own), for messages that name it. NULL in qvm's own code.
+ */
+extern _Thread_local struct qvm_vdev *vdev_running;
 
 static inline struct qvm_vdev *vdev_of(const vdev_t *vdp)
 {

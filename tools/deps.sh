@@ -10,6 +10,7 @@ need ar binutils
 need readelf binutils
 need timeout coreutils
 need bash bash
+need pkg-config pkg-config
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
 [ -z "$missing" ] && exit 0
