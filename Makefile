@@ -21,6 +21,8 @@ G := build/guest-images
 PREFIX ?= /usr/local
 VERSION := 0.1
 CC := gcc
+# `make V=1` shows the commands.
+Q := $(if $(V),,@)
 
 SANITIZE ?=
 SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
@@ -43,7 +45,7 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none
 ifeq ($(ARCH),x86_64)
-GUESTS := $(G)/x86_64/trace-demo.elf
+GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf
 endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -54,7 +56,8 @@ all: $(B)/qvm $(VDEV_SOS) $(GUESTS)
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -c $< -o $@
 
 $(B)/libqvmcore.a: $(CORE_OBJS)
 	rm -f $@
@@ -72,6 +75,12 @@ $(G)/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
 		guest-images/x86_64/start.S guest-images/x86_64/trace-demo.c guest-images/x86_64/lib.c
+
+$(G)/x86_64/sdk-test.elf: $(wildcard guest-images/x86_64/*)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
+		guest-images/x86_64/start.S guest-images/x86_64/sdk-test.c guest-images/x86_64/idt.c \
+		guest-images/x86_64/isr.S guest-images/x86_64/lib.c
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)

@@ -116,7 +116,7 @@ void guest_terminate(guest_termination_cause_t cause)
 /* ---- moving data ---- */
 
 static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsigned nblks,
-		uint8_t *buf, unsigned buflen, bool to_guest, const char *fn)
+		uint8_t *buf, size_t buflen, bool to_guest, const char *fn)
 {
 	struct qvm_vm *vm = gcp ? gcp->vm : vm_current();
 
@@ -126,7 +126,7 @@ static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsign
 		return api_violation(vm, vdev_running ? &vdev_running->pub : NULL, fn,
 				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
 	for (unsigned i = 0; i < nblks && buflen; i++) {
-		unsigned n = blk[i].length < buflen ? (unsigned)blk[i].length : buflen;
+		size_t n = blk[i].length < buflen ? (size_t)blk[i].length : buflen;
 		uint8_t *p;
 
 		if (blk[i].qst_type == QST_IMMEDIATE && gcp) {
@@ -134,7 +134,7 @@ static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsign
 			if (!gcp->data || blk[i].location >= gcp->data_len)
 				return EINVAL;
 			if (n > gcp->data_len - blk[i].location)
-				n = gcp->data_len - (unsigned)blk[i].location;
+				n = gcp->data_len - (size_t)blk[i].location;
 			p = gcp->data + blk[i].location;
 		} else if (blk[i].qst_type == QST_MEMORY) {
 			p = vm_gpa_to_hva(vm, blk[i].location, n);
@@ -153,18 +153,36 @@ static int move(struct guest_cpu *gcp, const struct qvm_state_block *blk, unsign
 	return 0;
 }
 
-int guest_cpu_read(struct guest_cpu *gcp, unsigned flags, const struct qvm_state_block *blk,
-		unsigned nblks, void *buf, unsigned buflen)
+int guest_cpu_read(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk, unsigned nblks, void *buf, size_t buflen)
 {
 	(void)flags;
 	return move(gcp, blk, nblks, buf, buflen, false, "guest_cpu_read()");
 }
 
-int guest_cpu_write(struct guest_cpu *gcp, unsigned flags, const struct qvm_state_block *blk,
-		unsigned nblks, const void *buf, unsigned buflen)
+int guest_cpu_write(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk, unsigned nblks, const void *buf, size_t buflen)
 {
 	(void)flags;
 	return move(gcp, blk, nblks, (uint8_t *)(uintptr_t)buf, buflen, true, "guest_cpu_write()");
+}
+
+int guest_write_all_ones(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk)
+{
+	static const uint8_t ones[64] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+
+	(void)flags;
+	if (!blk || blk->length > sizeof(ones))
+		return EINVAL;
+	return move(gcp, blk, 1, (uint8_t *)(uintptr_t)ones, (size_t)blk->length, true,
+			"guest_write_all_ones()");
 }
 
 /* ---- threads and paths ---- */
@@ -274,6 +292,17 @@ const char *vdev_name(const vdev_t *vdp)
 	return vdev_of(vdp)->name;
 }
 
+int vdev_string(char *buf, size_t count, const vdev_t *vdp)
+{
+	const struct qvm_vdev *d = vdev_of(vdp);
+
+	if (vdp->v_block.location == QSL_NO_LOCATION)
+		return snprintf(buf, count, "%s", d->name);
+	return snprintf(buf, count, "%s at %s:0x%llx", d->name,
+			vdp->v_block.qst_type == QST_X86_IO ? "io" : "mem",
+			(unsigned long long)vdp->v_block.location);
+}
+
 /* ---- parsing ---- */
 
 /* During option processing a bad number is a configuration error. */
@@ -305,37 +334,38 @@ const char *qvm_parse_num(const char *str, unsigned flags, uint64_t *out)
 	return end;
 }
 
-int intr_parse(const char *s, guest_intr_t *out, const char **end)
+char *qvm_parse_block(const char *str, struct qvm_state_block *bp)
 {
-	static const struct { const char *name; uint32_t pic; } pics[] = {
-		{ "ioapic", GIP_IOAPIC }, { "8259", GIP_8259 }, { "gic", GIP_GIC },
-	};
-	uint64_t line;
+	const char *p = str, *end;
+	qvm_state_types_t type = bp->qst_type;
+	uint64_t v;
 
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(pics) / sizeof(pics[0]); i++) {
-		size_t n = strlen(pics[i].name);
-		if (strncmp(s, pics[i].name, n) != 0 || s[n] != ':')
-			continue;
-		int r = number_parse(s + n + 1, QPNF_ALLOW_TRAILING, &line, end);
-		if (r)
-			return r;
-		if (line > UINT32_MAX)
-			return -ERANGE;
-		*out = (guest_intr_t){ .pic = pics[i].pic, .line = (uint32_t)line };
-		return 0;
+	if (p && strncmp(p, "mem:", 4) == 0) {
+		type = QST_MEMORY;
+		p += 4;
+	} else if (p && strncmp(p, "io:", 3) == 0) {
+		type = QST_X86_IO;
+		p += 3;
 	}
-	return -EINVAL;
+	int r = number_parse(p, QPNF_ALLOW_SUFFIXES | QPNF_ALLOW_TRAILING, &v, &end);
+	if (r) {
+		config_error_exit(vm_current(), "malformed location", str, r);
+		errno = -r;
+		return NULL;
+	}
+	bp->location = v;
+	bp->qst_type = type;
+	return (char *)(uintptr_t)end;
 }
 
 const char *qvm_parse_intr(const char *str, guest_intr_t *intr)
 {
 	const char *end;
-	int r = intr_parse(str, intr, &end);
+	struct qerr e;
+	int r = intr_parse(vm_current(), str, intr, &end, &e);
 
 	if (r) {
-		config_error_exit(vm_current(), "malformed interrupt (PIC:N, e.g. ioapic:4)", str, r);
+		config_error_exit(vm_current(), e.msg, str, -EINVAL);
 		errno = -r;
 		return NULL;
 	}

@@ -29,6 +29,15 @@ void arch_inject_bus_error(struct guest_cpu *cpu);
 void arch_inject_undefined(struct guest_cpu *cpu);
 void arch_vm_destroy(struct qvm_vm *vm);
 
+/* The interrupt controllers the VM has built in (in the kernel), by `intr` name. */
+struct arch_pic {
+	const char *name;	/* "ioapic", "8259", "gic" */
+	unsigned lines;
+};
+const struct arch_pic *arch_pics(unsigned *n);
+/* Drive line of built-in controller pic (index into arch_pics) to level 0/1. */
+int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level);
+
 /* What the architecture itself occupies in space at [base, base+len), or NULL. */
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
 

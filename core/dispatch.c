@@ -128,16 +128,17 @@ void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 		memset(cpu->hint, 0, sizeof(cpu->hint));
 	}
 	r = regmap_lookup(map, space, addr, &cpu->hint[space]);
-	if (__builtin_expect(!r || addr + len - 1 > r->last, 0)) {
+	if (__builtin_expect(!r || addr + len - 1 > r->last ||
+			!(r->flags & (write ? REGION_WR : REGION_RD)), 0)) {
 		if (r && !r->vdev)
 			return;	/* a write to ROM */
-		unsupported(cpu, space, addr, len, write, data,
-				r ? "crosses the end of a vdev's region" : "no vdev there");
+		unsupported(cpu, space, addr, len, write, data, !r ? "no vdev there" :
+				addr + len - 1 > r->last ? "crosses the end of a vdev's region" :
+				write ? "the vdev's region does not take writes" :
+				"the vdev's region does not take reads");
 		return;
 	}
 	d = r->vdev;
-	if (!d)
-		return;	/* a write to ROM */
 
 	const struct vdev_factory *f = d->factory;
 	vdev_ref_func_t *fn = write ? f->vwrite : f->vread;

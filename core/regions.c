@@ -21,7 +21,8 @@ const struct qvm_region *region_find_overlap(const struct region_builder *b,
 }
 
 int region_add(struct region_builder *b, unsigned space, uint64_t base, uint64_t len,
-		struct qvm_vdev *vdev, uint32_t cookie, const struct qvm_region **clash)
+		struct qvm_vdev *vdev, uint32_t cookie, uint32_t flags,
+		const struct qvm_region **clash)
 {
 	const struct qvm_region *c;
 
@@ -43,8 +44,20 @@ int region_add(struct region_builder *b, unsigned space, uint64_t base, uint64_t
 	}
 	b->r[space][b->n[space]++] = (struct qvm_region){
 		.base = base, .last = base + (len - 1), .vdev = vdev, .cookie = cookie,
+		.flags = flags,
 	};
 	return 0;
+}
+
+int region_remove(struct region_builder *b, unsigned space, uint64_t base)
+{
+	for (size_t i = 0; space < REGION_SPACES && i < b->n[space]; i++) {
+		if (b->r[space][i].base != base)
+			continue;
+		b->r[space][i] = b->r[space][--b->n[space]];
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static int cmp_region(const void *a, const void *b)

@@ -19,16 +19,26 @@ struct qvm_vdev;
 
 enum { REGION_MEM, REGION_IO, REGION_SPACES };
 
+/* Which accesses trap to the vdev (the GRF_VIRT_* bits of qvm/gasp.h). */
+enum { REGION_RD = 0x1, REGION_WR = 0x2, REGION_RW = REGION_RD | REGION_WR };
+
 struct qvm_region {
 	uint64_t base;
 	uint64_t last;		/* inclusive, so a region may end at 2^64-1 */
 	struct qvm_vdev *vdev;	/* NULL: ROM, writes dropped */
 	uint32_t cookie;
+	uint32_t flags;		/* REGION_RD / REGION_WR */
 };
 
 struct qvm_regmap {
 	size_t n[REGION_SPACES];
 	struct qvm_region *r[REGION_SPACES];
+};
+
+/* A map replaced while vCPUs may still read it. */
+struct retired_map {
+	const struct qvm_regmap *map;
+	struct retired_map *next;
 };
 
 struct region_builder {
@@ -38,7 +48,11 @@ struct region_builder {
 
 /* Add [base, base+len) to space. -EEXIST (and *clash set) if it overlaps. */
 int region_add(struct region_builder *b, unsigned space, uint64_t base, uint64_t len,
-		struct qvm_vdev *vdev, uint32_t cookie, const struct qvm_region **clash);
+		struct qvm_vdev *vdev, uint32_t cookie, uint32_t flags,
+		const struct qvm_region **clash);
+
+/* Remove the region of space that starts at base. -ENOENT if there is none. */
+int region_remove(struct region_builder *b, unsigned space, uint64_t base);
 
 /* The region of space that overlaps [base, base+len), or NULL. */
 const struct qvm_region *region_find_overlap(const struct region_builder *b,

@@ -351,11 +351,12 @@ int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, s
 		if (flags & VFF_INTR_NO)
 			return qerr_set(e, -EINVAL, "vdev %s: option 'intr' is not allowed for this vdev "
 					"(VFF_INTR_NO)", d->name);
-		r = intr_parse(args[0], &d->pub.v_intr, &end);
-		if (r || *end)
-			return qerr_set(e, -EINVAL, "vdev %s: intr '%s': expected PIC:N "
-					"(ioapic:N, 8259:N or gic:N)", d->name, args[0]);
-		return 0;
+		r = intr_parse(d->vm, args[0], &d->pub.v_intr, &end, e);
+		if (!r && *end)
+			r = qerr_set(e, -EINVAL, "trailing characters '%s'", end);
+		if (r)
+			qerr_prefix(e, "vdev %s: intr '%s': ", d->name, args[0]);
+		return r;
 	}
 	if (strcmp(opt, "name") == 0) {
 		if (!valid_type(args[0]))
@@ -401,7 +402,7 @@ static int map_loc(struct qvm_vdev *d, struct qerr *e)
 		return qerr_set(e, -EEXIST, "vdev %s: %s:0x%llx (0x%llx bytes) overlaps %s", d->name,
 				space == REGION_IO ? "io" : "mem",
 				(unsigned long long)v->v_block.location, (unsigned long long)len, owner);
-	int r = region_add(&d->vm->regions, space, v->v_block.location, len, d, 0, NULL);
+	int r = region_add(&d->vm->regions, space, v->v_block.location, len, d, 0, REGION_RW, NULL);
 	if (r)
 		return qerr_set(e, r, "vdev %s: cannot map its location: %s", d->name, strerror(-r));
 	return 0;
@@ -417,7 +418,7 @@ int vdevs_assign(struct qvm_vm *vm, struct qerr *e)
 		r = vdev_control(d, VDEV_CTRL_ASSIGN, NULL);
 		if (r)
 			r = qerr_set(e, -r, "vdev %s: ASSIGN failed: %s", d->name, strerror(r));
-		else if ((d->factory->factory_flags & VFF_INTR_REQ) && d->pub.v_intr.pic == GIP_NONE)
+		else if ((d->factory->factory_flags & VFF_INTR_REQ) && !d->pub.v_intr.pic)
 			r = qerr_set(e, -EINVAL, "vdev %s: needs an interrupt: give it an `intr` option",
 					d->name);
 		else

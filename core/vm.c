@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "timer.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
 
@@ -45,6 +46,9 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	vm->unsupp[UNSUPP_REGISTER] = UNSUPP_FAIL;
 	logger_init_default(&vm->log);
 	vm->main_thread = pthread_self();
+	timers_init(vm);
+	for (unsigned s = 0; s < REGION_SPACES; s++)
+		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
 	pthread_mutex_init(&vm->term_lock, NULL);
 	pthread_cond_init(&vm->term_cond, NULL);
 	*out = vm;
@@ -63,6 +67,9 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	if (r <= 0)
 		return qerr_set(e, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed");
 	vm->run_size = (size_t)r;
+	r = intr_init(vm, e);
+	if (r)
+		return r;
 	return arch_vm_init(vm, e);
 }
 
@@ -71,10 +78,18 @@ void vm_destroy(struct qvm_vm *vm)
 	if (!vm)
 		return;
 	vcpus_destroy(vm);
+	timers_destroy(vm);
 	vdevs_destroy(vm);
+	intr_destroy(vm);
 	for (unsigned i = 0; i < vm->nmem; i++)
 		munmap(vm->mem[i].hva, vm->mem[i].len);
 	free((void *)atomic_load(&vm->map));
+	while (vm->retired) {
+		struct retired_map *r = vm->retired;
+		vm->retired = r->next;
+		free((void *)r->map);
+		free(r);
+	}
 	region_builder_free(&vm->regions);
 	arch_vm_destroy(vm);
 	if (vm->vm_fd >= 0)
@@ -158,7 +173,7 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 	vm->nmem++;
 	if (rom) {
 		/* Guest writes to ROM exit as MMIO: drop them quietly, as hardware does. */
-		int r = region_add(&vm->regions, REGION_MEM, start, len, NULL, 0, NULL);
+		int r = region_add(&vm->regions, REGION_MEM, start, len, NULL, 0, 0, NULL);
 		if (r)
 			return qerr_set(e, r, "rom 0x%llx: %s", (unsigned long long)start, strerror(-r));
 	}
@@ -192,6 +207,29 @@ const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uin
 	return arch_range_owner(vm, space, base, len);
 }
 
+/*
+ * vCPUs may still be reading the old map: it is kept (not freed) until the
+ * VM is destroyed. Maps change only through gasp_region_set_soft(), rarely.
+ */
+int vm_publish_map(struct qvm_vm *vm)
+{
+	struct qvm_regmap *map = regmap_build(&vm->regions);
+	struct retired_map *r = NULL;
+	const struct qvm_regmap *old = atomic_load(&vm->map);
+
+	if (!map || (old && !(r = malloc(sizeof(*r))))) {
+		free(map);
+		return -ENOMEM;
+	}
+	atomic_store_explicit(&vm->map, map, memory_order_release);
+	if (r) {
+		r->map = old;
+		r->next = vm->retired;
+		vm->retired = r;
+	}
+	return 0;
+}
+
 /* ---- termination ---- */
 
 void vm_request_exit(struct qvm_vm *vm, int code)
@@ -209,6 +247,7 @@ void vm_request_exit(struct qvm_vm *vm, int code)
 
 void vm_terminate_vdevs(struct qvm_vm *vm)
 {
+	timers_stop(vm);	/* no timer callback races with TERMINATE */
 	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
 		if (d->terminated)
 			continue;
@@ -246,11 +285,12 @@ int vm_prepare(struct qvm_vm *vm, struct qerr *e)
 	r = arch_vm_finalize(vm, e);
 	if (r)
 		return r;
-	const struct qvm_regmap *map = regmap_build(&vm->regions);
-	if (!map)
+	if (vm_publish_map(vm))
 		return qerr_set(e, -ENOMEM, "out of memory");
-	atomic_store_explicit(&vm->map, map, memory_order_release);
 	r = vcpus_create(vm, e);
+	if (r)
+		return r;
+	r = timers_start(vm, e);
 	if (r)
 		return r;
 

@@ -107,6 +107,8 @@ struct qvm_vm {
 	struct guest_cpu *cpus;
 
 	struct qvm_vdev *vdevs, **vdev_tail;
+	struct qvm_vdev *pics;		/* built-in interrupt controllers (core/intr.c) */
+	unsigned npics;
 
 	struct region_builder regions;
 	_Atomic(const struct qvm_regmap *) map;
@@ -126,6 +128,20 @@ struct qvm_vm {
 
 	_Atomic int phase;
 	const struct qvm_token *cur_tok;	/* option being processed, for errors */
+
+	/* vdev timers (core/timer.c) */
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cond;
+	struct guest_timer *timers;
+	pthread_t timer_thread;
+	bool timer_thread_started, timer_stop;
+	uint64_t t0_ns;			/* host monotonic time of guest time 0 */
+
+	/* gasp (core/gasp.c): a lock per space, and maps replaced while running */
+	pthread_mutex_t gasp_mtx[REGION_SPACES];
+	pthread_t gasp_owner[REGION_SPACES];
+	bool gasp_held[REGION_SPACES];
+	struct retired_map *retired;
 
 	pthread_t main_thread;
 	pthread_mutex_t term_lock;
@@ -150,6 +166,9 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The name of what occupies [base, base+len) in space, NULL if free. */
 const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
+
+/* Publish the builder's regions as the map vCPUs use (the old map is kept until destroy). */
+int vm_publish_map(struct qvm_vm *vm);
 
 /* Lifecycle: deliver ctrl to every vdev in configuration order. */
 int vm_vdevs_control(struct qvm_vm *vm, unsigned ctrl, struct qerr *e);
@@ -177,8 +196,12 @@ int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const ch
 /* "FILE:LINE: " of the option being processed, or "" (core/api.c). */
 const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 
-/* Parse "PIC:N" (core/api.c). */
-int intr_parse(const char *s, guest_intr_t *out, const char **end);
+/* The built-in interrupt controllers as vdev_t's, for guest_intr_t.pic (core/intr.c). */
+int intr_init(struct qvm_vm *vm, struct qerr *e);
+void intr_destroy(struct qvm_vm *vm);
+/* Parse "PIC:N" for vm: -EINVAL (unknown PIC, malformed) or -ERANGE (no such line). */
+int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char **end,
+		struct qerr *e);
 
 /*
  * The vdev whose code the calling thread is running (a callback, or a thread

@@ -116,6 +116,27 @@ void arch_inject_undefined(struct guest_cpu *cpu)
 	inject(cpu, 6, false);
 }
 
+/*
+ * KVM's default routing sends GSIs 0-15 to both the 8259s and the IOAPIC,
+ * 16-23 to the IOAPIC only: either name reaches the guest through the GSI.
+ */
+const struct arch_pic *arch_pics(unsigned *n)
+{
+	static const struct arch_pic pics[] = { { "ioapic", 24 }, { "8259", 16 } };
+	*n = sizeof(pics) / sizeof(pics[0]);
+	return pics;
+}
+
+int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level)
+{
+	struct kvm_irq_level irq = { .irq = line, .level = (uint32_t)level };
+
+	(void)pic;
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}
+
 void arch_vm_destroy(struct qvm_vm *vm)
 {
 	free(vm->arch.cpuid);

@@ -70,6 +70,31 @@ static inline uint8_t inb(uint16_t port)
 	return val;
 }
 
+static inline void outl(uint16_t port, uint32_t val)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(val), "Nd"(port) : "memory");
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t val;
+	__asm__ volatile("inl %1, %0" : "=a"(val) : "Nd"(port) : "memory");
+	return val;
+}
+
+/* ---- Time ----
+ * The TSC of a KVM guest runs at a constant rate (in the GHz range) whether
+ * the guest's code is executed natively or emulated, which makes it the only
+ * clock a guest can use to bound a wait without a device's help. Its exact
+ * rate is unknown here, so only use it for generous upper bounds. */
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* ---- MMIO ----
  * Written as explicit mov instructions so the access width is exactly what
  * we ask for: the trace device treats 8-bit and 32-bit accesses differently,

@@ -1,6 +1,13 @@
 /*
- * qvm/guest.h - the guest as seen from a vdev: moving data of a trapped
- * access, guest memory, ending the guest.
+ * qvm/guest.h - the guest as seen from a vdev: the data of trapped
+ * accesses, guest memory, interrupts, timers, ending the guest.
+ *
+ * Phases (qvm stops with a message when a function is called outside its
+ * phase): startup = until VDEV_CTRL_GUEST_CONFIGURED, running = from then on.
+ *   startup only:  guest_timer_create
+ *   running only:  guest_cpu_read, guest_cpu_write, guest_write_all_ones,
+ *                  guest_intr_signal, guest_timer_notify, guest_timer_state
+ *   either:        guest_terminate
  */
 #ifndef QVM_GUEST_H
 #define QVM_GUEST_H
@@ -12,8 +19,14 @@ extern "C" {
 #endif
 
 /* guest_cpu_read / guest_cpu_write flags */
-enum {
+typedef unsigned guest_cpu_access_flags_t;
+enum guest_xfer_flags {
 	GXF_NONE = 0,
+	GXF_PAUSE = 0x1,	/* accepted; qvm's transfers never need the vCPU paused */
+	GXF_UNPAUSE = 0x2,
+	GXF_ASYNC = 0x4,
+	GXF_GDB = 0x8,
+	GXF_FLUSH = 0x10,	/* accepted; coherent on the hosts qvm runs on */
 };
 
 /*
@@ -24,21 +37,75 @@ enum {
  * vread, guest_cpu_write hands over the value the guest reads.
  *
  * With gcp == NULL and blocks of type QST_MEMORY: guest-physical memory
- * (RAM or ROM; ROM is writable from here).
+ * (RAM or ROM; ROM is writable from here). A block may not span two ram/rom
+ * ranges.
  *
- * nblks blocks are moved in order, buflen bytes in all at most.
- * Returns 0 (EOK) or an errno value (EFAULT: outside guest memory,
- * EINVAL: a block this call cannot move).
+ * nblks blocks are moved in order, data_len bytes in all at most.
+ * Returns 0 (EOK) or an errno value (EFAULT: not guest memory, EINVAL: a
+ * block this call cannot move).
  */
-int guest_cpu_read(struct guest_cpu *gcp, unsigned flags,
-		const struct qvm_state_block *blk, unsigned nblks,
-		void *buf, unsigned buflen);
-int guest_cpu_write(struct guest_cpu *gcp, unsigned flags,
-		const struct qvm_state_block *blk, unsigned nblks,
-		const void *buf, unsigned buflen);
+int guest_cpu_read(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk, unsigned nblks, void *data, size_t data_len);
+int guest_cpu_write(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk, unsigned nblks, const void *data, size_t data_len);
 
-/* Why the guest ended; the process exit code is given for each. */
-typedef enum {
+/* Answer a read with all bits set (an access the vdev does not implement). */
+int guest_write_all_ones(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
+		const struct qvm_state_block *blk);
+
+/*
+ * Assert (GIS_ON) or de-assert (GIS_OFF) the interrupt line *gip, normally
+ * &vdp->v_intr. Lines are level signals: a vdev asserts and later
+ * de-asserts. Any thread may call it. Returns EOK or an errno value.
+ */
+int guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
+
+/* ---- timers ---- */
+
+/*
+ * Times of a timer, in nanoseconds: host_* on the host's monotonic clock,
+ * guest_* on the guest's timeline (nanoseconds since the VM started).
+ */
+struct guest_timer_data {
+	uint64_t host_notify_start;	/* when the timer was armed */
+	uint64_t host_current;
+	uint64_t guest_notify_start;
+	uint64_t guest_current;
+};
+
+struct guest_timer;
+
+/* guest_timer_notify(vtp, GUEST_TIMER_ABSOLUTE, t): t is a guest time. */
+#define GUEST_TIMER_ABSOLUTE	((const struct guest_timer_data *)(uintptr_t)1)
+
+/*
+ * Create a timer for vdp (startup only). Expiries call the factory's timer
+ * callback with data, the timer's times, and gcp (NULL: not per-CPU).
+ * *resolutionp receives the timer's ticks per second (1,000,000,000: ticks
+ * are nanoseconds). On failure: NULL, and *resolutionp holds the errno.
+ */
+struct guest_timer *guest_timer_create(const struct guest_cpu *gcp, const vdev_t *vdp,
+		const void *data, uint64_t *resolutionp);
+
+/*
+ * Arm (or re-arm) a timer to expire once:
+ *   tdp NULL:                  deadline ticks from now
+ *   tdp GUEST_TIMER_ABSOLUTE:  at guest time deadline
+ *   tdp from the callback:     deadline ticks after the expiry being handled,
+ *                              for periodic timers that do not drift
+ * deadline 0 with tdp NULL cancels the timer. Returns EOK or an errno value.
+ */
+int guest_timer_notify(struct guest_timer *vtp, const struct guest_timer_data *tdp,
+		uint64_t deadline);
+
+/* The timer's times now (guest_notify_start is 0 when it is not armed). */
+void guest_timer_state(const struct guest_timer *vtp, struct guest_timer_data *tdp);
+
+/* ---- ending the guest ---- */
+
+/* Why the guest ended; the process exit code is the cause's value. */
+typedef int guest_termination_cause_t;
+enum {
 	GTC_NORMAL_EXIT = 0,		/* exit 0 */
 	GTC_POWER_CUT = 3,		/* exit 3 */
 	GTC_WATCHDOG = 4,		/* exit 4 */
@@ -47,7 +114,7 @@ typedef enum {
 	GTC_UNEXPECTED = 7,		/* exit 7 */
 	GTC_CUSTOM_MIN = 32,		/* 32..63: the exit code is the cause */
 	GTC_MAX = 63,
-} guest_termination_cause_t;
+};
 
 /*
  * End the guest and qvm (after the guest started; before it, use

@@ -36,6 +36,11 @@ enum {
 typedef uint16_t qvm_state_flags_t;
 enum {
 	QSF_NONE = 0,
+	QSF_SEXT_SHIFT = 0,		/* bits 0-3: bytes to sign-extend */
+	QSF_ZEXT_SHIFT = 4,		/* bits 4-7: bytes to zero-extend */
+	QSF_EXT_MASK = 0xf,
+	QSF_FORCE_WRITE = 0x4000,
+	QSF_REPORT_EXCEPTION = 0x8000,
 };
 
 #define QSL_NO_LOCATION		(~(uint64_t)0)
@@ -55,20 +60,27 @@ struct qvm_state_block {
 	uint32_t spare;
 };
 
-/* The interrupt controller an interrupt line belongs to. */
-enum guest_intr_pic {
-	GIP_NONE = 0,
-	GIP_IOAPIC,	/* "ioapic:N" (x86) */
-	GIP_8259,	/* "8259:N" (x86) */
-	GIP_GIC,	/* "gic:N" (arm64, N is the INTID) */
-};
+typedef struct vdev_s vdev_t;
 
-/* An interrupt line of the guest, as given by a vdev's `intr` option. */
-typedef struct guest_intr {
-	uint32_t pic;		/* enum guest_intr_pic; GIP_NONE = no interrupt */
-	uint32_t line;		/* line (GSI / INTID) on that controller */
-	uint64_t spare;
+/*
+ * An interrupt line of the guest, as given by a vdev's `intr PIC:N` option.
+ * pic is the controller (qvm's built-in "ioapic", "8259" or "gic" are
+ * vdev_t's of their own); NULL means no interrupt was given.
+ */
+typedef struct {
+	vdev_t *pic;
+	unsigned param;		/* the line on that controller (GSI, pin, INTID) */
+	unsigned src_id;
 } guest_intr_t;
+
+/* guest_intr_signal(): what to do with the line. */
+typedef unsigned guest_intr_state_t;
+enum guest_intr_state {
+	GIS_NOP = 0x00,
+	GIS_ON = 0x01,		/* assert */
+	GIS_OFF = 0x02,		/* de-assert */
+	GIS_ISR = 0x04,		/* alone: may I signal from an ISR? with ON/OFF: I am one */
+};
 
 /* Scheduling of a vdev's threads (its `sched` option). */
 struct qvm_sched_info {
@@ -87,7 +99,6 @@ typedef enum {
 	VRS_ERRNO = 0x100,	/* VRS_ERRNO + errno: the access failed with errno */
 } vdev_ref_status_t;
 
-typedef struct vdev_s vdev_t;
 struct guest_cpu;	/* opaque: the vCPU that made a trapped access */
 struct vdev_factory;
 

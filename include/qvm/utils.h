@@ -30,6 +30,13 @@ enum {
 const char *qvm_parse_num(const char *str, unsigned flags, uint64_t *out);
 
 /*
+ * Parse a location "[mem:|io:]LOCATION" into bp->location and bp->qst_type
+ * (a bare number keeps bp->qst_type). Returns a pointer past it, or NULL
+ * (errno EINVAL); a configuration error while qvm processes an option.
+ */
+char *qvm_parse_block(const char *str, struct qvm_state_block *bp);
+
+/*
  * Parse an interrupt "PIC:N" (ioapic:N, 8259:N, gic:N) into *intr.
  * Returns a pointer past it, or NULL (errno EINVAL); a configuration error
  * while qvm processes an option, as for qvm_parse_num.

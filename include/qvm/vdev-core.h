@@ -69,12 +69,24 @@ enum {
 	VFF_MANUAL_REGION = 0x800,	/* the vdev sets its own regions; qvm maps no `loc` */
 };
 
-/* factory safety: which qvm variant the vdev is built for. */
+/*
+ * factory safety: which qvm variant the vdev is built for. A build with
+ * WANT_SAFETY or VARIANT_safety defined selects the safety variant. qvm is
+ * the non-safety variant and loads both kinds.
+ */
 enum {
-	VDEV_SAFETY_UNSELECTED = 0,	/* non-safety variant */
-	VDEV_SAFETY_SELECTED = 1,	/* safety variant */
-	VDEV_SAFETY_BOTH = 2,
+	VDEV_SAFETY_NO = 0x55555555,
+	VDEV_SAFETY_YES = (int)0xaaaaaaaau,
+#if defined(WANT_SAFETY) || defined(VARIANT_safety)
+	VDEV_SAFETY_SELECTED = VDEV_SAFETY_YES,
+#else
+	VDEV_SAFETY_SELECTED = VDEV_SAFETY_NO,
+#endif
 };
+
+typedef unsigned vdev_ctrl_options_t;
+typedef uint32_t vdev_factory_flags_t;
+typedef void *(*vdev_thread_create_func_t)(void *arg);
 
 /*
  * One instance of a vdev (8.0 layout). qvm allocates it; v_device points at
@@ -94,18 +106,22 @@ typedef vdev_ref_status_t vdev_ref_func_t(vdev_t *vdp, unsigned cookie,
 		const struct qvm_state_block *oopnd, struct guest_cpu *gcp);
 
 struct vdev_pic_functions;	/* interrupt-controller vdevs (not yet) */
+struct _pulse;			/* QNX pulses: never sent on Linux */
+struct guest_timer_data;
 
 struct vdev_factory {
 	struct vdev_factory *next;	/* set by qvm */
-	int (*control)(vdev_t *vdp, unsigned ctrl, const char *arg);
+	int (*control)(vdev_t *vdp, vdev_ctrl_options_t ctrl, const char *arg);
 	vdev_ref_func_t *vread;		/* the guest reads the device */
 	vdev_ref_func_t *vwrite;	/* the guest writes the device */
-	void (*pulse)(vdev_t *vdp, int8_t code);
-	void (*timer)(vdev_t *vdp, void *data);
+	int (*pulse)(vdev_t *vdp, const struct _pulse *pulse);
+	/* a timer of guest_timer_create() expired (v_mtx held with VFF_MUTEX) */
+	void (*timer)(vdev_t *vdp, void *data, const struct guest_timer_data *tdp,
+			struct guest_cpu *gcp);
 	const struct vdev_pic_functions *pic;
 	const char *const *option_list;	/* NULL-terminated */
 	const char *name;		/* NULL: from the file name vdev-NAME.so */
-	unsigned factory_flags;		/* VFF_* */
+	vdev_factory_flags_t factory_flags;	/* VFF_* */
 	unsigned acc_sizes;		/* bit (1u << bytes) per accepted width; 0 = any */
 	unsigned extra_space;		/* bytes of v_device per instance */
 	unsigned safety;		/* VDEV_SAFETY_* */
@@ -125,7 +141,7 @@ void vdev_register_factory(struct vdev_factory *factory, unsigned abi);
  * Returns 0 or an errno value.
  */
 int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
-		pthread_attr_t *attr, void *(*func)(void *), void *arg);
+		pthread_attr_t *attr, vdev_thread_create_func_t func, void *arg);
 
 /*
  * The instance's private directory, for sockets and files
@@ -136,6 +152,12 @@ const char *vdev_path(const vdev_t *vdp);
 
 /* The instance's name (its `name` option, else the vdev's name). */
 const char *vdev_name(const vdev_t *vdp);
+
+/*
+ * Describe the instance ("NAME at mem:0xADDR") into buf, as snprintf does:
+ * returns the length it needs (buf may be NULL with count 0).
+ */
+int vdev_string(char *buf, size_t count, const vdev_t *vdp);
 
 #ifdef __cplusplus
 }

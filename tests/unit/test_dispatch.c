@@ -124,9 +124,9 @@ static struct rig *rig_new(unsigned acc_sizes, unsigned flags)
 	g->d.pub.v_factory = &g->f;
 	snprintf(g->d.name, sizeof(g->d.name), "fake");
 	pthread_mutex_init(&g->d.pub.v_mtx, NULL);
-	region_add(&b, REGION_MEM, 0xfa000000, 0x100, &g->d, 7, NULL);
-	region_add(&b, REGION_IO, 0x3f8, 8, &g->d, 9, NULL);
-	region_add(&b, REGION_MEM, 0xffff0000, 0x10000, NULL, 0, NULL);	/* ROM */
+	region_add(&b, REGION_MEM, 0xfa000000, 0x100, &g->d, 7, REGION_RW, NULL);
+	region_add(&b, REGION_IO, 0x3f8, 8, &g->d, 9, REGION_RW, NULL);
+	region_add(&b, REGION_MEM, 0xffff0000, 0x10000, NULL, 0, 0, NULL);	/* ROM: traps nothing */
 	g->map = regmap_build(&b);
 	region_builder_free(&b);
 	atomic_store(&g->vm.map, g->map);

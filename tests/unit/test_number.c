@@ -89,17 +89,6 @@ TEST(api_parse_num)
 	CHECK(end && strcmp(end, " 34") == 0 && v == 12);
 }
 
-TEST(api_parse_intr)
-{
-	guest_intr_t in;
-	CHECK(qvm_parse_intr("ioapic:4", &in) && in.pic == GIP_IOAPIC && in.line == 4);
-	CHECK(qvm_parse_intr("gic:0x25", &in) && in.pic == GIP_GIC && in.line == 37);
-	CHECK(qvm_parse_intr("8259:3", &in) && in.pic == GIP_8259 && in.line == 3);
-	CHECK(qvm_parse_intr("apic:4", &in) == NULL);
-	CHECK(qvm_parse_intr("ioapic:", &in) == NULL);
-	CHECK(qvm_parse_intr("ioapic4", &in) == NULL);
-}
-
 TEST(sched_values)
 {
 	int pol, prio;
@@ -122,7 +111,6 @@ int main(void)
 	RUN(overflow);
 	RUN(negative_trailing_size);
 	RUN(api_parse_num);
-	RUN(api_parse_intr);
 	RUN(sched_values);
 	TEST_EXIT();
 }

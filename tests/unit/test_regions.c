@@ -12,14 +12,14 @@ TEST(add_and_overlap)
 	struct region_builder b = { 0 };
 	const struct qvm_region *clash = NULL;
 
-	CHECK(region_add(&b, REGION_MEM, 0x1000, 0x100, V(1), 0, NULL) == 0);
-	CHECK(region_add(&b, REGION_MEM, 0x1100, 0x100, V(2), 0, NULL) == 0);	/* adjacent is fine */
-	CHECK(region_add(&b, REGION_MEM, 0x10ff, 2, V(3), 0, &clash) == -EEXIST);
+	CHECK(region_add(&b, REGION_MEM, 0x1000, 0x100, V(1), 0, REGION_RW, NULL) == 0);
+	CHECK(region_add(&b, REGION_MEM, 0x1100, 0x100, V(2), 0, REGION_RW, NULL) == 0);	/* adjacent is fine */
+	CHECK(region_add(&b, REGION_MEM, 0x10ff, 2, V(3), 0, REGION_RW, &clash) == -EEXIST);
 	CHECK(clash && clash->vdev == V(1));
-	CHECK(region_add(&b, REGION_IO, 0x1000, 0x100, V(4), 0, NULL) == 0);	/* spaces are separate */
-	CHECK(region_add(&b, REGION_MEM, 0, 0, V(5), 0, NULL) == -EINVAL);
-	CHECK(region_add(&b, REGION_MEM, UINT64_MAX - 0xf, 0x10, V(6), 0, NULL) == 0);	/* ends at the top */
-	CHECK(region_add(&b, REGION_MEM, UINT64_MAX - 0xf, 0x11, V(7), 0, NULL) == -EINVAL);	/* wraps */
+	CHECK(region_add(&b, REGION_IO, 0x1000, 0x100, V(4), 0, REGION_RW, NULL) == 0);	/* spaces are separate */
+	CHECK(region_add(&b, REGION_MEM, 0, 0, V(5), 0, REGION_RW, NULL) == -EINVAL);
+	CHECK(region_add(&b, REGION_MEM, UINT64_MAX - 0xf, 0x10, V(6), 0, REGION_RW, NULL) == 0);	/* ends at the top */
+	CHECK(region_add(&b, REGION_MEM, UINT64_MAX - 0xf, 0x11, V(7), 0, REGION_RW, NULL) == -EINVAL);	/* wraps */
 	CHECK(region_find_overlap(&b, REGION_MEM, 0x11ff, 1)->vdev == V(2));
 	CHECK(region_find_overlap(&b, REGION_MEM, 0x1200, 0x1000) == NULL);
 	region_builder_free(&b);
@@ -30,7 +30,7 @@ TEST(lookup_sorted_with_hint)
 	struct region_builder b = { 0 };
 	/* Added out of order: the map sorts them. */
 	for (uintptr_t i = 64; i > 0; i--)
-		CHECK(region_add(&b, REGION_MEM, i * 0x10000, 0x1000, V(i), (uint32_t)i, NULL) == 0);
+		CHECK(region_add(&b, REGION_MEM, i * 0x10000, 0x1000, V(i), (uint32_t)i, REGION_RW, NULL) == 0);
 	struct qvm_regmap *m = regmap_build(&b);
 	const struct qvm_region *hint = NULL;
 

@@ -1,0 +1,328 @@
+/*
+ * qvm/gasp.h: the guest address space for vdevs. Regions go into the VM's
+ * region builder; while the guest runs, every change is published as a new
+ * immutable map (vm_publish_map), so vCPUs never take these locks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qvm/gasp.h>
+#include <qvm/log.h>
+
+#include "vm.h"
+
+static int space_of(unsigned qst)
+{
+	return qst == QST_MEMORY ? REGION_MEM : qst == QST_X86_IO ? REGION_IO : -1;
+}
+
+static struct qvm_vm *caller_vm(void)
+{
+	return vdev_running ? vdev_running->vm : vm_current();
+}
+
+static const vdev_t *caller(void)
+{
+	return vdev_running ? &vdev_running->pub : NULL;
+}
+
+int gasp_lock(uint16_t type)
+{
+	struct qvm_vm *vm = caller_vm();
+	int s = space_of(type);
+
+	if (!vm || s < 0)
+		return EINVAL;
+	pthread_mutex_lock(&vm->gasp_mtx[s]);
+	vm->gasp_owner[s] = pthread_self();
+	vm->gasp_held[s] = true;
+	return 0;
+}
+
+int gasp_unlock(uint16_t type)
+{
+	struct qvm_vm *vm = caller_vm();
+	int s = space_of(type);
+
+	if (!vm || s < 0)
+		return EINVAL;
+	if (!vm->gasp_held[s] || !pthread_equal(vm->gasp_owner[s], pthread_self()))
+		return api_violation(vm, caller(), "gasp_unlock()",
+				"called without holding gasp_lock() for that space");
+	vm->gasp_held[s] = false;
+	pthread_mutex_unlock(&vm->gasp_mtx[s]);
+	return 0;
+}
+
+/* Check one region for gasp_region_set*; 0 or an errno with a message in why. */
+static int check_region(struct qvm_vm *vm, const struct gasp_region *g, int *space,
+		char *why, size_t len)
+{
+	*space = space_of(g->guest.qst_type);
+	if (*space < 0) {
+		snprintf(why, len, "region type %u is neither QST_MEMORY nor QST_X86_IO",
+				g->guest.qst_type);
+		return EINVAL;
+	}
+	if (g->grf_flags & GRF_PASS_ANY) {
+		snprintf(why, len, "pass-through regions (GRF_PASS_*) are not supported yet");
+		return ENOTSUP;
+	}
+	if (g->grf_flags && !(g->grf_flags & (GRF_VIRT_RD | GRF_VIRT_WR))) {
+		snprintf(why, len, "a region must trap reads or writes (GRF_VIRT_RD/GRF_VIRT_WR)");
+		return EINVAL;
+	}
+	if (g->grf_flags && !g->vdev) {
+		snprintf(why, len, "a trapping region needs its vdev");
+		return EINVAL;
+	}
+	if (g->guest.length == 0 || g->guest.location + (g->guest.length - 1) < g->guest.location ||
+	    (*space == REGION_IO && g->guest.location + g->guest.length > 0x10000)) {
+		snprintf(why, len, "bad range 0x%llx, length 0x%llx",
+				(unsigned long long)g->guest.location, (unsigned long long)g->guest.length);
+		return EINVAL;
+	}
+	(void)vm;
+	return 0;
+}
+
+static uint32_t region_flags(gasp_region_flags_t f)
+{
+	return (f & GRF_VIRT_RD ? REGION_RD : 0) | (f & GRF_VIRT_WR ? REGION_WR : 0);
+}
+
+void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
+{
+	struct qvm_vm *vm = caller_vm();
+	const vdev_t *me = caller();
+	char why[256], where[300];
+
+	if (!vm)
+		return;
+	if (vm_phase(vm) != QVM_PHASE_STARTUP) {
+		api_violation(vm, me, "gasp_region_set()", "may only be called during startup "
+				"(before VDEV_CTRL_GUEST_CONFIGURED); use gasp_region_set_soft()");
+		return;
+	}
+	for (unsigned i = 0; i < num_regions; i++) {
+		const struct gasp_region *g = &rgn[i];
+		const char *owner;
+		int space, err = check_region(vm, g, &space, why, sizeof(why));
+
+		if (!err && (owner = vm_range_owner(vm, space, g->guest.location, g->guest.length))) {
+			snprintf(why, sizeof(why), "%s:0x%llx (0x%llx bytes) overlaps %s",
+					space == REGION_IO ? "io" : "mem",
+					(unsigned long long)g->guest.location,
+					(unsigned long long)g->guest.length, owner);
+			err = EEXIST;
+		}
+		if (!err)
+			err = -region_add(&vm->regions, (unsigned)space, g->guest.location,
+					g->guest.length, vdev_of(g->vdev), g->cookie,
+					region_flags(g->grf_flags), NULL);
+		if (err) {
+			/* A clash at startup is a configuration problem: say where. */
+			vm_where(vm, where, sizeof(where));
+			fprintf(stderr, "%svdev %s: gasp_region_set(): %s\n", where,
+					me ? vdev_of(me)->name : "?", why);
+			vm_exit_now(vm, 65);
+		}
+	}
+}
+
+unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rgn)
+{
+	struct qvm_vm *vm = caller_vm();
+	char why[256];
+	unsigned i;
+
+	if (!vm) {
+		errno = EINVAL;
+		return 0;
+	}
+	if (vm_phase(vm) == QVM_PHASE_STARTUP) {
+		errno = api_violation(vm, caller(), "gasp_region_set_soft()",
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED; use gasp_region_set()");
+		return 0;
+	}
+	for (i = 0; i < num_regions; i++) {
+		const struct gasp_region *g = &rgn[i];
+		int space, err = check_region(vm, g, &space, why, sizeof(why));
+
+		if (err) {
+			errno = err;
+			break;
+		}
+		if (!vm->gasp_held[space] || !pthread_equal(vm->gasp_owner[space], pthread_self())) {
+			errno = api_violation(vm, caller(), "gasp_region_set_soft()",
+					"must be called between gasp_lock() and gasp_unlock()");
+			break;
+		}
+		region_remove(&vm->regions, (unsigned)space, g->guest.location);
+		if (g->grf_flags == GRF_NONE)
+			continue;
+		if (vm_range_owner(vm, (unsigned)space, g->guest.location, g->guest.length)) {
+			errno = EEXIST;
+			break;
+		}
+		err = -region_add(&vm->regions, (unsigned)space, g->guest.location, g->guest.length,
+				vdev_of(g->vdev), g->cookie, region_flags(g->grf_flags), NULL);
+		if (err) {
+			errno = err;
+			break;
+		}
+	}
+	if (vm_publish_map(vm) && i == num_regions) {
+		errno = ENOMEM;
+		return 0;
+	}
+	return i;
+}
+
+int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn)
+{
+	struct qvm_vm *vm = caller_vm();
+	int space = blk ? space_of(blk->qst_type) : -1;
+
+	if (!vm || space < 0 || !rgn)
+		return EINVAL;
+	memset(rgn, 0, sizeof(*rgn));
+	if (space == REGION_MEM) {
+		for (unsigned i = 0; i < vm->nmem; i++) {
+			const struct qvm_mem *m = &vm->mem[i];
+			if (blk->location < m->gpa || blk->location - m->gpa >= m->len)
+				continue;
+			rgn->grf_flags = GRF_MEMORY | GRF_ACTIVE | GRF_PASS_RD | GRF_PASS_EX |
+				(m->rom ? 0 : GRF_PASS_WR);
+			rgn->host_location = (uintptr_t)m->hva;
+			rgn->guest = (struct qvm_state_block){ .location = m->gpa, .length = m->len,
+				.qst_type = QST_MEMORY };
+			return 0;
+		}
+	}
+	/* The published map: immutable, so no lock is needed to read it. */
+	const struct qvm_regmap *map = atomic_load_explicit(&vm->map, memory_order_acquire);
+	const struct qvm_region *hint = NULL, *r = NULL;
+	if (map)
+		r = regmap_lookup(map, (unsigned)space, blk->location, &hint);
+	else
+		r = region_find_overlap(&vm->regions, (unsigned)space, blk->location, 1);
+	if (!r)
+		return ENOENT;
+	rgn->grf_flags = GRF_ACTIVE | (r->flags & REGION_RD ? GRF_VIRT_RD : 0) |
+		(r->flags & REGION_WR ? GRF_VIRT_WR : 0);
+	rgn->cookie = r->cookie;
+	rgn->vdev = r->vdev ? &r->vdev->pub : NULL;
+	rgn->guest = (struct qvm_state_block){ .location = r->base, .length = r->last - r->base + 1,
+		.qst_type = blk->qst_type };
+	return 0;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+uint64_t gasp_find_free_range(unsigned qst, uint64_t size, uint64_t align,
+		uint64_t min_addr, uint64_t max_addr)
+{
+	struct qvm_vm *vm = caller_vm();
+	int space = space_of(qst);
+
+	if (!vm || space < 0 || size == 0)
+		return QSL_NO_LOCATION;
+	if (align == 0)
+		align = 1;
+	for (uint64_t a = align_up(min_addr, align); a >= min_addr && a + (size - 1) <= max_addr &&
+			a + (size - 1) >= a; a += align) {
+		const struct qvm_region *r = region_find_overlap(&vm->regions, (unsigned)space, a, size);
+		uint64_t busy_last = r ? r->last : 0;
+		for (unsigned i = 0; !r && space == REGION_MEM && i < vm->nmem; i++)
+			if (a < vm->mem[i].gpa + vm->mem[i].len && vm->mem[i].gpa < a + size) {
+				busy_last = vm->mem[i].gpa + vm->mem[i].len - 1;
+				r = (const struct qvm_region *)1;	/* anything busy */
+			}
+		if (r) {	/* skip past what is there in one step */
+			a = align_up(busy_last + 1, align) - align;
+			continue;
+		}
+		if (!vm_range_owner(vm, (unsigned)space, a, size))
+			return a;
+	}
+	return QSL_NO_LOCATION;
+}
+
+uint64_t gasp_find_free(unsigned qst, uint64_t size, uint64_t align)
+{
+	/* Leave the first MiB (legacy areas) alone; ports from 0x1000 like PCI BARs. */
+	if (qst == QST_X86_IO)
+		return gasp_find_free_range(qst, size, align, 0x1000, 0xffff);
+	return gasp_find_free_range(qst, size, align, 0x100000, (1ull << 46) - 1);
+}
+
+static void *map(struct qvm_vm *vm, int prot, uint64_t gpa, size_t len)
+{
+	for (unsigned i = 0; vm && i < vm->nmem; i++) {
+		const struct qvm_mem *m = &vm->mem[i];
+		if (gpa < m->gpa || gpa - m->gpa >= m->len || len > m->len - (gpa - m->gpa))
+			continue;
+		if (m->rom && (prot & PROT_WRITE)) {
+			errno = EACCES;
+			return NULL;
+		}
+		return m->hva + (gpa - m->gpa);
+	}
+	errno = EFAULT;
+	return NULL;
+}
+
+void *gasp_map_contig(const vdev_t *vdev, int prot, uint64_t *ppaddr, size_t *plength)
+{
+	struct qvm_vm *vm = vdev ? vdev_of(vdev)->vm : caller_vm();
+
+	if (!ppaddr || !plength) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (unsigned i = 0; vm && i < vm->nmem; i++) {
+		const struct qvm_mem *m = &vm->mem[i];
+		if (*ppaddr < m->gpa || *ppaddr - m->gpa >= m->len)
+			continue;
+		uint64_t room = m->len - (*ppaddr - m->gpa);
+		if (*plength > room)
+			*plength = (size_t)room;
+		void *p = map(vm, prot, *ppaddr, *plength);
+		if (p)
+			*ppaddr = (uintptr_t)p;
+		return p;
+	}
+	errno = EFAULT;
+	return NULL;
+}
+
+void *gasp_map_sys(int prot, uint64_t guest_paddr, size_t length)
+{
+	return map(caller_vm(), prot, guest_paddr, length);
+}
+
+void *gasp_map_vdma(const vdev_t *vdev, int prot, uint64_t guest_paddr, size_t length)
+{
+	return map(vdev ? vdev_of(vdev)->vm : caller_vm(), prot, guest_paddr, length);
+}
+
+void gasp_unmap(const void *ptr, size_t length, int flush)
+{
+	struct qvm_vm *vm = caller_vm();
+	const uint8_t *p = ptr;
+
+	(void)flush;	/* guest memory is coherent host memory */
+	for (unsigned i = 0; vm && i < vm->nmem; i++)
+		if (p >= vm->mem[i].hva && (size_t)(p - vm->mem[i].hva) + length <= vm->mem[i].len)
+			return;
+	if (vm)
+		vm_log(vm, QL_QVM_WARN, "%s%sgasp_unmap(): %p is not a mapping of guest memory",
+				vdev_running ? vdev_running->name : "", vdev_running ? ": " : "", ptr);
+}
