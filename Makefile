@@ -101,7 +101,7 @@ demo: deps all
 unit: $(UNIT_BINS) $(TEST_VDEVS)
 
 check: deps all $(UNIT_BINS) $(TEST_VDEVS)
-	@tests/run.sh $(B)
+	@SANITIZE=$(SANITIZE) tests/run.sh $(B)
 
 ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)
 

@@ -18,7 +18,9 @@
 #include <qvm/utils.h>
 
 #include "number.h"
+#include "timer.h"
 #include "vcpu.h"
+#include "vdev_impl.h"
 
 const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
 {
@@ -29,21 +31,26 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
 	return buf;
 }
 
-/* Never returns: park a thread that must not go on while main ends qvm. */
-static __attribute__((noreturn)) void park(void)
-{
-	for (;;)
-		pause();
-}
-
-/* Shut the running VM down from the main thread and exit (noreturn paths). */
+/*
+ * End a running VM from whatever thread must not return (qvm_fatal after
+ * the guest started). That thread may be inside its vdev's vread holding
+ * v_mtx, so its vdev gets no TERMINATE: every other vdev does.
+ */
 static __attribute__((noreturn)) void end_from(struct qvm_vm *vm, int code)
 {
-	vm_request_exit(vm, code);
-	if (!pthread_equal(pthread_self(), vm->main_thread))
-		park();
-	vcpus_stop(vm);
-	vm_exit_now(vm, code);
+	struct qvm_vdev *self = vdev_running;
+
+	vcpus_stop(vm);		/* all but this thread */
+	timers_stop(vm);	/* unless this is the timer thread */
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
+		if (d == self || d->terminated)
+			continue;
+		d->terminated = true;
+		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	_exit(code);
 }
 
 int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const char *rule)

@@ -149,16 +149,22 @@ unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rg
 		return 0;
 	}
 	for (i = 0; i < num_regions; i++) {
+		int space;
+		if (check_region(vm, &rgn[i], &space, why, sizeof(why)) == 0 &&
+		    (!vm->gasp_held[space] || !pthread_equal(vm->gasp_owner[space], pthread_self()))) {
+			errno = api_violation(vm, caller(), "gasp_region_set_soft()",
+					"must be called between gasp_lock() and gasp_unlock()");
+			return 0;
+		}
+	}
+	/* The caller's gasp_lock() orders users of one space; this covers both. */
+	pthread_mutex_lock(&vm->regions_lock);
+	for (i = 0; i < num_regions; i++) {
 		const struct gasp_region *g = &rgn[i];
 		int space, err = check_region(vm, g, &space, why, sizeof(why));
 
 		if (err) {
 			errno = err;
-			break;
-		}
-		if (!vm->gasp_held[space] || !pthread_equal(vm->gasp_owner[space], pthread_self())) {
-			errno = api_violation(vm, caller(), "gasp_region_set_soft()",
-					"must be called between gasp_lock() and gasp_unlock()");
 			break;
 		}
 		region_remove(&vm->regions, (unsigned)space, g->guest.location);
@@ -177,8 +183,9 @@ unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rg
 	}
 	if (vm_publish_map(vm) && i == num_regions) {
 		errno = ENOMEM;
-		return 0;
+		i = 0;
 	}
+	pthread_mutex_unlock(&vm->regions_lock);
 	return i;
 }
 

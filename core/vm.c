@@ -49,6 +49,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	timers_init(vm);
 	for (unsigned s = 0; s < REGION_SPACES; s++)
 		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
+	pthread_mutex_init(&vm->regions_lock, NULL);
 	pthread_mutex_init(&vm->term_lock, NULL);
 	pthread_cond_init(&vm->term_cond, NULL);
 	*out = vm;

@@ -142,6 +142,7 @@ struct qvm_vm {
 	pthread_t gasp_owner[REGION_SPACES];
 	bool gasp_held[REGION_SPACES];
 	struct retired_map *retired;
+	pthread_mutex_t regions_lock;	/* builder + publish while running (either space) */
 
 	pthread_t main_thread;
 	pthread_mutex_t term_lock;

@@ -8,8 +8,7 @@
  * those lines, so their format must not change. A step that does not get
  * the expected answer prints a different line instead, one that does not
  * contain the expected one (never hangs: every wait is bounded), and the
- * test goes on. The last step asks the vdev to end
- * qvm with exit code 42.
+ * test goes on. The last step asks the vdev to end qvm with exit code 42.
  *
  * All sdktest registers are 32 bits wide and only ever accessed with 32-bit
  * moves (mmio_read32/mmio_write32).
@@ -38,6 +37,7 @@
 #define SDK_PATH_OK     0x2c    /* R: 1 if a file could be made in vdev_path() */
 #define SDK_REGION      0x30    /* R: 1 if guest address 0 is a RAM region */
 #define SDK_EXIT        0x34    /* W: guest_terminate(value) */
+#define SDK_SOFT        0x38    /* W: 1 claims SDK_SOFT_PORT while running, 0 drops it */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
@@ -45,6 +45,9 @@
 #define SDK_CMD_REVERSE      3          /* reverse, via guest_cpu_read/write */
 
 #define SDK_IO_PORT     0x510   /* the vdev's I/O region (0x510-0x513) */
+#define SDK_SOFT_PORT   0x520   /* claimed with gasp_region_set_soft (cookie + 1) */
+#define TRACE_A         0xfa000000u     /* two instances of the trace vdev */
+#define TRACE_B         0xfa001000u
 #define SDK_IRQ_PIN     10      /* intr ioapic:10, level, active high */
 #define SDK_EXIT_CODE   42
 
@@ -92,6 +95,13 @@
 #define THREAD_WAIT_MS  1000
 #define IRQ_WAIT_MS     1000
 #define IRQ_QUIET_MS    20      /* how long a storm has to show itself */
+/* Deliveries after the handler dropped the line that still count as "no
+ * storm". On hosts whose /dev/kvm is PVM (kvm_pvm), a level-triggered
+ * IOAPIC interrupt is delivered once more ~0.6 ms after the first handler
+ * deasserted it and sent the EOI (the LAPIC keeps the vector in IRR), and
+ * then never again; a line that is really left asserted comes back every
+ * ~0.6 ms there, and right after each EOI on hardware. */
+#define IRQ_REPEATS_TOLERATED 1
 
 /* DMA buffers: 16 bytes of text and a guard the vdev must leave alone. The
  * alignment keeps each one inside a single page. */
@@ -114,8 +124,12 @@ static struct dma_buf dma_buf2 = {
 	.guard = "################",
 };
 
-/* Interrupts seen on SDK_VECTOR; written by the handler only. */
+/* irq_line_up: the guest asserted the line and no handler has dropped it
+ * yet. irq_count: deliveries while it was up (the one expected);
+ * irq_repeats: deliveries after it was dropped. */
+static volatile bool irq_line_up;
 static volatile unsigned irq_count;
+static volatile unsigned irq_repeats;
 
 static uint32_t sdk_read(uint32_t reg)
 {
@@ -158,7 +172,8 @@ static bool wait_thread(unsigned n, unsigned timeout_ms)
 	return true;
 }
 
-/* Poll TICKS until it is at least `target` (wrap-safe); returns its last value. */
+/* Poll TICKS until it went up by count from base (wrap-safe) or timeout_ms
+ * passed; returns the last value read. */
 static uint32_t wait_ticks(uint32_t base, uint32_t count, unsigned timeout_ms)
 {
 	uint64_t deadline = deadline_after(timeout_ms);
@@ -322,7 +337,12 @@ static void ioapic_write(uint32_t reg, uint32_t val)
 static void sdk_irq_handler(struct isr_frame *frame)
 {
 	(void)frame;
-	irq_count = irq_count + 1;
+	if (irq_line_up) {
+		irq_line_up = false;
+		irq_count = irq_count + 1;
+	} else {
+		irq_repeats = irq_repeats + 1;
+	}
 	sdk_write(SDK_IRQ, 0);
 	lapic_write(LAPIC_EOI, 0);
 }
@@ -355,24 +375,31 @@ static void test_irq(void)
 	ioapic_write(IOAPIC_REDTBL(SDK_IRQ_PIN) + 1, 0);
 	ioapic_write(IOAPIC_REDTBL(SDK_IRQ_PIN), SDK_VECTOR | IOAPIC_LEVEL);
 
+	irq_line_up = true;
 	__asm__ volatile("sti" ::: "memory");
 	sdk_write(SDK_IRQ, 1);
 
 	uint64_t deadline = deadline_after(IRQ_WAIT_MS);
 	while (irq_count == 0 && !expired(deadline))
 		cpu_relax();
-	/* A line that is not really dropped comes back right after the EOI:
-	 * keep interrupts on a little longer to catch that. */
+	/* A line that is not really dropped comes back after the EOI: keep
+	 * interrupts on a little longer to catch that. */
 	deadline = deadline_after(IRQ_QUIET_MS);
 	while (!expired(deadline))
 		cpu_relax();
 	__asm__ volatile("cli" ::: "memory");
 
-	unsigned n = irq_count;
-	if (n == 1)
+	unsigned n = irq_count, repeats = irq_repeats;
+	if (n == 0) {
+		serial_puts("sdk irq: no interrupt\n");
+	} else if (repeats > IRQ_REPEATS_TOLERATED) {
+		put_line_dec("sdk irq: storm, deliveries after the deassert: ", repeats);
+	} else {
 		serial_puts("sdk irq: 1 interrupt\n");
-	else
-		put_line_dec("sdk irq: interrupts: ", n);
+		if (repeats)
+			serial_puts("sdk irq: note: delivered once more after deassert and EOI "
+					"(kvm_pvm quirk, tolerated)\n");
+	}
 }
 
 static void test_thread(void)
@@ -395,6 +422,15 @@ _Noreturn static void sdk_test(void)
 	test_dma();
 	put_line_hex("sdk region: ", inl(SDK_IO_PORT));
 	put_line_dec("sdk region info: ", sdk_read(SDK_REGION));
+	/* A region added and removed while the guest runs (gasp_region_set_soft). */
+	sdk_write(SDK_SOFT, 1);
+	put_line_hex("sdk soft region: ", inl(SDK_SOFT_PORT));
+	sdk_write(SDK_SOFT, 0);
+	put_line_hex("sdk soft removed: ", inl(SDK_SOFT_PORT));
+	/* Two trace instances: each answers at its own loc (only tr-a logs). */
+	mmio_read32(TRACE_A);
+	mmio_read32(TRACE_B);
+	serial_puts("sdk traces: read\n");
 	test_timers();
 	test_irq();
 	test_thread();

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <qvm/utils.h>
+
 #include "config.h"
 #include "test.h"
 #include "vdev_impl.h"
@@ -118,6 +120,35 @@ TEST(vdev_log_inherits)
 	struct qvm_vdev *d = vm->vdevs;
 	CHECK(d && d->has_log && d->log.dest[QLL_DEBUG] == LOG_STDOUT);
 	CHECK(d && d->log.dest[QLL_INFO] == LOG_INHERIT);	/* follows the later `logger` */
+	vm_destroy(vm);
+}
+
+/* `intr PIC:N` against the VM's built-in controllers, and qvm_parse_intr(). */
+TEST(interrupts)
+{
+	struct qvm_vm *vm = run("ram 1M\n", false);
+	guest_intr_t in = { 0 };
+	struct qerr e;
+	const char *end;
+
+	CHECK(intr_parse(vm, "ioapic:23", &in, &end, &e) == 0 && in.param == 23 && !*end);
+	CHECK(in.pic && strcmp(vdev_name(in.pic), "ioapic") == 0);
+	CHECK(intr_parse(vm, "8259:0x3", &in, &end, &e) == 0 && in.param == 3);
+	CHECK(in.pic && strcmp(vdev_name(in.pic), "8259") == 0);
+	CHECK(intr_parse(vm, "ioapic:24", &in, &end, &e) == -ERANGE);
+	CHECK_STR(e.msg, "ioapic has lines 0 to 23");
+	CHECK(intr_parse(vm, "8259:16", &in, &end, &e) == -ERANGE);
+	CHECK(intr_parse(vm, "gic:3", &in, &end, &e) == -EINVAL);
+	CHECK_STR(e.msg, "no interrupt controller 'gic' (this VM has ioapic, 8259)");
+	CHECK(intr_parse(vm, "ioapic", &in, &end, &e) == -EINVAL);
+	CHECK(intr_parse(vm, "ioapic:x", &in, &end, &e) == -EINVAL);
+	vm_set_current(vm);
+	guest_intr_t api = { 0 };
+	CHECK(qvm_parse_intr("ioapic:10", &api) && api.param == 10);
+	CHECK(api.pic && strcmp(vdev_name(api.pic), "ioapic") == 0);
+	errno = 0;
+	CHECK(qvm_parse_intr("pic:1", &api) == NULL && errno == EINVAL);
+	vm_set_current(NULL);
 	vm_destroy(vm);
 }
 
@@ -285,6 +316,7 @@ int main(int argc, char **argv)
 	RUN(loc_spaces);
 	RUN(vdev_log_inherits);
 	RUN(raw_load_skips_rom);
+	RUN(interrupts);
 	RUN(errors_required);
 	RUN(errors_more);
 	RUN(errors_at_assign);

@@ -1,0 +1,370 @@
+/*
+ * vdev-sdktest: an example vdev that exercises the vdev API from the guest's
+ * side (guest-images/x86_64/sdk-test.c drives it). The tests build it out of
+ * tree, with only the installed headers and pkg-config:
+ *   cc -shared -fPIC $(pkg-config --cflags qvm-vdev) sdktest.c -o vdev-sdktest.so
+ *
+ * 32-bit registers at loc (4 KiB of memory space):
+ *   0x00 ID R         0x04 SCRATCH RW    0x08 DMA_ADDR W    0x0c DMA_LEN W
+ *   0x10 DMA_CMD W    (1 uppercase via gasp_map_contig, 2 via gasp_map_sys,
+ *                      3 reverse via guest_cpu_read/write on guest memory)
+ *   0x14 DMA_SUM R    0x18 ONESHOT W (ms)  0x1c PERIODIC W (ms, 0 stops)
+ *   0x20 TICKS R      0x24 IRQ W (1 assert, 0 de-assert)  0x28 THREAD R
+ *   0x2c PATH_OK R    0x30 REGION R (gasp_region_info)    0x34 EXIT W
+ *   0x38 SOFT W       (1: claim io:ioport+0x10 with gasp_region_set_soft, 0: drop it)
+ * With `ioport PORT`, it also claims 4 ports at PORT at startup
+ * (gasp_region_set, cookie `cookie N`): a read gives 0xc0de0000 | cookie.
+ * `violate RULE` breaks one function-safety rule on purpose (see rules[]).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qvm/gasp.h>
+#include <qvm/guest.h>
+#include <qvm/log.h>
+#include <qvm/utils.h>
+#include <qvm/vdev-core.h>
+
+enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA_CMD = 0x10,
+	R_DMA_SUM = 0x14, R_ONESHOT = 0x18, R_PERIODIC = 0x1c, R_TICKS = 0x20, R_IRQ = 0x24,
+	R_THREAD = 0x28, R_PATH_OK = 0x2c, R_REGION = 0x30, R_EXIT = 0x34, R_SOFT = 0x38 };
+
+#define COOKIE_MAIN	0
+#define MS		1000000ull	/* timer ticks are nanoseconds */
+
+/* The function-safety rules to break, and when. */
+enum violation { V_NONE, V_THREAD_STARTUP, V_PATH_STARTUP, V_CPU_READ_STARTUP,
+	V_INTR_STARTUP, V_NOTIFY_STARTUP, V_SOFT_STARTUP, V_REGION_RUNNING, V_TIMER_RUNNING,
+	V_FATAL_STARTED, V_REGION_STARTED, V_SOFT_UNLOCKED, V_TIMER_STARTED };
+static const char *const rules[] = {
+	"none", "thread-at-startup", "path-at-startup", "cpu-read-at-startup",
+	"intr-at-startup", "notify-at-startup", "soft-at-startup", "region-when-running",
+	"timer-when-running", "fatal-after-start", "region-after-start", "soft-unlocked",
+	"timer-after-start", NULL,
+};
+
+struct sdk {
+	uint32_t scratch, dma_sum, ticks, thread_count, path_ok;
+	uint64_t dma_addr, dma_len, period_ns;
+	uint64_t ioport, cookie;
+	struct guest_timer *oneshot, *periodic;
+	pthread_t thread;
+	int thread_running, stop;
+	enum violation violate;
+};
+
+enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT };
+static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", NULL };
+
+static void *counter_thread(void *arg)
+{
+	vdev_t *vdp = arg;
+	struct sdk *s = vdp->v_device;
+
+	for (;;) {
+		usleep(100000);
+		pthread_mutex_lock(&vdp->v_mtx);
+		int stop = s->stop;
+		if (!stop)
+			s->thread_count++;
+		pthread_mutex_unlock(&vdp->v_mtx);
+		if (stop)
+			return NULL;
+	}
+}
+
+static struct gasp_region io_region(vdev_t *vdp, uint64_t port, uint32_t cookie, uint32_t flags)
+{
+	struct gasp_region r = {
+		.grf_flags = flags, .cookie = cookie, .vdev = vdp,
+		.guest = { .location = port, .length = 4, .qst_type = QST_X86_IO },
+	};
+	return r;
+}
+
+/* Rules broken during startup, at OPTIONS_END. */
+static void violate_at_startup(vdev_t *vdp, struct sdk *s)
+{
+	uint32_t v;
+	struct qvm_state_block blk = { .location = 0, .length = 4, .qst_type = QST_MEMORY };
+	struct gasp_region r = io_region(vdp, 0x530, 1, GRF_VIRT_RD);
+
+	switch (s->violate) {
+	case V_THREAD_STARTUP:
+		vdev_thread_create(vdp, "early", &s->thread, NULL, counter_thread, vdp);
+		break;
+	case V_PATH_STARTUP:
+		vdev_path(vdp);
+		break;
+	case V_CPU_READ_STARTUP:
+		guest_cpu_read(NULL, GXF_NONE, &blk, 1, &v, sizeof(v));
+		break;
+	case V_INTR_STARTUP:
+		guest_intr_signal(&vdp->v_intr, GIS_ON);
+		break;
+	case V_NOTIFY_STARTUP:
+		guest_timer_notify(s->oneshot, NULL, MS);
+		break;
+	case V_SOFT_STARTUP:
+		gasp_region_set_soft(1, &r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Rules broken after the guest started, on its first access. */
+static void violate_after_start(vdev_t *vdp, struct sdk *s)
+{
+	struct gasp_region r = io_region(vdp, 0x530, 1, GRF_VIRT_RD);
+	uint64_t res;
+
+	switch (s->violate) {
+	case V_FATAL_STARTED:
+		qvm_fatal(QLS_QVM, "sdktest: giving up");
+		break;
+	case V_REGION_STARTED:
+		gasp_region_set(1, &r);
+		break;
+	case V_SOFT_UNLOCKED:
+		gasp_region_set_soft(1, &r);
+		break;
+	case V_TIMER_STARTED:
+		guest_timer_create(NULL, vdp, NULL, &res);
+		break;
+	default:
+		break;
+	}
+}
+
+static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
+{
+	struct sdk *s = vdp->v_device;
+	uint64_t res, v;
+
+	switch (ctrl) {
+	case VDEV_CTRL_OPTIONS_START:
+		vdp->v_block.location = QSL_NO_LOCATION;
+		vdp->v_block.length = 0x1000;
+		s->ioport = QSL_NO_LOCATION;
+		s->cookie = 7;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_IOPORT:
+		qvm_parse_num(arg, QPNF_NONE, &s->ioport);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_COOKIE:
+		qvm_parse_num(arg, QPNF_NONE, &s->cookie);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_INIT:
+		qvm_parse_num(arg, QPNF_ALLOW_SUFFIXES, &v);
+		s->scratch = (uint32_t)v;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_VIOLATE:
+		for (unsigned i = 0; rules[i]; i++)
+			if (strcmp(arg, rules[i]) == 0)
+				s->violate = (enum violation)i;
+		if (s->violate == V_NONE && strcmp(arg, "none") != 0)
+			qvm_fatal(QLS_CNF, "sdktest: unknown rule '%s'", arg);
+		break;
+	case VDEV_CTRL_OPTIONS_END:
+		if (vdp->v_block.location == QSL_NO_LOCATION)
+			qvm_fatal(QLS_CNF, "sdktest: give it a `loc`");
+		s->oneshot = guest_timer_create(NULL, vdp, &s->oneshot, &res);
+		s->periodic = guest_timer_create(NULL, vdp, &s->periodic, &res);
+		if (!s->oneshot || !s->periodic)
+			qvm_fatal(QLS_QVM, "sdktest: guest_timer_create: %s", strerror((int)res));
+		if (res != 1000000000u)
+			qvm_fatal(QLS_QVM, "sdktest: timer resolution %llu", (unsigned long long)res);
+		if (s->ioport != QSL_NO_LOCATION) {
+			struct gasp_region r = io_region(vdp, s->ioport, (uint32_t)s->cookie,
+					GRF_VIRT_RD | GRF_VIRT_WR);
+			gasp_region_set(1, &r);
+		}
+		violate_at_startup(vdp, s);
+		break;
+	case VDEV_CTRL_GUEST_CONFIGURED: {
+		if (s->violate == V_REGION_RUNNING) {
+			struct gasp_region r = io_region(vdp, 0x530, 1, GRF_VIRT_RD);
+			gasp_region_set(1, &r);
+		}
+		if (s->violate == V_TIMER_RUNNING)
+			guest_timer_create(NULL, vdp, NULL, &res);
+		const char *dir = vdev_path(vdp);
+		char file[512];
+		if (dir) {
+			snprintf(file, sizeof(file), "%s/alive", dir);
+			int fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+			s->path_ok = fd >= 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		vdev_logf(QL_QVM_DEBUG, vdp, "sdktest: debug message");
+		vdev_logf(QL_QVM_INFO, vdp, "sdktest: ready (%s)", dir ? dir : "no path");
+		int r = vdev_thread_create(vdp, "sdktest", &s->thread, NULL, counter_thread, vdp);
+		if (r)
+			qvm_fatal(QLS_QVM, "sdktest: vdev_thread_create: %s", strerror(r));
+		s->thread_running = 1;
+		break;
+	}
+	case VDEV_CTRL_TERMINATE:
+		if (s->thread_running) {
+			pthread_mutex_lock(&vdp->v_mtx);
+			s->stop = 1;
+			pthread_mutex_unlock(&vdp->v_mtx);
+			pthread_join(s->thread, NULL);
+			s->thread_running = 0;
+		}
+		break;
+	}
+	return 0;
+}
+
+static void sdk_timer(vdev_t *vdp, void *data, const struct guest_timer_data *tdp,
+		struct guest_cpu *gcp)
+{
+	struct sdk *s = vdp->v_device;
+
+	(void)gcp;
+	s->ticks++;
+	if (data == &s->periodic && s->period_ns)
+		guest_timer_notify(s->periodic, tdp, s->period_ns);	/* re-arm without drift */
+}
+
+/* Run a DMA command on the guest buffer [dma_addr, dma_addr + dma_len). */
+static void dma(vdev_t *vdp, struct sdk *s, uint32_t cmd)
+{
+	uint8_t *p = NULL, buf[256];
+	uint64_t pa = s->dma_addr;
+	size_t len = (size_t)s->dma_len;
+	struct qvm_state_block blk = { .location = s->dma_addr, .length = s->dma_len,
+		.qst_type = QST_MEMORY };
+
+	if (len > sizeof(buf))
+		return;
+	if (cmd == 1) {
+		p = gasp_map_contig(vdp, PROT_READ | PROT_WRITE, &pa, &len);
+		if (p && len != s->dma_len)
+			p = NULL;
+	} else if (cmd == 2) {
+		p = gasp_map_sys(PROT_READ | PROT_WRITE, s->dma_addr, len);
+	} else if (cmd == 3) {
+		if (guest_cpu_read(NULL, GXF_NONE, &blk, 1, buf, len) != 0)
+			return;
+		p = buf;
+	}
+	if (!p) {
+		vdev_logf(QL_QVM_ERR, vdp, "sdktest: DMA %u at 0x%llx failed: %s", cmd,
+				(unsigned long long)s->dma_addr, strerror(errno));
+		return;
+	}
+	s->dma_sum = 0;
+	for (size_t i = 0; i < len; i++)
+		s->dma_sum += p[i];
+	if (cmd == 3) {
+		for (size_t i = 0; i < len / 2; i++) {
+			uint8_t t = p[i];
+			p[i] = p[len - 1 - i];
+			p[len - 1 - i] = t;
+		}
+		guest_cpu_write(NULL, GXF_NONE, &blk, 1, buf, len);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (p[i] >= 'a' && p[i] <= 'z')
+			p[i] = (uint8_t)(p[i] - 'a' + 'A');
+	gasp_unmap(p, len, 0);
+}
+
+static uint32_t region_is_ram(void)
+{
+	struct qvm_state_block blk = { .location = 0, .length = 1, .qst_type = QST_MEMORY };
+	struct gasp_region r;
+	int ok;
+
+	gasp_lock(QST_MEMORY);
+	ok = gasp_region_info(&blk, &r) == 0 && (r.grf_flags & GRF_MEMORY);
+	gasp_unlock(QST_MEMORY);
+	return (uint32_t)ok;
+}
+
+static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
+		const struct qvm_state_block *vopnd, const struct qvm_state_block *oopnd,
+		struct guest_cpu *gcp)
+{
+	struct sdk *s = vdp->v_device;
+	uint32_t v = 0;
+
+	violate_after_start(vdp, s);
+	if (cookie != COOKIE_MAIN) {
+		v = 0xc0de0000u | cookie;
+	} else {
+		switch (vopnd->location - vdp->v_block.location) {
+		case R_ID: v = 0x53444b31; break;
+		case R_SCRATCH: v = s->scratch; break;
+		case R_DMA_SUM: v = s->dma_sum; break;
+		case R_TICKS: v = s->ticks; break;
+		case R_THREAD: v = s->thread_count; break;
+		case R_PATH_OK: v = s->path_ok; break;
+		case R_REGION: v = region_is_ram(); break;
+		default: return guest_write_all_ones(gcp, GXF_NONE, oopnd) ? VRS_ERRNO + EIO : VRS_NORMAL;
+		}
+	}
+	guest_cpu_write(gcp, GXF_NONE, oopnd, 1, &v, sizeof(v));
+	return VRS_NORMAL;
+}
+
+static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
+		const struct qvm_state_block *vopnd, const struct qvm_state_block *oopnd,
+		struct guest_cpu *gcp)
+{
+	struct sdk *s = vdp->v_device;
+	uint32_t v = 0;
+
+	violate_after_start(vdp, s);
+	guest_cpu_read(gcp, GXF_NONE, oopnd, 1, &v, sizeof(v));
+	if (cookie != COOKIE_MAIN)
+		return VRS_NORMAL;
+	switch (vopnd->location - vdp->v_block.location) {
+	case R_SCRATCH: s->scratch = v; break;
+	case R_DMA_ADDR: s->dma_addr = v; break;
+	case R_DMA_LEN: s->dma_len = v; break;
+	case R_DMA_CMD: dma(vdp, s, v); break;
+	case R_ONESHOT: guest_timer_notify(s->oneshot, NULL, v * MS); break;
+	case R_PERIODIC:
+		s->period_ns = v * MS;
+		guest_timer_notify(s->periodic, NULL, s->period_ns);	/* 0 cancels */
+		break;
+	case R_IRQ: guest_intr_signal(&vdp->v_intr, v ? GIS_ON : GIS_OFF); break;
+	case R_EXIT: guest_terminate((guest_termination_cause_t)v); break;
+	case R_SOFT: {
+		struct gasp_region r = io_region(vdp, s->ioport + 0x10, (uint32_t)s->cookie + 1,
+				v ? GRF_VIRT_RD : GRF_NONE);
+		gasp_lock(QST_X86_IO);
+		if (gasp_region_set_soft(1, &r) != 1)
+			vdev_logf(QL_QVM_ERR, vdp, "sdktest: gasp_region_set_soft: %s", strerror(errno));
+		gasp_unlock(QST_X86_IO);
+		break;
+	}
+	}
+	return VRS_NORMAL;
+}
+
+static struct vdev_factory sdk_factory = {
+	.control = sdk_control,
+	.vread = sdk_vread,
+	.vwrite = sdk_vwrite,
+	.timer = sdk_timer,
+	.option_list = sdk_options,
+	.factory_flags = VFF_VDEV_MEM | VFF_MUTEX,
+	.acc_sizes = 1u << 4,
+	.extra_space = sizeof(struct sdk),
+	.safety = VDEV_SAFETY_SELECTED,
+};
+
+static void __attribute__((constructor)) sdk_register(void)
+{
+	vdev_register_factory(&sdk_factory, QVM_VDEV_ABI);
+}
