@@ -45,7 +45,11 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none
 ifeq ($(ARCH),x86_64)
-GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf
+# Each x86_64 guest: start.S + its sources + lib.c
+GUEST_SRCS_trace-demo := trace-demo.c
+GUEST_SRCS_sdk-test := sdk-test.c idt.c isr.S
+GUEST_SRCS_wdog-demo := wdog-demo.c
+GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf $(G)/x86_64/wdog-demo.elf
 endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -68,24 +72,25 @@ $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
 	$(CC) $(BASE_CFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
 		$(B)/obj/core/main.o $(CORE_OBJS) -ldl
 
-$(B)/vdev-%.so: vdev/%/*.c $(wildcard include/qvm/*.h)
-	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
+$(B)/vdev-%.so: vdev/%/*.c $(wildcard vdev/%/*.h) $(wildcard include/qvm/*.h)
+	@$(if $(Q),echo "  VDEV    $@")
+	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
 
-$(G)/x86_64/trace-demo.elf: $(wildcard guest-images/x86_64/*)
+$(G)/x86_64/%.elf: $(wildcard guest-images/x86_64/*)
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
-		guest-images/x86_64/start.S guest-images/x86_64/trace-demo.c guest-images/x86_64/lib.c
-
-$(G)/x86_64/sdk-test.elf: $(wildcard guest-images/x86_64/*)
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
-		guest-images/x86_64/start.S guest-images/x86_64/sdk-test.c guest-images/x86_64/idt.c \
-		guest-images/x86_64/isr.S guest-images/x86_64/lib.c
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
+		$(addprefix guest-images/x86_64/,start.S $(GUEST_SRCS_$*) lib.c)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
 		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
+
+# The SP805 register model is tested on its own, without qvm.
+$(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/sp805.c vdev/wdt-sp805/sp805.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Ivdev/wdt-sp805 -Itests/unit -o $@ tests/unit/test_sp805.c vdev/wdt-sp805/sp805.c
 
 # vdevs that exist for the tests (found through QVM_VDEV_PATH=$(B)/tests)
 $(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)
@@ -97,6 +102,10 @@ deps:
 
 demo: deps all
 	$(B)/qvm @guest-images/x86_64/trace-demo.qvmconf
+
+# The watchdog demo: the guest stops kicking wdt-ib700, qvm exits 4.
+demo-wdog: deps all
+	$(B)/qvm @guest-images/x86_64/wdog-demo.qvmconf; test $$? -eq 4
 
 unit: $(UNIT_BINS) $(TEST_VDEVS)
 
@@ -118,5 +127,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps demo unit check install clean
+.PHONY: all deps demo demo-wdog unit check install clean
 .SECONDARY:

@@ -21,6 +21,10 @@ int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
 int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e);
 /* After KVM_CREATE_VCPU: CPUID and the entry state. */
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
+/* On the vCPU's thread: keep its registers in cpu->arch for a core dump. */
+void arch_vcpu_save_regs(struct guest_cpu *cpu);
+/* The NT_PRSTATUS descriptor of a saved vCPU into buf; its size, 0 if too small. */
+size_t arch_core_prstatus(const struct guest_cpu *cpu, void *buf, size_t len);
 /* Is the vCPU halted with interrupts off (it will never run again)? */
 bool arch_vcpu_idle(struct guest_cpu *cpu);
 /* Make the guest see a bus error on its current access. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qvm/utils.h>
@@ -282,8 +283,16 @@ static int opt_set(struct cfg *c)
 		c->vm->fdt_dump_file = strdup(path);
 		return c->vm->fdt_dump_file ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
 	}
+	if (strcmp(var, "power-button-timeout") == 0) {
+		uint64_t v;
+		if (number_parse(val, 0, &v, NULL) || v > 3600)
+			return fail(c, c->tok, -EINVAL, "set power-button-timeout: '%s' is not a number "
+					"of seconds from 0 to 3600", val);
+		c->vm->button_timeout = (unsigned)v;
+		return 0;
+	}
 	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: exit-on-halt, "
-			"fdt-dump-file)", var);
+			"fdt-dump-file, power-button-timeout)", var);
 }
 
 static int opt_dryrun(struct cfg *c)
@@ -300,6 +309,31 @@ static int opt_vdev(struct cfg *c)
 	if (!name)
 		return -EINVAL;
 	return located(c, vdev_create(c->vm, name, where, &c->vdev, c->e));
+}
+
+/* dump DIR | dump "|CMD": where core dumps go (SIGUSR2, watchdogs). */
+static int opt_dump(struct cfg *c)
+{
+	const char *a = arg(c, "dump");
+	char path[PATH_MAX];
+	int r;
+
+	if (!a)
+		return -EINVAL;
+	if (a[0] == '|') {
+		if (!a[1])
+			return fail(c, c->tok, -EINVAL, "dump '|': no command after '|'");
+		snprintf(path, sizeof(path), "%s", a);
+	} else {
+		struct stat st;
+		if ((r = resolve(c, a, path, sizeof(path))))
+			return r;
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, W_OK) != 0)
+			return fail(c, c->tok, -ENOTDIR, "dump '%s': not a writable directory", path);
+	}
+	free(c->vm->dump_dest);
+	c->vm->dump_dest = strdup(path);
+	return c->vm->dump_dest ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
 }
 
 static int opt_not_yet(struct cfg *c)
@@ -329,7 +363,7 @@ static const struct global_option {
 	{ "vdev", opt_vdev, true },
 	{ "pass", opt_not_yet, true },
 	{ "reserve", opt_not_yet, true },
-	{ "dump", opt_not_yet, false },
+	{ "dump", opt_dump, false },
 };
 
 /* ---- contexts ---- */

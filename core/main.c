@@ -14,6 +14,7 @@
 #include <qvm/log.h>
 
 #include "config.h"
+#include "signals.h"
 #include "token.h"
 #include "vm.h"
 
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
 	int done = 0, code;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed output pipe is an error return, not death */
+	signals_block();		/* before any thread: only the signal thread takes them */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_CONFIG;
@@ -102,6 +104,10 @@ int main(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	vm_set_current(vm);
+	if (signals_start(vm)) {
+		fprintf(stderr, "qvm: cannot start the signal thread\n");
+		return EXIT_FATAL;
+	}
 	if (config_run(vm, &toks, &e)) {
 		fprintf(stderr, "%s\n", e.msg);
 		vm_exit_now(vm, EXIT_CONFIG);
@@ -110,10 +116,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", e.msg);
 		vm_exit_now(vm, EXIT_CONFIG);
 	}
+	if (signals_stop_pending())
+		vm_exit_now(vm, signals_stop_pending());
 	if (vm_prepare(vm, &e)) {
 		vm_log(vm, QL_QVM_FATAL, "%s", e.msg);
 		vm_exit_now(vm, EXIT_FATAL);
 	}
+	if (signals_stop_pending())
+		vm_exit_now(vm, signals_stop_pending());
 	if (vm->dryrun) {
 		vm_log(vm, QL_QVM_INFO, "Exiting: dryrun completed");
 		vm_terminate_vdevs(vm);
@@ -121,6 +131,7 @@ int main(int argc, char **argv)
 	} else {
 		code = vm_run(vm);
 	}
+	signals_stop();
 	vm_destroy(vm);
 	tokens_free(&toks);
 	fflush(stdout);

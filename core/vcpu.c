@@ -95,7 +95,17 @@ static bool handle_requests(struct guest_cpu *cpu)
 		return true;
 	if (req & VCPU_REQ_HALT_CHECK) {
 		atomic_store(&cpu->halted_idle, arch_vcpu_idle(cpu));
-		atomic_fetch_add(&cpu->halt_gen, 1);
+		atomic_fetch_add(&cpu->ack_gen, 1);
+	}
+	if (req & VCPU_REQ_PAUSE) {
+		struct qvm_vm *vm = cpu->vm;
+		arch_vcpu_save_regs(cpu);
+		pthread_mutex_lock(&vm->pause_lock);
+		atomic_fetch_add(&cpu->ack_gen, 1);
+		while (vm->paused && !(atomic_load(&cpu->requests) & VCPU_REQ_STOP))
+			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		pthread_mutex_unlock(&vm->pause_lock);
+		return atomic_load(&cpu->requests) & VCPU_REQ_STOP;
 	}
 	return false;
 }
@@ -253,26 +263,58 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Are all vCPUs halted with interrupts off? Asks each one on its own thread. */
-static bool all_idle(struct qvm_vm *vm)
+/*
+ * Raise req on every vCPU and wait up to wait_ms in all for each to answer
+ * on its own thread; answered[i] says who did (a vCPU busy in a vdev may not).
+ */
+static unsigned ask_all(struct qvm_vm *vm, unsigned req, unsigned wait_ms, bool *answered)
 {
-	unsigned gen[QVM_MAX_CPUS];
+	unsigned gen[QVM_MAX_CPUS], n = 0, waited = 0;
 
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		gen[i] = atomic_load(&vm->cpus[i].halt_gen);
-		kick(&vm->cpus[i], VCPU_REQ_HALT_CHECK);
+		gen[i] = atomic_load(&vm->cpus[i].ack_gen);
+		kick(&vm->cpus[i], req);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		unsigned waited = 0;
-		while (atomic_load(&vm->cpus[i].halt_gen) == gen[i]) {
-			if (waited++ >= HALT_ANSWER_MS)
-				return false;	/* busy in a vdev: not idle */
+		while (atomic_load(&vm->cpus[i].ack_gen) == gen[i] && waited < wait_ms) {
 			sleep_ms(1);
+			waited++;
 		}
+		answered[i] = atomic_load(&vm->cpus[i].ack_gen) != gen[i];
+		n += answered[i];
+	}
+	return n;
+}
+
+/* Are all vCPUs halted with interrupts off? */
+static bool all_idle(struct qvm_vm *vm)
+{
+	bool answered[QVM_MAX_CPUS];
+
+	if (ask_all(vm, VCPU_REQ_HALT_CHECK, HALT_ANSWER_MS, answered) != vm->ncpus)
+		return false;	/* one is busy in a vdev: not idle */
+	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (!atomic_load(&vm->cpus[i].halted_idle))
 			return false;
-	}
 	return true;
+}
+
+unsigned vcpus_pause(struct qvm_vm *vm, bool *answered)
+{
+	if (!vm->cpus)
+		return 0;
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return ask_all(vm, VCPU_REQ_PAUSE, HALT_ANSWER_MS, answered);
+}
+
+void vcpus_resume(struct qvm_vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 void vcpus_wait_exit(struct qvm_vm *vm)
@@ -307,6 +349,7 @@ void vcpus_request_stop(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++)
 		kick(&vm->cpus[i], VCPU_REQ_STOP);
+	vcpus_resume(vm);	/* a paused vCPU must see the stop */
 }
 
 void vcpus_stop(struct qvm_vm *vm)

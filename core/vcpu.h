@@ -10,6 +10,13 @@ int vcpus_start(struct qvm_vm *vm, struct qerr *e);
 void vcpus_wait_exit(struct qvm_vm *vm);
 /* Ask every vCPU to leave its loop at its next exit (any thread, no waiting). */
 void vcpus_request_stop(struct qvm_vm *vm);
+/*
+ * Hold every vCPU still with its registers saved (arch_vcpu_save_regs), for
+ * a consistent dump; answered[i] says which did within 200 ms. Returns how
+ * many. vcpus_resume() lets them go on.
+ */
+unsigned vcpus_pause(struct qvm_vm *vm, bool *answered);
+void vcpus_resume(struct qvm_vm *vm);
 /* Stop and join every vCPU thread. */
 void vcpus_stop(struct qvm_vm *vm);
 void vcpus_destroy(struct qvm_vm *vm);

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "signals.h"
 #include "timer.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
@@ -45,11 +46,15 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	vm->unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
 	vm->unsupp[UNSUPP_REGISTER] = UNSUPP_FAIL;
 	logger_init_default(&vm->log);
+	vm->button_timeout = 10;
 	vm->main_thread = pthread_self();
 	timers_init(vm);
 	for (unsigned s = 0; s < REGION_SPACES; s++)
 		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
 	pthread_mutex_init(&vm->regions_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_mutex_init(&vm->dump_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	pthread_mutex_init(&vm->term_lock, NULL);
 	pthread_cond_init(&vm->term_cond, NULL);
 	*out = vm;
@@ -99,6 +104,7 @@ void vm_destroy(struct qvm_vm *vm)
 		close(vm->kvm_fd);
 	free(vm->cmdline);
 	free(vm->fdt_dump_file);
+	free(vm->dump_dest);
 	struct qvm_vm *expect = vm;
 	atomic_compare_exchange_strong(&last_vm, &expect, NULL);
 	if (tls_vm == vm)
@@ -309,6 +315,8 @@ int vm_run(struct qvm_vm *vm)
 		return 64;
 	}
 	atomic_store_explicit(&vm->phase, QVM_PHASE_STARTED, memory_order_release);
+	if (signals_stop_pending())	/* asked to stop while starting */
+		vm_request_exit(vm, signals_stop_pending());
 	if (vcpus_start(vm, &e)) {
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
 		vm_request_exit(vm, 96);

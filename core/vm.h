@@ -56,6 +56,7 @@ enum qvm_unsupp_action { UNSUPP_ABORT, UNSUPP_FAIL, UNSUPP_IGNORE };
 enum {
 	VCPU_REQ_STOP = 1u << 0,
 	VCPU_REQ_HALT_CHECK = 1u << 1,
+	VCPU_REQ_PAUSE = 1u << 2,	/* save registers, then wait until resumed */
 };
 
 /* One vCPU; the API's opaque struct guest_cpu. */
@@ -73,8 +74,8 @@ struct guest_cpu {
 	/* The data of the access being dispatched (for guest_cpu_read/write). */
 	uint8_t *data;
 	unsigned data_len;
-	/* Halt check answers. */
-	_Atomic unsigned halt_gen;
+	/* Answers to requests: ack_gen counts them. */
+	_Atomic unsigned ack_gen;
 	_Atomic bool halted_idle;
 	struct arch_vcpu arch;
 };
@@ -122,6 +123,7 @@ struct qvm_vm {
 	_Atomic bool unsupp_full;
 
 	bool exit_on_halt, dryrun;
+	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;
 	struct qvm_logger log;
 	bool logger_given;
@@ -143,6 +145,13 @@ struct qvm_vm {
 	bool gasp_held[REGION_SPACES];
 	struct retired_map *retired;
 	pthread_mutex_t regions_lock;	/* builder + publish while running (either space) */
+
+	/* vCPUs held still (core dumps) */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool paused;
+	pthread_mutex_t dump_lock;
+	char *dump_dest;		/* `dump DIR` or `dump "|CMD"` */
 
 	pthread_t main_thread;
 	pthread_mutex_t term_lock;

@@ -219,7 +219,8 @@ t_sdk_guest() {
 		"sdk dma sys: MIXED CASE TEXT!" "sdk region: 0xc0de0007" "sdk region info: 1" \
 		"sdk soft region: 0xc0de0008" "sdk soft removed: 0xffffffff" "sdk traces: read" \
 		"sdk oneshot: fired" "sdk periodic: 5 ticks" "sdk periodic: stopped" \
-		"sdk irq: 1 interrupt" "sdk thread: advancing" "sdk path: 1" "sdk test: done"; do
+		"sdk irq: 1 interrupt" "sdk bus error: #GP delivered" "sdk thread: advancing" \
+		"sdk path: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1
 	done
 	expect_rc sdk 42 &&	# the guest asked the vdev for guest_terminate(42)

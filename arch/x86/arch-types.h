@@ -3,6 +3,8 @@
 #define QVM_ARCH_TYPES_H
 
 #include <elf.h>
+#include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ARCH_NAME		"x86_64"
@@ -18,7 +20,10 @@ struct arch_vm {
 };
 
 struct arch_vcpu {
-	int unused;
+	/* saved on the vCPU's thread for core dumps (arch_vcpu_save_regs) */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	bool saved;
 };
 
 #endif

@@ -38,6 +38,7 @@
 #define SDK_REGION      0x30    /* R: 1 if guest address 0 is a RAM region */
 #define SDK_EXIT        0x34    /* W: guest_terminate(value) */
 #define SDK_SOFT        0x38    /* W: 1 claims SDK_SOFT_PORT while running, 0 drops it */
+#define SDK_BUSERR      0x3c    /* R: the vdev answers VRS_BUS_ERROR: a #GP here */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
@@ -412,6 +413,33 @@ static void test_thread(void)
 		put_line_dec("sdk thread: stuck at ", first);
 }
 
+/*
+ * A vdev's VRS_BUS_ERROR reaches the guest as #GP after the access
+ * completed: the handler counts it and returns past the faulting read.
+ */
+static volatile unsigned gp_count;
+static volatile uint64_t gp_rip;
+
+static void gp_handler(struct isr_frame *frame)
+{
+	if (gp_count && frame->rip == gp_rip) {
+		serial_puts("sdk bus error: the fault repeats at the same RIP\n");
+		halt_forever();
+	}
+	gp_count++;
+	gp_rip = frame->rip;
+}
+
+static void test_bus_error(void)
+{
+	idt_set_handler(13, gp_handler);
+	(void)sdk_read(SDK_BUSERR);
+	if (gp_count == 1)
+		serial_puts("sdk bus error: #GP delivered\n");
+	else
+		put_line_dec("sdk bus error: faults seen: ", gp_count);
+}
+
 _Noreturn static void sdk_test(void)
 {
 	serial_init();
@@ -433,6 +461,7 @@ _Noreturn static void sdk_test(void)
 	serial_puts("sdk traces: read\n");
 	test_timers();
 	test_irq();
+	test_bus_error();
 	test_thread();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));
 

@@ -12,6 +12,9 @@
  *   0x20 TICKS R      0x24 IRQ W (1 assert, 0 de-assert)  0x28 THREAD R
  *   0x2c PATH_OK R    0x30 REGION R (gasp_region_info)    0x34 EXIT W
  *   0x38 SOFT W       (1: claim io:ioport+0x10 with gasp_region_set_soft, 0: drop it)
+ *   0x3c BUSERR R     answers VRS_BUS_ERROR: the guest sees a fault
+ * `end-with vrs-terminate` or `end-with N`: the guest's first access ends the
+ * guest with VRS_TERMINATE or guest_terminate(N).
  * With `ioport PORT`, it also claims 4 ports at PORT at startup
  * (gasp_region_set, cookie `cookie N`): a read gives 0xc0de0000 | cookie.
  * `violate RULE` breaks one function-safety rule on purpose (see rules[]).
@@ -30,7 +33,8 @@
 
 enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA_CMD = 0x10,
 	R_DMA_SUM = 0x14, R_ONESHOT = 0x18, R_PERIODIC = 0x1c, R_TICKS = 0x20, R_IRQ = 0x24,
-	R_THREAD = 0x28, R_PATH_OK = 0x2c, R_REGION = 0x30, R_EXIT = 0x34, R_SOFT = 0x38 };
+	R_THREAD = 0x28, R_PATH_OK = 0x2c, R_REGION = 0x30, R_EXIT = 0x34, R_SOFT = 0x38,
+	R_BUSERR = 0x3c };
 
 #define COOKIE_MAIN	0
 #define MS		1000000ull	/* timer ticks are nanoseconds */
@@ -54,10 +58,13 @@ struct sdk {
 	pthread_t thread;
 	int thread_running, stop;
 	enum violation violate;
+	int end_vrs;		/* end-with vrs-terminate */
+	int end_code;		/* end-with N, -1 if not given */
 };
 
-enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT };
-static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", NULL };
+enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH };
+static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
+	NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -151,6 +158,13 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		vdp->v_block.length = 0x1000;
 		s->ioport = QSL_NO_LOCATION;
 		s->cookie = 7;
+		s->end_code = -1;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_END_WITH:
+		if (strcmp(arg, "vrs-terminate") == 0)
+			s->end_vrs = 1;
+		else if (qvm_parse_num(arg, QPNF_NONE, &v) && v < 1000)
+			s->end_code = (int)v;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_IOPORT:
 		qvm_parse_num(arg, QPNF_NONE, &s->ioport);
@@ -298,6 +312,10 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 	uint32_t v = 0;
 
 	violate_after_start(vdp, s);
+	if (s->end_vrs)
+		return VRS_TERMINATE;
+	if (s->end_code >= 0)
+		guest_terminate(s->end_code);
 	if (cookie != COOKIE_MAIN) {
 		v = 0xc0de0000u | cookie;
 	} else {
@@ -309,6 +327,7 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_THREAD: v = s->thread_count; break;
 		case R_PATH_OK: v = s->path_ok; break;
 		case R_REGION: v = region_is_ram(); break;
+		case R_BUSERR: return VRS_BUS_ERROR;
 		default: return guest_write_all_ones(gcp, GXF_NONE, oopnd) ? VRS_ERRNO + EIO : VRS_NORMAL;
 		}
 	}

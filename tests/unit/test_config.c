@@ -222,7 +222,8 @@ TEST(errors_more)
 {
 	CHECK_STR(err("ram 1M\nsystem x\n"), "t.conf:2: 'system' must come before every other option");
 	CHECK_STR(err("set bogus 1\n"),
-			"t.conf:1: set: unknown variable 'bogus' (known: exit-on-halt, fdt-dump-file)");
+			"t.conf:1: set: unknown variable 'bogus' (known: exit-on-halt, fdt-dump-file, "
+			"power-button-timeout)");
 	CHECK_STR(err("set exit-on-halt maybe\n"), "t.conf:1: set exit-on-halt: 'maybe' is not a "
 			"boolean (on/off, 1/0, yes/no, true/false)");
 	CHECK_STR(err("set exit-on-halt\n"), "t.conf:1: option 'set' needs an argument");
@@ -247,6 +248,10 @@ TEST(errors_more)
 	CHECK_STR(err("ram 0x1001,4K\n"),
 			"t.conf:1: ram 0x1001,0x1000: start and length must be multiples of 4K");
 	CHECK_STR(err("pass loc 0x1000\n"), "t.conf:1: option 'pass' is not supported by this qvm yet");
+	CHECK_STR(err("dump /nonexistent\n"), "t.conf:1: dump '/nonexistent': not a writable directory");
+	CHECK_STR(err("dump |\n"), "t.conf:1: dump '|': no command after '|'");
+	CHECK_STR(err("set power-button-timeout 5000\n"), "t.conf:1: set power-button-timeout: "
+			"'5000' is not a number of seconds from 0 to 3600");
 	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load'");
 	CHECK_STR(err("ram 1M\ndata load x\n"), "t.conf:2: data load needs ADDR,FILE");
 	CHECK_STR(err("vdev ../trace\n"), "t.conf:1: invalid vdev name '../trace'");

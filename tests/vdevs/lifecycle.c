@@ -4,23 +4,32 @@
  *   opt-a VALUE    (with an argument)
  *   opt-b          (without)
  *   fail-at CTRL   return EIO from that control callback (a number)
+ *   sleep-at CTRL  sleep that many tenths of a second... see sleep-for
+ *   sleep-for DS   how long sleep-at sleeps, in tenths of a second (default 15)
+ *   button-exits   answer the power button like a guest that powers off:
+ *                  guest_terminate(GTC_NORMAL_EXIT)
+ * VDEV_CTRL_STATUS is answered with qvm_report().
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <unistd.h>
+
+#include <qvm/guest.h>
 #include <qvm/log.h>
 #include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 
 struct lc {
-	uint64_t fail_at;
-	int fail_set;
+	uint64_t fail_at, sleep_at, sleep_for;
+	int fail_set, sleep_set, button_exits;
 };
 
 static const char *const lc_options[] = {
-	"opt-a", QVM_OPTION_NO_ARG_PREFIX "opt-b", "fail-at", NULL,
+	"opt-a", QVM_OPTION_NO_ARG_PREFIX "opt-b", "fail-at", "sleep-at", "sleep-for",
+	QVM_OPTION_NO_ARG_PREFIX "button-exits", NULL,
 };
 
 static const char *const names[] = {
@@ -37,10 +46,26 @@ static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 				arg ? arg : "(none)");
 	else if (ctrl < sizeof(names) / sizeof(names[0]))
 		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: %s", names[ctrl]);
+	if (ctrl == VDEV_CTRL_OPTIONS_START)
+		s->sleep_for = 15;
 	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 2) {
 		qvm_parse_num(arg, QPNF_NONE, &s->fail_at);
 		s->fail_set = 1;
 	}
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 3) {
+		qvm_parse_num(arg, QPNF_NONE, &s->sleep_at);
+		s->sleep_set = 1;
+	}
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 4)
+		qvm_parse_num(arg, QPNF_NONE, &s->sleep_for);
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 5)
+		s->button_exits = 1;
+	if (s->sleep_set && ctrl == s->sleep_at)
+		usleep((useconds_t)(s->sleep_for * 100000));
+	if (ctrl == VDEV_CTRL_STATUS)
+		qvm_report("lifecycle %s: alive", vdev_name(vdp));
+	if (ctrl == VDEV_CTRL_BUTTON && s->button_exits)
+		guest_terminate(GTC_NORMAL_EXIT);
 	if (ctrl == VDEV_CTRL_GUEST_CONFIGURED) {
 		const char *p = vdev_path(vdp);
 		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: path %s", p ? p : "(none)");

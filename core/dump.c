@@ -1,0 +1,183 @@
+/*
+ * Guest core dumps: an ELF core file a debugger opens (`gdb -c FILE`),
+ * with one NT_PRSTATUS note per vCPU (gdb shows them as threads, the boot
+ * vCPU first) and one PT_LOAD per ram/rom range at its guest-physical
+ * address (the guest sees that address too while identity-mapped).
+ */
+#include "dump.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/procfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qvm/log.h>
+
+#include "vcpu.h"
+#include "vm.h"
+
+#define NOTE_NAME	"CORE"
+#define PAGE		4096u
+
+struct out {
+	FILE *f;
+	uint64_t pos;
+	int err;
+};
+
+static void put(struct out *o, const void *p, size_t n)
+{
+	if (o->err || n == 0)
+		return;
+	if (fwrite(p, 1, n, o->f) != n)
+		o->err = errno ? errno : EIO;
+	o->pos += n;
+}
+
+static void pad_to(struct out *o, uint64_t pos)
+{
+	static const uint8_t zeros[PAGE];
+	while (o->pos < pos)
+		put(o, zeros, (size_t)(pos - o->pos < PAGE ? pos - o->pos : PAGE));
+}
+
+static size_t note_size(size_t desc)
+{
+	return sizeof(Elf64_Nhdr) + 8 /* "CORE\0" padded */ + ((desc + 3) & ~(size_t)3);
+}
+
+static void put_note(struct out *o, uint32_t type, const void *desc, size_t len)
+{
+	Elf64_Nhdr h = { .n_namesz = sizeof(NOTE_NAME), .n_descsz = (uint32_t)len, .n_type = type };
+	static const char name[8] = NOTE_NAME;
+	static const uint8_t zeros[4];
+
+	put(o, &h, sizeof(h));
+	put(o, name, sizeof(name));
+	put(o, desc, len);
+	put(o, zeros, ((len + 3) & ~(size_t)3) - len);
+}
+
+/* Where the core goes: a new file in the `dump` directory, or a command's stdin. */
+static FILE *open_dest(struct qvm_vm *vm, char *name, size_t len, bool *is_pipe)
+{
+	const char *dest = vm->dump_dest;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	*is_pipe = dest[0] == '|';
+	if (*is_pipe) {
+		snprintf(name, len, "%s", dest);
+		return popen(dest + 1, "w");
+	}
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (int i = 0; i < 100; i++) {
+		/* Two dumps in one second get -1, -2, ... rather than overwrite. */
+		if (i)
+			snprintf(name, len, "%s/%s-%s-%d.gcore", dest,
+					vm->system[0] ? vm->system : "qvm", stamp, i);
+		else
+			snprintf(name, len, "%s/%s-%s.gcore", dest, vm->system[0] ? vm->system : "qvm",
+					stamp);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fdopen(fd, "w");
+		if (errno != EEXIST)
+			return NULL;
+	}
+	errno = EEXIST;
+	return NULL;
+}
+
+static void write_core(struct qvm_vm *vm, struct out *o)
+{
+	unsigned nph = 1 + vm->nmem;
+	uint8_t desc[1024];
+	size_t notes = 0, prlen = arch_core_prstatus(&vm->cpus[0], desc, sizeof(desc));
+	struct elf_prpsinfo ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.pr_state = 'R';
+	snprintf(ps.pr_fname, sizeof(ps.pr_fname), "%s", vm->system[0] ? vm->system : "guest");
+	snprintf(ps.pr_psargs, sizeof(ps.pr_psargs), "qvm guest %s", vm->system);
+	notes = note_size(sizeof(ps)) + vm->ncpus * note_size(prlen);
+
+	uint64_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+	uint64_t data = (off + notes + PAGE - 1) / PAGE * PAGE;
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_CORE, .e_machine = ARCH_ELF_MACHINE, .e_version = EV_CURRENT,
+		.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+		.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = (uint16_t)nph,
+	};
+	put(o, &eh, sizeof(eh));
+	Elf64_Phdr note = { .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes };
+	put(o, &note, sizeof(note));
+	for (unsigned i = 0; i < vm->nmem; i++) {
+		Elf64_Phdr ph = {
+			.p_type = PT_LOAD, .p_offset = data, .p_vaddr = vm->mem[i].gpa,
+			.p_paddr = vm->mem[i].gpa, .p_filesz = vm->mem[i].len, .p_memsz = vm->mem[i].len,
+			.p_flags = PF_R | PF_X | (vm->mem[i].rom ? 0 : PF_W), .p_align = PAGE,
+		};
+		put(o, &ph, sizeof(ph));
+		data += vm->mem[i].len;
+	}
+	put_note(o, NT_PRPSINFO, &ps, sizeof(ps));
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		size_t n = arch_core_prstatus(&vm->cpus[i], desc, sizeof(desc));
+		put_note(o, NT_PRSTATUS, desc, n);
+	}
+	pad_to(o, (off + notes + PAGE - 1) / PAGE * PAGE);
+	for (unsigned i = 0; i < vm->nmem; i++)
+		put(o, vm->mem[i].hva, vm->mem[i].len);
+}
+
+int vm_dump(struct qvm_vm *vm, const char *why)
+{
+	bool answered[QVM_MAX_CPUS], is_pipe;
+	char name[4200];
+	struct out o = { 0 };
+
+	if (!vm->dump_dest) {
+		vm_log(vm, QL_QVM_WARN, "%s: no `dump` option: no core dump written", why);
+		return -ENOENT;
+	}
+	if (!vm->cpus) {
+		vm_log(vm, QL_QVM_WARN, "%s: the guest has not started: no core dump written", why);
+		return -EAGAIN;
+	}
+	pthread_mutex_lock(&vm->dump_lock);	/* one dump at a time */
+	unsigned held = vcpus_pause(vm, answered);
+	o.f = open_dest(vm, name, sizeof(name), &is_pipe);
+	if (!o.f) {
+		int err = errno;
+		vcpus_resume(vm);
+		pthread_mutex_unlock(&vm->dump_lock);
+		vm_log(vm, QL_QVM_ERR, "%s: cannot write a core dump to %s: %s", why, name, strerror(err));
+		return -err;
+	}
+	write_core(vm, &o);
+	int rc = is_pipe ? pclose(o.f) : fclose(o.f);
+	vcpus_resume(vm);
+	pthread_mutex_unlock(&vm->dump_lock);
+	if (!o.err && rc != 0)
+		o.err = is_pipe ? EPIPE : errno;
+	if (o.err) {
+		vm_log(vm, QL_QVM_ERR, "%s: core dump to %s failed: %s", why, name, strerror(o.err));
+		return -o.err;
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (!answered[i])
+			vm_log(vm, QL_QVM_WARN, "%s: vcpu %u was busy in a vdev: its registers in the "
+					"dump are those of its last stop", why, i);
+	vm_log(vm, QL_QVM_INFO, "%s: core dump written to %s (%u of %u vcpus held)", why, name,
+			held, vm->ncpus);
+	return 0;
+}

@@ -1,0 +1,15 @@
+/* Guest core dumps (the `dump` option): core/dump.c. */
+#ifndef QVM_DUMP_H
+#define QVM_DUMP_H
+
+struct qvm_vm;
+
+/*
+ * Write an ELF core of the guest (registers of every vCPU, guest memory) to
+ * the `dump` destination: DIR/SYSTEM-YYYYMMDD-hhmmss.gcore, or the standard
+ * input of "|CMD". why is logged. Returns 0, or a negative errno (logged);
+ * -ENOENT when no `dump` option was given.
+ */
+int vm_dump(struct qvm_vm *vm, const char *why);
+
+#endif

@@ -1,0 +1,197 @@
+#include "signals.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qvm/vdev-core.h>
+
+#include "dump.h"
+#include "vdev_impl.h"
+#include "vm.h"
+
+#define POWER_CUT	3
+#define EARLY_STOP_WAIT	2	/* s the main thread gets to notice a stop during startup */
+
+/*
+ * Signals are process-wide, so their thread is too: it serves the one VM
+ * that main runs.
+ */
+static struct {
+	pthread_t thread;
+	bool started;
+	struct qvm_vm *vm;
+	_Atomic int early_stop;		/* exit code asked for before the guest started */
+	_Atomic bool quit;
+} sig;
+
+static int wake_signal(void)
+{
+	return SIGRTMIN + 1;
+}
+
+static void waited_set(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGTERM);
+	sigaddset(s, SIGINT);
+	sigaddset(s, SIGQUIT);
+	sigaddset(s, SIGUSR1);
+	sigaddset(s, SIGUSR2);
+	sigaddset(s, wake_signal());
+}
+
+void signals_block(void)
+{
+	sigset_t s;
+	waited_set(&s);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+}
+
+int signals_stop_pending(void)
+{
+	return atomic_load(&sig.early_stop);
+}
+
+/* Deliver ctrl to every vdev from this thread (the running phase is multi-threaded). */
+static void tell_vdevs(struct qvm_vm *vm, unsigned ctrl)
+{
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		vdev_control(d, ctrl, NULL);
+}
+
+static void status(struct qvm_vm *vm)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t up = ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - vm->t0_ns) / 1000000u;
+	unsigned nvdevs = 0;
+
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		nvdevs++;
+	vm_log(vm, QL_QVM_INFO, "status: %s, %u vcpus, %u vdevs, up %llu.%03llu s",
+			vm->system[0] ? vm->system : "unnamed system", vm->ncpus, nvdevs,
+			(unsigned long long)(up / 1000), (unsigned long long)(up % 1000));
+	tell_vdevs(vm, VDEV_CTRL_STATUS);
+}
+
+/* A stop before the guest runs: main stops at its next step, or we do after a while. */
+static void early_stop(struct qvm_vm *vm, int signo)
+{
+	vm_log(vm, QL_QVM_INFO, "%s before the guest started: stopping", strsignal(signo));
+	atomic_store(&sig.early_stop, POWER_CUT);
+	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
+		struct timespec ts = { 0, 100000000 };
+		nanosleep(&ts, NULL);
+		if (vm_phase(vm) == QVM_PHASE_STARTED)
+			return;	/* vm_run saw it and is ending the guest */
+	}
+	if (!atomic_load(&sig.quit)) {
+		vm_log(vm, QL_QVM_ERR, "startup did not stop within %d s: exiting", EARLY_STOP_WAIT);
+		_exit(POWER_CUT);
+	}
+}
+
+static void *signal_thread(void *arg)
+{
+	struct qvm_vm *vm = arg;
+	bool button = false;
+	struct timespec deadline = { 0, 0 };
+	sigset_t set;
+
+	vm_set_current(vm);
+	waited_set(&set);
+	while (!atomic_load(&sig.quit)) {
+		siginfo_t si;
+		int signo;
+
+		if (button) {
+			struct timespec now, left;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left.tv_sec = deadline.tv_sec - now.tv_sec;
+			left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+			if (left.tv_nsec < 0) {
+				left.tv_sec--;
+				left.tv_nsec += 1000000000L;
+			}
+			signo = left.tv_sec < 0 ? -1 : sigtimedwait(&set, &si, &left);
+			if (signo < 0 && (left.tv_sec < 0 || errno == EAGAIN)) {
+				vm_log(vm, QL_QVM_WARN, "the guest did not power off within %u s of the "
+						"power button: power cut", vm->button_timeout);
+				vm_request_exit(vm, POWER_CUT);
+				button = false;
+				continue;
+			}
+		} else {
+			signo = sigwaitinfo(&set, &si);
+		}
+		if (signo < 0 || signo == wake_signal())
+			continue;
+
+		bool started = vm_phase(vm) == QVM_PHASE_STARTED;
+		switch (signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (!started) {
+				early_stop(vm, signo);
+			} else if (button) {
+				vm_log(vm, QL_QVM_WARN, "%s again: power cut", strsignal(signo));
+				vm_request_exit(vm, POWER_CUT);
+			} else {
+				vm_log(vm, QL_QVM_INFO, "%s: pressing the power button (power cut in %u s)",
+						strsignal(signo), vm->button_timeout);
+				button = true;
+				clock_gettime(CLOCK_MONOTONIC, &deadline);
+				deadline.tv_sec += vm->button_timeout;
+				tell_vdevs(vm, VDEV_CTRL_BUTTON);
+			}
+			break;
+		case SIGQUIT:
+			if (!started) {
+				early_stop(vm, signo);
+				break;
+			}
+			vm_log(vm, QL_QVM_INFO, "SIGQUIT: power cut");
+			vm_request_exit(vm, POWER_CUT);
+			break;
+		case SIGUSR1:
+			if (started)
+				status(vm);
+			else
+				vm_log(vm, QL_QVM_INFO, "SIGUSR1 before the guest started: ignored");
+			break;
+		case SIGUSR2:
+			if (started)
+				vm_dump(vm, "SIGUSR2");
+			else
+				vm_log(vm, QL_QVM_INFO, "SIGUSR2 before the guest started: ignored");
+			break;
+		}
+	}
+	return NULL;
+}
+
+int signals_start(struct qvm_vm *vm)
+{
+	sig.vm = vm;
+	int r = pthread_create(&sig.thread, NULL, signal_thread, vm);
+	if (r)
+		return -r;
+	pthread_setname_np(sig.thread, "signals");
+	sig.started = true;
+	return 0;
+}
+
+void signals_stop(void)
+{
+	if (!sig.started)
+		return;
+	atomic_store(&sig.quit, true);
+	pthread_kill(sig.thread, wake_signal());
+	pthread_join(sig.thread, NULL);
+	sig.started = false;
+}
