@@ -72,7 +72,9 @@ $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
 	$(CC) $(BASE_CFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
 		$(B)/obj/core/main.o $(CORE_OBJS) -ldl
 
-$(B)/vdev-%.so: vdev/%/*.c $(wildcard vdev/%/*.h) $(wildcard include/qvm/*.h)
+# (second expansion: the wildcard must see the stem, and match nothing quietly)
+.SECONDEXPANSION:
+$(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h)
 	@$(if $(Q),echo "  VDEV    $@")
 	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
 

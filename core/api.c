@@ -98,6 +98,8 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 		fprintf(stderr, "%svdev %s: %s\n", where, vdev_running->name, msg);
 	else if (where[0])
 		fprintf(stderr, "%s%s\n", where, msg);
+	else if (vdev_running)
+		vm_log(vm, QL_QVM_FATAL, "vdev %s: %s", vdev_running->name, msg);
 	else
 		vm_log(vm, QL_QVM_FATAL, "%s", msg);
 	vm_exit_now(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);

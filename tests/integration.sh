@@ -271,6 +271,169 @@ RULES
 	return $bad
 }
 
+# ---- termination, signals, watchdogs, dumps ----
+WDOG=guest-images/x86_64/wdog-demo.qvmconf
+LIFE="vdev lifecycle name lc"
+
+# bg NAME ARGS...: start qvm in the background (BG_PID), vdevs of the tests found too
+bg() {
+	local name=$1
+	shift
+	QVM_VDEV_PATH=$B/tests "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
+	BG_PID=$!
+}
+# wait_out NAME TEXT SECONDS: until the guest printed TEXT
+wait_out() {
+	local i
+	for i in $(seq $(($3 * 10))); do has "$1" "$2" out && return 0; sleep 0.1; done
+	echo "no '$2' within $3 s"
+	return 1
+}
+# finish NAME SECONDS: wait for BG_PID to end; kill it (and fail) if it hangs
+finish() {
+	local i
+	for i in $(seq $(($2 * 10))); do kill -0 $BG_PID 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $BG_PID 2>/dev/null; then
+		kill -9 $BG_PID
+		wait $BG_PID 2>/dev/null
+		echo hung >"$OUT/$1.rc"
+		echo "qvm did not end within $2 s"
+		return 1
+	fi
+	wait $BG_PID
+	echo $? >"$OUT/$1.rc"
+}
+
+t_watchdog_timing() {
+	{ "$QVM" @"$WDOG" 2>"$OUT/wdog.err"; echo "exit $?"; } </dev/null |
+		while IFS= read -r l; do echo "$(date +%s.%N) $l"; done >"$OUT/wdog.ts"
+	grep -q " exit 4$" "$OUT/wdog.ts" || { echo "qvm ended with: $(tail -1 "$OUT/wdog.ts")"; return 1; }
+	local last end
+	last=$(awk '/ wdog kick 4$/ { print $1 }' "$OUT/wdog.ts")
+	end=$(awk '/ exit 4$/ { print $1 }' "$OUT/wdog.ts")
+	[ -n "$last" ] || { echo "no 4th kick"; return 1; }
+	# the timeout is 4 s: the bite comes no sooner, and at most 10 % later
+	awk -v a="$last" -v b="$end" 'BEGIN { d = b - a; if (d < 3.9 || d > 4.4) {
+		printf "qvm ended %.2f s after the last kick (timeout 4 s, +10%%)\n", d; exit 1 } }' || return 1
+	has wdog "wdt-ib700: not kicked for 4 s" err && has wdog "wdt-ib700: the watchdog bit (terminate)" err ||
+		{ echo "no log line saying the watchdog bit"; return 1; }
+}
+
+# An IB700 the guest never starts never bites.
+t_watchdog_unused() {
+	run wdidle 60 @"$BASE" vdev wdt-ib700
+	expect_rc wdidle 0 && expect_out wdidle "all 1 vcpus done" && expect_no_err wdidle "bit"
+}
+
+t_exit_codes_from_vdevs() {
+	QVM_VDEV_PATH=$SDKV run vrs 30 @tests/configs/ok/violate.qvmconf vdev sdktest loc 0xfa000000 end-with vrs-terminate
+	expect_rc vrs 6 && expect_err vrs "vdev sdktest ended the guest (VRS_TERMINATE) on a read at mem:0xfa000000" || return 1
+	QVM_VDEV_PATH=$SDKV run bad 30 @tests/configs/ok/violate.qvmconf vdev sdktest loc 0xfa000000 end-with 99
+	expect_rc bad 7 && expect_err bad "guest_terminate(): invalid cause 99" || return 1
+	QVM_VDEV_PATH=$SDKV run custom 30 @tests/configs/ok/violate.qvmconf vdev sdktest loc 0xfa000000 end-with 63
+	expect_rc custom 63
+}
+
+t_sigquit_power_cut() {
+	bg quit @"$WDOG" $LIFE
+	wait_out quit "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -QUIT $BG_PID
+	finish quit 10 && expect_rc quit 3 && expect_err quit "SIGQUIT: power cut" &&
+	expect_err quit "lc: lifecycle: TERMINATE"
+}
+
+t_sigterm_button_then_cut() {
+	bg term @"$WDOG" set power-button-timeout 1 $LIFE
+	wait_out term "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -TERM $BG_PID
+	finish term 10 && expect_rc term 3 &&
+	expect_err term "Terminated: pressing the power button (power cut in 1 s)" &&
+	expect_err term "lc: lifecycle: BUTTON" &&
+	expect_err term "the guest did not power off within 1 s of the power button: power cut" &&
+	expect_err term "lc: lifecycle: TERMINATE"
+}
+
+t_sigint_twice() {
+	bg int2 @"$WDOG" $LIFE
+	wait_out int2 "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -INT $BG_PID
+	sleep 0.3
+	kill -INT $BG_PID
+	finish int2 10 && expect_rc int2 3 && expect_err int2 "Interrupt again: power cut"
+}
+
+# A guest that answers the power button (here: its vdev) powers off: exit 0.
+t_sigterm_guest_powers_off() {
+	bg termok @"$WDOG" $LIFE button-exits
+	wait_out termok "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -TERM $BG_PID
+	finish termok 10 && expect_rc termok 0 && expect_err termok "lc: lifecycle: BUTTON"
+}
+
+t_sigusr1_status() {
+	bg usr1 @"$WDOG" $LIFE
+	wait_out usr1 "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR1 $BG_PID
+	sleep 0.5
+	kill -QUIT $BG_PID
+	finish usr1 10 && expect_rc usr1 3 &&
+	expect_out usr1 "qvm[wdog-demo]: status: lifecycle lc: alive" &&
+	expect_err usr1 "qvm[wdog-demo]: status: wdog-demo, 1 vcpus, 4 vdevs, up "
+}
+
+# check_core FILE: readelf sees the vCPU notes and guest RAM; gdb shows the guest's registers.
+check_core() {
+	readelf -h "$1" 2>/dev/null | grep -q "CORE (Core file)" || { echo "$1 is not an ELF core"; return 1; }
+	readelf -n "$1" | grep -q "NT_PRSTATUS" || { echo "no NT_PRSTATUS note in $1"; return 1; }
+	readelf -lW "$1" | grep -Eq "LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x0*1000000 0x0*1000000" ||
+		{ echo "no PT_LOAD for ram 0-16M in $1"; readelf -lW "$1" | grep LOAD; return 1; }
+	local rip
+	rip=$(gdb -nx -batch -c "$1" -ex "info registers rip" 2>/dev/null | awk '/^rip/ { print $2 }')
+	# the guest runs from 0x100000 (wdog-demo.elf's text)
+	case "$rip" in 0x10[0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;;
+		*) echo "gdb shows rip '$rip' for $1"; return 1 ;; esac
+}
+
+t_dumps() {
+	mkdir -p "$OUT/dumps"
+	bg dump @"$WDOG" action dump,terminate dump "$OUT/dumps"	# action: ib700's, the open context
+	wait_out dump "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR2 $BG_PID	# a dump on demand
+	finish dump 30 && expect_rc dump 4 || return 1
+	expect_err dump "SIGUSR2: core dump written to $OUT/dumps/wdog-demo-" &&
+	expect_err dump "watchdog: core dump written to $OUT/dumps/wdog-demo-" || return 1
+	local n=0 f
+	for f in "$OUT"/dumps/wdog-demo-*.gcore; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		check_core "$f" || return 1
+	done
+	[ $n = 2 ] || { echo "$n core files, wanted 2 (SIGUSR2 and the watchdog)"; return 1; }
+	# dump "|CMD": the core goes to a command's standard input
+	bg pipe @"$WDOG" dump "|cat > $OUT/piped.gcore"
+	wait_out pipe "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR2 $BG_PID
+	sleep 1
+	kill -QUIT $BG_PID
+	finish pipe 20 && expect_rc pipe 3 && check_core "$OUT/piped.gcore"
+}
+
+# Told to stop while a vdev is still starting: TERMINATE still comes, nothing hangs.
+t_stop_during_startup() {
+	bg early @"$BASE" $LIFE sleep-at 1 sleep-for 15	# 1.5 s in OPTIONS_END
+	sleep 0.5
+	kill -TERM $BG_PID
+	finish early 10 && expect_rc early 3 &&
+	expect_err early "Terminated before the guest started: stopping" &&
+	expect_err early "lc: lifecycle: TERMINATE" &&
+	{ ! has early "hello" out || { echo "the guest started"; return 1; }; } || return 1
+	# a vdev stuck in startup: qvm leaves anyway after 2 s
+	bg stuck @"$BASE" $LIFE sleep-at 1 sleep-for 100
+	sleep 0.5
+	kill -INT $BG_PID
+	finish stuck 6 && expect_rc stuck 3 && expect_err stuck "startup did not stop within 2 s: exiting"
+}
+
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check integration/demo t_demo
 	check integration/warn_once_per_address t_warn_once
@@ -287,6 +450,16 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check sdk/guest_drives_every_function t_sdk_guest
 	check sdk/seed_compiles_and_abi_refused t_seed_and_abi
 	check sdk/phase_rules t_phase_rules
+	check termination/watchdog_bites_on_time t_watchdog_timing
+	check termination/watchdog_never_started t_watchdog_unused
+	check termination/exit_codes_6_7_custom t_exit_codes_from_vdevs
+	check termination/sigquit_power_cut t_sigquit_power_cut
+	check termination/sigterm_button_then_power_cut t_sigterm_button_then_cut
+	check termination/sigint_twice t_sigint_twice
+	check termination/sigterm_guest_powers_off t_sigterm_guest_powers_off
+	check termination/sigusr1_status t_sigusr1_status
+	check termination/dumps_readelf_gdb t_dumps
+	check termination/stop_during_startup t_stop_during_startup
 	check integration/lifecycle_order t_lifecycle_order
 	check integration/lifecycle_dryrun_and_errors t_lifecycle_dryrun_and_errors
 	if why=$(t_emit_trace 2>&1); then

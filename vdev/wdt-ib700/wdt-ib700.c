@@ -51,13 +51,13 @@ static int ib700_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_ACTION:
 		if (wdog_parse_action(&s->wdog, arg) != 0 ||
 		    (s->wdog.ws_action & WDOG_ACTION_MASK) != WDOG_ACTION_TERMINATE)
-			qvm_fatal(QLS_CNF, "wdt-ib700: action '%s': expected [dump,]terminate "
+			qvm_fatal(QLS_CNF, "action '%s': expected [dump,]terminate "
 					"(the IB700 has no interrupt)", arg);
 		break;
 	case VDEV_CTRL_OPTIONS_END:
 		s->timer = guest_timer_create(NULL, vdp, NULL, &res);
 		if (!s->timer)
-			qvm_fatal(QLS_QVM, "wdt-ib700: cannot create its timer: %s", strerror((int)res));
+			qvm_fatal(QLS_QVM, "cannot create its timer: %s", strerror((int)res));
 		break;
 	}
 	return 0;
