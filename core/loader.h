@@ -21,8 +21,4 @@ enum load_kind {
 int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		bool have_addr, uint64_t addr, struct qerr *e);
 
-/* Parse an ELF64 image in buf; on success *entry is its entry point. */
-int loader_elf64(struct qvm_vm *vm, const char *name, const uint8_t *buf, size_t size,
-		uint64_t *entry, struct qerr *e);
-
 #endif

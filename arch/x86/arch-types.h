@@ -9,7 +9,6 @@
 
 #define ARCH_NAME		"x86_64"
 #define ARCH_ELF_MACHINE	EM_X86_64
-#define ARCH_BOOT_SLOT_SIZE	0x8000	/* the part of the boot area that is a memory slot */
 
 struct kvm_cpuid2;
 

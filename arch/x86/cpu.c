@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "longmode.h"
 #include "vm.h"
 
 int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e);
@@ -142,7 +143,7 @@ void arch_vm_destroy(struct qvm_vm *vm)
 	free(vm->arch.cpuid);
 	vm->arch.cpuid = NULL;
 	if (vm->arch.boot_hva)
-		munmap(vm->arch.boot_hva, ARCH_BOOT_SLOT_SIZE);
+		munmap(vm->arch.boot_hva, LM_SLOT_SIZE);
 	vm->arch.boot_hva = NULL;
 }
 

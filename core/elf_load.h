@@ -1,0 +1,21 @@
+/* Parsing and placing ELF64 executables; no VM needed (the benchmark baseline uses it too). */
+#ifndef QVM_ELF_LOAD_H
+#define QVM_ELF_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qerr.h"
+
+/* Where [gpa, gpa+len) lives in the host, or NULL if it is not guest memory. */
+typedef void *elf_dest_fn(void *ctx, uint64_t gpa, uint64_t len);
+
+/*
+ * Copy each PT_LOAD of the ELF64 image buf (named name in messages) to
+ * dest(p_paddr), zero-filling up to p_memsz; machine must match e_machine
+ * (arch names it in messages). *entry gets e_entry.
+ */
+int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
+		const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry, struct qerr *e);
+
+#endif
