@@ -49,7 +49,9 @@ ifeq ($(ARCH),x86_64)
 GUEST_SRCS_trace-demo := trace-demo.c
 GUEST_SRCS_sdk-test := sdk-test.c idt.c isr.S
 GUEST_SRCS_wdog-demo := wdog-demo.c
-GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf $(G)/x86_64/wdog-demo.elf
+GUEST_SRCS_bench := bench.c user.S
+GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf $(G)/x86_64/wdog-demo.elf \
+	$(G)/x86_64/bench.elf
 endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -84,7 +86,7 @@ $(G)/x86_64/%.elf: $(wildcard guest-images/x86_64/*)
 	$(Q)$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
 		$(addprefix guest-images/x86_64/,start.S $(GUEST_SRCS_$*) lib.c)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/rig.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
 		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
@@ -93,6 +95,30 @@ $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libqvmcore.a
 $(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/sp805.c vdev/wdt-sp805/sp805.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ivdev/wdt-sp805 -Itests/unit -o $@ tests/unit/test_sp805.c vdev/wdt-sp805/sp805.c
+
+# The benchmark (see README, "The benchmark"): tools built with the core's flags.
+TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench
+
+$(B)/tools/kvm-baseline: tools/bench/kvm-baseline.c tools/bench/bench-abi.h core/elf_load.c \
+		core/qerr.c $(ARCHDIR)/longmode.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Icore -I$(ARCHDIR) -Itools/bench -o $@ $(filter %.c,$^)
+
+$(B)/tools/qvm-bench: $(wildcard tools/bench/qvm-bench.c tools/bench/report.c tools/bench/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Itools/bench -o $@ $(filter %.c,$^) -lm
+
+$(B)/tools/dispatch-bench: tools/bench/dispatch-bench.c tests/unit/rig.h $(B)/libqvmcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
+		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
+
+tools: $(TOOLS)
+
+# qvm against the raw-KVM baseline; BENCH_ARGS for tools/bench/qvm-bench options
+bench: deps all tools
+	$(B)/tools/qvm-bench $(BENCH_ARGS)
+	tools/bench/dispatch-cost.sh $(B)
 
 # vdevs that exist for the tests (found through QVM_VDEV_PATH=$(B)/tests)
 $(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)
@@ -129,5 +155,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps demo demo-wdog unit check install clean
+.PHONY: all deps demo demo-wdog unit check install clean tools bench
 .SECONDARY:

@@ -48,7 +48,10 @@ static bool first_time(struct qvm_vm *vm, unsigned space, uint64_t addr)
  * An access nobody takes: apply the `unsupported reference` policy.
  * Reads see all ones whatever the policy.
  */
-static void unsupported(struct guest_cpu *cpu, unsigned space, uint64_t addr,
+/* Cold paths stay out of dispatch_access: its frame stays small and its registers few. */
+#define COLD __attribute__((noinline, cold))
+
+static COLD void unsupported(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 		unsigned len, bool write, uint8_t *data, const char *why)
 {
 	struct qvm_vm *vm = cpu->vm;
@@ -87,7 +90,7 @@ static void unsupported(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 	}
 }
 
-static void vdev_status(struct guest_cpu *cpu, struct qvm_vdev *d, vdev_ref_status_t st,
+static COLD void vdev_status(struct guest_cpu *cpu, struct qvm_vdev *d, vdev_ref_status_t st,
 		unsigned space, uint64_t addr, unsigned len, bool write, uint8_t *data)
 {
 	char why[160];
@@ -116,63 +119,101 @@ static void vdev_status(struct guest_cpu *cpu, struct qvm_vdev *d, vdev_ref_stat
 	}
 }
 
-void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
-		unsigned len, bool write, uint8_t *data)
+void dispatch_prepare_region(struct qvm_region *r)
 {
-	const struct qvm_regmap *map = atomic_load_explicit(&cpu->vm->map, memory_order_acquire);
-	const struct qvm_region *r;
-	struct qvm_vdev *d;
+	const struct vdev_factory *f = r->vdev ? r->vdev->factory : NULL;
+	/* widths the vdev takes: acc_sizes, or 1, 2, 4 and 8 bytes when it is 0 */
+	uint16_t widths = f ? (uint16_t)(f->acc_sizes ? f->acc_sizes : 0x116) : 0;
 
+	r->fn[0] = f && (r->flags & REGION_RD) ? f->vread : NULL;
+	r->fn[1] = f && (r->flags & REGION_WR) ? f->vwrite : NULL;
+	r->ok[0] = r->fn[0] ? widths : 0;
+	r->ok[1] = r->fn[1] ? widths : 0;
+	if (f && (f->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE)))
+		r->flags |= REGION_MUTEX;
+}
+
+/* Why an access found no taker, for the unsupported-reference message. */
+static COLD void refused(struct guest_cpu *cpu, const struct qvm_region *r, unsigned space,
+		uint64_t addr, unsigned len, bool write, uint8_t *data)
+{
+	char why[160];
+
+	if (!r)
+		snprintf(why, sizeof(why), "no vdev there");
+	else if (!r->vdev && write)
+		return;	/* a write to ROM: dropped, as on hardware */
+	else if (addr + len - 1 > r->last)
+		snprintf(why, sizeof(why), "crosses the end of a vdev's region");
+	else if (!(r->flags & (write ? REGION_WR : REGION_RD)))
+		snprintf(why, sizeof(why), "the vdev's region does not take %s",
+				write ? "writes" : "reads");
+	else if (!r->fn[write])
+		snprintf(why, sizeof(why), "vdev %s has no %s", r->vdev->name,
+				write ? "vwrite" : "vread");
+	else
+		snprintf(why, sizeof(why), "vdev %s does not accept %u-byte accesses",
+				r->vdev->name, len);
+	unsupported(cpu, space, addr, len, write, data, why);
+}
+
+/* The hint missed: search the map (a new map first forgets the hints). */
+static __attribute__((noinline)) const struct qvm_region *search(struct guest_cpu *cpu,
+		const struct qvm_regmap *map, unsigned space, uint64_t addr)
+{
 	if (cpu->hint_map != map) {
 		cpu->hint_map = map;
 		memset(cpu->hint, 0, sizeof(cpu->hint));
 	}
-	r = regmap_lookup(map, space, addr, &cpu->hint[space]);
-	if (__builtin_expect(!r || addr + len - 1 > r->last ||
-			!(r->flags & (write ? REGION_WR : REGION_RD)), 0)) {
-		if (r && !r->vdev)
-			return;	/* a write to ROM */
-		unsupported(cpu, space, addr, len, write, data, !r ? "no vdev there" :
-				addr + len - 1 > r->last ? "crosses the end of a vdev's region" :
-				write ? "the vdev's region does not take writes" :
-				"the vdev's region does not take reads");
+	return regmap_lookup(map, space, addr, &cpu->hint[space]);
+}
+
+/* The region holding addr, through the vCPU's hint for this space when it still fits. */
+static inline const struct qvm_region *lookup(struct guest_cpu *cpu, unsigned space, uint64_t addr)
+{
+	const struct qvm_regmap *map = atomic_load_explicit(&cpu->vm->map, memory_order_acquire);
+	const struct qvm_region *h = cpu->hint[space];
+
+	if (__builtin_expect(cpu->hint_map == map && h && addr >= h->base && addr <= h->last, 1))
+		return h;
+	return search(cpu, map, space, addr);
+}
+
+void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
+		unsigned len, bool write, uint8_t *data)
+{
+	const struct qvm_region *r = lookup(cpu, space, addr);
+
+	/* One test covers: a region, inside it, the direction trapped, the width accepted. */
+	if (__builtin_expect(!r || !(r->ok[write] & (1u << len)) || addr + len - 1 > r->last, 0)) {
+		refused(cpu, r, space, addr, len, write, data);
 		return;
 	}
-	d = r->vdev;
-
-	const struct vdev_factory *f = d->factory;
-	vdev_ref_func_t *fn = write ? f->vwrite : f->vread;
-	if (__builtin_expect((f->acc_sizes && !(f->acc_sizes & (1u << len))) || !fn, 0)) {
-		char why[160];
-		if (!fn)
-			snprintf(why, sizeof(why), "vdev %s has no %s", d->name, write ? "vwrite" : "vread");
-		else
-			snprintf(why, sizeof(why), "vdev %s does not accept %u-byte accesses",
-					d->name, len);
-		unsupported(cpu, space, addr, len, write, data, why);
-		return;
-	}
-
-	const struct qvm_state_block vop = {
-		.location = addr, .length = len,
-		.qst_type = space == REGION_IO ? QST_X86_IO : QST_MEMORY,
-	};
-	const struct qvm_state_block oop = {
-		.location = 0, .length = len, .qst_type = QST_IMMEDIATE,
-	};
+	struct qvm_vdev *d = r->vdev;
 	vdev_ref_status_t st;
 
-	if (!write)
-		memset(data, 0, len);
+	if (!write) {	/* what the guest reads if the vdev hands nothing over */
+		switch (len) {
+		case 1: *data = 0; break;
+		case 2: memset(data, 0, 2); break;
+		case 4: memset(data, 0, 4); break;
+		case 8: memset(data, 0, 8); break;
+		default: memset(data, 0, len); break;
+		}
+	}
 	cpu->data = data;
 	cpu->data_len = len;
+	struct qvm_state_block *vop = &cpu->vop[space];
+	vop->location = addr;
+	vop->length = len;
+	cpu->oop.length = len;
 	vdev_running = d;
-	if (f->factory_flags & VFF_MUTEX) {
+	if (r->flags & REGION_MUTEX) {
 		pthread_mutex_lock(&d->pub.v_mtx);
-		st = fn(&d->pub, r->cookie, &vop, &oop, cpu);
+		st = r->fn[write](&d->pub, r->cookie, vop, &cpu->oop, cpu);
 		pthread_mutex_unlock(&d->pub.v_mtx);
 	} else {
-		st = fn(&d->pub, r->cookie, &vop, &oop, cpu);
+		st = r->fn[write](&d->pub, r->cookie, vop, &cpu->oop, cpu);
 	}
 	vdev_running = NULL;
 	cpu->data = NULL;

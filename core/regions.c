@@ -66,7 +66,8 @@ static int cmp_region(const void *a, const void *b)
 	return x->base < y->base ? -1 : x->base > y->base;
 }
 
-struct qvm_regmap *regmap_build(const struct region_builder *b)
+struct qvm_regmap *regmap_build(const struct region_builder *b,
+		void (*finish)(struct qvm_region *r))
 {
 	size_t total = b->n[REGION_MEM] + b->n[REGION_IO];
 	struct qvm_regmap *m = calloc(1, sizeof(*m) + total * sizeof(struct qvm_region));
@@ -81,6 +82,8 @@ struct qvm_regmap *regmap_build(const struct region_builder *b)
 		if (b->n[s])
 			memcpy(p, b->r[s], b->n[s] * sizeof(*p));
 		qsort(p, b->n[s], sizeof(*p), cmp_region);
+		for (size_t i = 0; finish && i < b->n[s]; i++)
+			finish(&p[i]);
 		p += b->n[s];
 	}
 	return m;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <qvm/vdev-core.h>
+
 #include "qerr.h"
 
 struct qvm_vdev;
@@ -20,14 +22,23 @@ struct qvm_vdev;
 enum { REGION_MEM, REGION_IO, REGION_SPACES };
 
 /* Which accesses trap to the vdev (the GRF_VIRT_* bits of qvm/gasp.h). */
-enum { REGION_RD = 0x1, REGION_WR = 0x2, REGION_RW = REGION_RD | REGION_WR };
+enum { REGION_RD = 0x1, REGION_WR = 0x2, REGION_RW = REGION_RD | REGION_WR,
+	REGION_MUTEX = 0x4 /* set by regmap_build's finisher: the vdev wants v_mtx held */ };
 
 struct qvm_region {
 	uint64_t base;
 	uint64_t last;		/* inclusive, so a region may end at 2^64-1 */
 	struct qvm_vdev *vdev;	/* NULL: ROM, writes dropped */
+	/*
+	 * Filled by regmap_build's finisher, so that dispatch needs nothing
+	 * else: the callback per direction ([0] read, [1] write) and the access
+	 * widths that reach it, bit (1 << bytes); 0 = none (trap flags,
+	 * acc_sizes and missing callbacks folded in).
+	 */
+	vdev_ref_func_t *fn[2];
+	uint16_t ok[2];
 	uint32_t cookie;
-	uint32_t flags;		/* REGION_RD / REGION_WR */
+	uint32_t flags;		/* REGION_RD / REGION_WR / REGION_MUTEX */
 };
 
 struct qvm_regmap {
@@ -58,8 +69,12 @@ int region_remove(struct region_builder *b, unsigned space, uint64_t base);
 const struct qvm_region *region_find_overlap(const struct region_builder *b,
 		unsigned space, uint64_t base, uint64_t len);
 
-/* A sorted, immutable copy of the builder's regions (free with free()). */
-struct qvm_regmap *regmap_build(const struct region_builder *b);
+/*
+ * A sorted, immutable copy of the builder's regions (free with free());
+ * finish (may be NULL) completes each entry (dispatch_prepare_region).
+ */
+struct qvm_regmap *regmap_build(const struct region_builder *b,
+		void (*finish)(struct qvm_region *r));
 
 void region_builder_free(struct region_builder *b);
 

@@ -49,6 +49,7 @@ int vcpus_create(struct qvm_vm *vm, struct qerr *e)
 		struct guest_cpu *cpu = &vm->cpus[i];
 		cpu->vm = vm;
 		cpu->index = i;
+		vcpu_init_operands(cpu);
 		cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (cpu->fd < 0)
 			return qerr_set(e, -errno, "vcpu %u: KVM_CREATE_VCPU: %s", i, strerror(errno));

@@ -21,6 +21,17 @@ void vcpus_resume(struct qvm_vm *vm);
 void vcpus_stop(struct qvm_vm *vm);
 void vcpus_destroy(struct qvm_vm *vm);
 
+/* Preset the operand blocks dispatch hands to vdevs (their types never change). */
+static inline void vcpu_init_operands(struct guest_cpu *cpu)
+{
+	cpu->vop[REGION_MEM] = (struct qvm_state_block){ .qst_type = QST_MEMORY };
+	cpu->vop[REGION_IO] = (struct qvm_state_block){ .qst_type = QST_X86_IO };
+	cpu->oop = (struct qvm_state_block){ .qst_type = QST_IMMEDIATE };
+}
+
+/* Complete a region of a map being built: what dispatch_access needs (core/dispatch.c). */
+void dispatch_prepare_region(struct qvm_region *r);
+
 /* Handle one MMIO or port access (core/dispatch.c). data: len bytes in/out. */
 void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 		unsigned len, bool write, uint8_t *data);

@@ -220,7 +220,7 @@ const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uin
  */
 int vm_publish_map(struct qvm_vm *vm)
 {
-	struct qvm_regmap *map = regmap_build(&vm->regions);
+	struct qvm_regmap *map = regmap_build(&vm->regions, dispatch_prepare_region);
 	struct retired_map *r = NULL;
 	const struct qvm_regmap *old = atomic_load(&vm->map);
 

@@ -71,9 +71,10 @@ struct guest_cpu {
 	/* Last region hit in each space: device registers are hit in runs. */
 	const struct qvm_region *hint[REGION_SPACES];
 	const struct qvm_regmap *hint_map;
-	/* The data of the access being dispatched (for guest_cpu_read/write). */
+	/* The access being dispatched: its data (guest_cpu_read/write), its operands. */
 	uint8_t *data;
 	unsigned data_len;
+	struct qvm_state_block vop[REGION_SPACES], oop;	/* types preset: vcpu_init_operands() */
 	/* Answers to requests: ack_gen counts them. */
 	_Atomic unsigned ack_gen;
 	_Atomic bool halted_idle;

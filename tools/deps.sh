@@ -12,6 +12,7 @@ need timeout coreutils
 need bash bash
 need pkg-config pkg-config
 need gdb gdb		# tests open guest core dumps with it
+need valgrind valgrind	# make bench counts dispatch instructions with callgrind
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
 [ -z "$missing" ] && exit 0

@@ -124,6 +124,18 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 	__asm__ volatile("movb %0, (%1)" : : "q"(val), "r"(addr) : "memory");
 }
 
+static inline uint64_t mmio_read64(uintptr_t addr)
+{
+	uint64_t val;
+	__asm__ volatile("movq (%1), %0" : "=r"(val) : "r"(addr) : "memory");
+	return val;
+}
+
+static inline void mmio_write64(uintptr_t addr, uint64_t val)
+{
+	__asm__ volatile("movq %0, (%1)" : : "r"(val), "r"(addr) : "memory");
+}
+
 /* ---- Serial console (lib.c) ---- */
 
 void serial_init(void);

@@ -10,6 +10,7 @@
 
 #include <qvm/guest.h>
 
+#include "rig.h"
 #include "test.h"
 #include "vcpu.h"
 
@@ -97,47 +98,10 @@ static vdev_ref_status_t fake_vwrite(vdev_t *vdp, unsigned cookie, const struct 
 	return seen.status;
 }
 
-struct rig {
-	struct qvm_vm vm;
-	struct vdev_factory f;
-	struct qvm_vdev d;
-	struct guest_cpu cpu;
-	struct qvm_regmap *map;
-};
-
 static struct rig *rig_new(unsigned acc_sizes, unsigned flags)
 {
-	struct rig *g = calloc(1, sizeof(*g));
-	struct region_builder b = { 0 };
-
 	memset(&seen, 0, sizeof(seen));
-	g->vm.phase = QVM_PHASE_STARTED;
-	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
-	pthread_mutex_init(&g->vm.term_lock, NULL);
-	pthread_cond_init(&g->vm.term_cond, NULL);
-	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
-		g->vm.log.dest[i] = LOG_NONE;
-	g->f = (struct vdev_factory){ .vread = fake_vread, .vwrite = fake_vwrite,
-		.acc_sizes = acc_sizes, .factory_flags = flags };
-	g->d.vm = &g->vm;
-	g->d.factory = &g->f;
-	g->d.pub.v_factory = &g->f;
-	snprintf(g->d.name, sizeof(g->d.name), "fake");
-	pthread_mutex_init(&g->d.pub.v_mtx, NULL);
-	region_add(&b, REGION_MEM, 0xfa000000, 0x100, &g->d, 7, REGION_RW, NULL);
-	region_add(&b, REGION_IO, 0x3f8, 8, &g->d, 9, REGION_RW, NULL);
-	region_add(&b, REGION_MEM, 0xffff0000, 0x10000, NULL, 0, 0, NULL);	/* ROM: traps nothing */
-	g->map = regmap_build(&b);
-	region_builder_free(&b);
-	atomic_store(&g->vm.map, g->map);
-	g->cpu.vm = &g->vm;
-	return g;
-}
-
-static void rig_free(struct rig *g)
-{
-	free(g->map);
-	free(g);
+	return rig_new_with(fake_vread, fake_vwrite, acc_sizes, flags, 0);
 }
 
 static unsigned warned(struct rig *g)
@@ -326,7 +290,10 @@ TEST(no_lock_no_allocation_on_the_path)
 	CHECK(locks == 0);
 
 	/* The counters work: VFF_MUTEX shows up as one lock per access. */
-	g->f.factory_flags = VFF_MUTEX;
+	rig_free(g);
+	g = rig_new(0, VFF_MUTEX);
+	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
+	locks = 0;
 	counting = 1;
 	dispatch_access(&g->cpu, REGION_MEM, 0xfa000000, 4, false, data);
 	counting = 0;

@@ -31,7 +31,7 @@ TEST(lookup_sorted_with_hint)
 	/* Added out of order: the map sorts them. */
 	for (uintptr_t i = 64; i > 0; i--)
 		CHECK(region_add(&b, REGION_MEM, i * 0x10000, 0x1000, V(i), (uint32_t)i, REGION_RW, NULL) == 0);
-	struct qvm_regmap *m = regmap_build(&b);
+	struct qvm_regmap *m = regmap_build(&b, NULL);
 	const struct qvm_region *hint = NULL;
 
 	CHECK(m != NULL);
@@ -56,7 +56,7 @@ TEST(lookup_sorted_with_hint)
 TEST(empty_map)
 {
 	struct region_builder b = { 0 };
-	struct qvm_regmap *m = regmap_build(&b);
+	struct qvm_regmap *m = regmap_build(&b, NULL);
 	const struct qvm_region *hint = NULL;
 	CHECK(m && regmap_lookup(m, REGION_MEM, 0x1234, &hint) == NULL);
 	free(m);
