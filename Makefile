@@ -117,7 +117,7 @@ tools: $(TOOLS)
 
 # qvm against the raw-KVM baseline; BENCH_ARGS for tools/bench/qvm-bench options
 bench: deps all tools
-	$(B)/tools/qvm-bench $(BENCH_ARGS)
+	$(B)/tools/qvm-bench --qvm $(B)/qvm --baseline $(B)/tools/kvm-baseline --out $(B)/bench $(BENCH_ARGS)
 	tools/bench/dispatch-cost.sh $(B)
 
 # vdevs that exist for the tests (found through QVM_VDEV_PATH=$(B)/tests)
@@ -137,7 +137,7 @@ demo-wdog: deps all
 
 unit: $(UNIT_BINS) $(TEST_VDEVS)
 
-check: deps all $(UNIT_BINS) $(TEST_VDEVS)
+check: deps all tools $(UNIT_BINS) $(TEST_VDEVS)
 	@SANITIZE=$(SANITIZE) tests/run.sh $(B)
 
 ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)

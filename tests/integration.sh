@@ -434,6 +434,25 @@ t_stop_during_startup() {
 	finish stuck 6 && expect_rc stuck 3 && expect_err stuck "startup did not stop within 2 s: exiting"
 }
 
+# ---- the benchmark, once with a small N: it runs and its numbers are sane ----
+t_bench_smoke() {
+	local d=$OUT/bench
+	"$B/tools/qvm-bench" --n 3000 --warmup 100 --rounds 1 --calib-ms 50 --vdevs 4 \
+		--qvm "$QVM" --baseline "$B/tools/kvm-baseline" --out "$d" >"$OUT/bench.log" 2>&1 ||
+		{ echo "qvm-bench failed"; tail -5 "$OUT/bench.log"; return 1; }
+	[ -s "$d/bench.json" ] && [ -s "$d/bench.svg" ] || { echo "no bench.json or bench.svg"; return 1; }
+	grep -q "mmio-read p50 within 3 %" "$OUT/bench.log" || { echo "no verdict for the targets"; return 1; }
+	# sane: every exit costs more than the timing loop's floor, percentiles are ordered
+	awk '/^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / { kind = $1; sys = $2; off = 3 }
+	     /^ +(baseline|qvm) / { sys = $1; off = 2 }
+	     /^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / || /^ +(baseline|qvm) / {
+		min = $(off); p50 = $(off+1); p99 = $(off+3); max = $(off+5)
+		if (!(min > 0 && min <= p50 && p50 <= p99 && p99 <= max)) { print "unordered " kind " " sys; bad = 1 }
+		if (kind == "floor") floor[sys] = p50; else if (p50 <= floor[sys]) { print kind " " sys " p50 not above the floor"; bad = 1 }
+		n++ }
+	     END { if (n != 12) { print "expected 12 rows, got " n; bad = 1 } exit bad }' "$OUT/bench.log"
+}
+
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check integration/demo t_demo
 	check integration/warn_once_per_address t_warn_once
@@ -450,6 +469,7 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check sdk/guest_drives_every_function t_sdk_guest
 	check sdk/seed_compiles_and_abi_refused t_seed_and_abi
 	check sdk/phase_rules t_phase_rules
+	check bench/smoke t_bench_smoke
 	check termination/watchdog_bites_on_time t_watchdog_timing
 	check termination/watchdog_never_started t_watchdog_unused
 	check termination/exit_codes_6_7_custom t_exit_codes_from_vdevs

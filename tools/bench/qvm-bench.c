@@ -1,0 +1,767 @@
+/*
+ * qvm-bench: runs the measuring guest (bench.elf) under the raw-KVM
+ * baseline and under qvm, alternating round by round, merges the results
+ * and reports latency percentiles per access kind, a verdict on the
+ * targets, bench.json and bench.svg. See `qvm-bench --help`.
+ *
+ * The contract with the guest and both VMMs is bench-abi.h; the report
+ * itself (math, table, JSON, SVG) is report.c.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench-abi.h"
+#include "report.h"
+
+/* The extra trace vdevs start here, 4 KiB apart, below BENCH_UNOWNED_GPA. */
+#define EXTRA_VDEV_BASE		0xfa100000u
+#define EXTRA_VDEV_MAX		((BENCH_UNOWNED_GPA - EXTRA_VDEV_BASE) / 0x1000u)
+
+struct opts {
+	uint64_t n, warmup;
+	uint32_t kinds, calib_ms;
+	unsigned rounds, vcpus, vdevs, timeout;
+	bool emit_logger, no_baseline, quiet, strict, report_only;
+	const char *out, *qvm, *baseline, *guest;
+};
+
+/* Absolute paths of what a run needs (the children get only these). */
+struct run_paths {
+	char out[PATH_MAX], qvm[PATH_MAX], baseline[PATH_MAX], guest[PATH_MAX];
+	char params[PATH_MAX];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: qvm-bench [OPTION...]\n"
+"Runs the measuring guest under the raw-KVM baseline and under qvm, round by\n"
+"round in turn, and reports the latency of each access kind: a table on\n"
+"stdout, DIR/bench.json and DIR/bench.svg.\n"
+"\n"
+"  --n N            timed accesses per kind (default 1000000)\n"
+"  --warmup W       untimed accesses before them (default 10000)\n"
+"  --kinds LIST     comma list of floor,mmio-read,mmio-write,pio-read,\n"
+"                   pio-write,unowned (default all)\n"
+"  --rounds R       runs per system (default 3)\n"
+"  --vcpus V        vCPUs for qvm (default 1; the guest measures on vCPU 0)\n"
+"  --vdevs K        extra trace vdevs at 0x%x + i*0x1000 (default 8)\n"
+"  --emit-logger    add emit-logger to the measured trace vdev\n"
+"  --calib-ms M     the guest's TSC calibration window (default 300)\n"
+"  --out DIR        where params, logs, results and the report go\n"
+"                   (default build/bench)\n"
+"  --qvm PATH       default build/qvm\n"
+"  --baseline PATH  default build/tools/kvm-baseline\n"
+"  --guest PATH     default build/guest-images/x86_64/bench.elf\n"
+"  --no-baseline    run qvm only (no ratios, targets skipped)\n"
+"  --timeout S      kill a run after S seconds (default 0: never)\n"
+"  --report-only    run nothing: report on DIR/baseline-*.bin and\n"
+"                   DIR/qvm-*.bin as they are\n"
+"  --strict         exit 2 when a target is missed (default: report only)\n"
+"  --quiet          no progress lines\n"
+"  --help           this text\n"
+"\n"
+"Each run's console and log go to DIR/SYSTEM-R.log, its results to\n"
+"DIR/SYSTEM-R.bin. Exit status: 0 done, 1 error, 2 target missed (--strict).\n",
+		EXTRA_VDEV_BASE);
+}
+
+/* ---- options --------------------------------------------------------- */
+
+static bool parse_u64(const char *opt, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (!*s || *end || errno || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "qvm-bench: --%s: '%s' is not a number from %llu "
+			"to %llu\n", opt, s, (unsigned long long)min,
+			(unsigned long long)max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_kinds(const char *s, uint32_t *kinds)
+{
+	char buf[256];
+	if (snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf) {
+		fprintf(stderr, "qvm-bench: --kinds: list too long\n");
+		return false;
+	}
+	*kinds = 0;
+	for (char *save, *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int k = bench_kind_parse(t);
+		if (k < 0) {
+			fprintf(stderr, "qvm-bench: --kinds: unknown kind '%s' "
+				"(floor, mmio-read, mmio-write, pio-read, "
+				"pio-write, unowned)\n", t);
+			return false;
+		}
+		*kinds |= 1u << k;
+	}
+	if (!*kinds) {
+		fprintf(stderr, "qvm-bench: --kinds: empty list\n");
+		return false;
+	}
+	return true;
+}
+
+enum {
+	OPT_N = 256, OPT_WARMUP, OPT_KINDS, OPT_ROUNDS, OPT_VCPUS, OPT_VDEVS,
+	OPT_EMIT_LOGGER, OPT_CALIB, OPT_OUT, OPT_QVM, OPT_BASELINE, OPT_GUEST,
+	OPT_NO_BASELINE, OPT_QUIET, OPT_HELP, OPT_REPORT_ONLY, OPT_STRICT,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_opts[] = {
+	{ "n", required_argument, NULL, OPT_N },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "kinds", required_argument, NULL, OPT_KINDS },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "vdevs", required_argument, NULL, OPT_VDEVS },
+	{ "emit-logger", no_argument, NULL, OPT_EMIT_LOGGER },
+	{ "calib-ms", required_argument, NULL, OPT_CALIB },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "qvm", required_argument, NULL, OPT_QVM },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "guest", required_argument, NULL, OPT_GUEST },
+	{ "no-baseline", no_argument, NULL, OPT_NO_BASELINE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "report-only", no_argument, NULL, OPT_REPORT_ONLY },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One numeric option: its bounds and where it goes. */
+static bool set_number(struct opts *o, int id, const char *arg)
+{
+	uint64_t v;
+	switch (id) {
+	case OPT_N:
+		return parse_u64("n", arg, 1, UINT32_MAX, &o->n);
+	case OPT_WARMUP:
+		return parse_u64("warmup", arg, 0, UINT32_MAX, &o->warmup);
+	case OPT_ROUNDS:
+		if (!parse_u64("rounds", arg, 1, 1000, &v))
+			return false;
+		o->rounds = (unsigned)v;
+		return true;
+	case OPT_VCPUS:
+		if (!parse_u64("vcpus", arg, 1, 64, &v))
+			return false;
+		o->vcpus = (unsigned)v;
+		return true;
+	case OPT_VDEVS:
+		if (!parse_u64("vdevs", arg, 0, EXTRA_VDEV_MAX, &v))
+			return false;
+		o->vdevs = (unsigned)v;
+		return true;
+	case OPT_CALIB:
+		if (!parse_u64("calib-ms", arg, 1, 60000, &v))
+			return false;
+		o->calib_ms = (uint32_t)v;
+		return true;
+	case OPT_TIMEOUT:
+		if (!parse_u64("timeout", arg, 0, 86400, &v))
+			return false;
+		o->timeout = (unsigned)v;
+		return true;
+	}
+	return false;
+}
+
+/* 0 to go on, else the exit status (after --help: 0 by exiting here). */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){
+		.n = 1000000, .warmup = 10000, .kinds = (1u << BK_KINDS) - 1,
+		.calib_ms = 300, .rounds = 3, .vcpus = 1, .vdevs = 8,
+		.out = "build/bench", .qvm = "build/qvm",
+		.baseline = "build/tools/kvm-baseline",
+		.guest = "build/guest-images/x86_64/bench.elf",
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KINDS:
+			if (!parse_kinds(optarg, &o->kinds))
+				return 1;
+			break;
+		case OPT_EMIT_LOGGER: o->emit_logger = true; break;
+		case OPT_OUT: o->out = optarg; break;
+		case OPT_QVM: o->qvm = optarg; break;
+		case OPT_BASELINE: o->baseline = optarg; break;
+		case OPT_GUEST: o->guest = optarg; break;
+		case OPT_NO_BASELINE: o->no_baseline = true; break;
+		case OPT_QUIET: o->quiet = true; break;
+		case OPT_REPORT_ONLY: o->report_only = true; break;
+		case OPT_STRICT: o->strict = true; break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case '?':
+			fprintf(stderr, "qvm-bench: try --help\n");
+			return 1;
+		default:
+			if (!set_number(o, c, optarg))
+				return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "qvm-bench: unexpected argument '%s' (try --help)\n",
+			argv[optind]);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+/* snprintf into a path buffer; a path that does not fit is an error. */
+static bool path_fmt(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool path_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "qvm-bench: path too long: %s...\n", buf);
+		return false;
+	}
+	return true;
+}
+
+/* mkdir -p: build/bench usually lacks only its last component. */
+static bool mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	if (!path_fmt(buf, sizeof buf, "%s", dir))
+		return false;
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+		*p = 0;
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "qvm-bench: %s: cannot create directory: %s\n",
+				buf, strerror(errno));
+			return false;
+		}
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "qvm-bench: %s: not a directory\n", dir);
+		return false;
+	}
+	return true;
+}
+
+/* realpath() of PATH, which must exist (and be executable if EXEC). */
+static bool abs_path(const char *what, const char *path, bool exec, char *out)
+{
+	if (!realpath(path, out)) {
+		fprintf(stderr, "qvm-bench: %s %s: %s%s\n", what, path,
+			strerror(errno),
+			errno == ENOENT ? " (built? try `make`, or see --help)" : "");
+		return false;
+	}
+	if (exec && access(out, X_OK) != 0) {
+		fprintf(stderr, "qvm-bench: %s %s: not executable: %s\n", what,
+			path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool write_params(const char *path, const struct opts *o)
+{
+	struct bench_params p;
+	memset(&p, 0, sizeof p);
+	p.magic = BENCH_MAGIC;
+	p.n = o->n;
+	p.warmup = o->warmup;
+	p.kinds = o->kinds;
+	p.calib_ms = o->calib_ms;
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		fprintf(stderr, "qvm-bench: %s: cannot create: %s\n", path,
+			strerror(errno));
+		return false;
+	}
+	bool ok = fwrite(&p, sizeof p, 1, f) == 1;
+	ok = fclose(f) == 0 && ok;
+	if (!ok)
+		fprintf(stderr, "qvm-bench: %s: write error: %s\n", path,
+			strerror(errno));
+	return ok;
+}
+
+/*
+ * A configuration token: quoted (with \" and \\) only when it would
+ * otherwise split or start a comment, so the usual file stays plain.
+ */
+static void conf_token(FILE *f, const char *s)
+{
+	if (*s && !strpbrk(s, " \t\r\n\"\\#")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static bool write_qvmconf(const char *path, const struct opts *o,
+			  const struct run_paths *rp, const char *results)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "qvm-bench: %s: cannot create: %s\n", path,
+			strerror(errno));
+		return false;
+	}
+	fprintf(f, "# written by qvm-bench for each qvm round\n"
+		"system bench\nram 0,16M\n");
+	for (unsigned i = 0; i < o->vcpus; i++)
+		fputs("cpu\n", f);
+	fputs("load ", f);
+	conf_token(f, rp->guest);
+	fprintf(f, "\ndata load 0x%x,", BENCH_PARAMS_GPA);
+	conf_token(f, rp->params);
+	/*
+	 * The unowned kind makes qvm warn once per access; that is the path
+	 * measured, not news, so warnings stay out of the log (errors do not).
+	 */
+	fputs("\nlogger warn none\nvdev ser8250\n", f);
+	fprintf(f, "vdev trace loc 0x%x%s\n", BENCH_TRACE_GPA,
+		o->emit_logger ? " emit-logger" : "");
+	/* More regions, so qvm's lookup is not the trivial one-entry case. */
+	for (unsigned i = 0; i < o->vdevs; i++)
+		fprintf(f, "vdev trace loc 0x%x\n", EXTRA_VDEV_BASE + i * 0x1000u);
+	fprintf(f, "vdev bench loc 0x%x out ", BENCH_DEV_GPA);
+	conf_token(f, results);
+	fputc('\n', f);
+	bool ok = !ferror(f);
+	ok = fclose(f) == 0 && ok;
+	if (!ok)
+		fprintf(stderr, "qvm-bench: %s: write error: %s\n", path,
+			strerror(errno));
+	return ok;
+}
+
+/* The last lines of a run's log, so a failure can be read on the spot. */
+static void show_log_tail(const char *path, int lines)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char ring[16][256];
+	int n = 0;
+	if (lines > 16)
+		lines = 16;
+	while (fgets(ring[n % lines], sizeof ring[0], f))
+		n++;
+	fclose(f);
+	if (!n)
+		return;
+	fprintf(stderr, "--- last lines of %s ---\n", path);
+	for (int i = n > lines ? n - lines : 0; i < n; i++) {
+		const char *l = ring[i % lines];
+		fprintf(stderr, "%s%s", l, l[strlen(l) - 1] == '\n' ? "" : "\n");
+	}
+	fprintf(stderr, "---\n");
+}
+
+/* ---- running --------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* In the child: stdout and stderr to LOG_FD, no stdin, then ARGV. */
+static _Noreturn void exec_child(char *const argv[], int log_fd)
+{
+	int null = open("/dev/null", O_RDONLY);
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(log_fd, 1);
+	dup2(log_fd, 2);
+	execv(argv[0], argv);
+	dprintf(2, "qvm-bench: cannot execute %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Waits for PID; after TIMEOUT seconds (0: never) kills it. Polling keeps
+ * this free of signal handlers; 10 ms is nothing next to a run's seconds.
+ */
+static int wait_child(pid_t pid, unsigned timeout, bool *timed_out)
+{
+	double deadline = now_s() + timeout;
+	int status;
+	*timed_out = false;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, timeout ? WNOHANG : 0);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (timeout && !*timed_out && now_s() > deadline) {
+			*timed_out = true;
+			kill(pid, SIGKILL);
+		}
+		if (timeout)
+			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+}
+
+/* Describes a wait status that is not a clean exit 0 into BUF; NULL if it is. */
+static const char *status_problem(int status, bool timed_out, char *buf,
+				  size_t len)
+{
+	if (timed_out)
+		snprintf(buf, len, "timed out and was killed");
+	else if (status < 0)
+		snprintf(buf, len, "could not be waited for");
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) == 127)
+		snprintf(buf, len, "could not be executed (exit 127)");
+	else if (WEXITSTATUS(status) != 0)
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else
+		return NULL;
+	return buf;
+}
+
+/* Runs ARGV with its output in LOG; prints the progress line. */
+static bool run_one(char *const argv[], const char *log, const char *label,
+		    const struct opts *o)
+{
+	if (!o->quiet) {
+		printf("%s ... ", label);
+		fflush(stdout);
+	}
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		if (!o->quiet)
+			printf("\n");
+		fprintf(stderr, "qvm-bench: %s: cannot create: %s\n", log,
+			strerror(errno));
+		return false;
+	}
+	fflush(NULL);	/* nothing buffered may be written twice */
+	double t0 = now_s();
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_child(argv, fd);
+	close(fd);
+	if (pid < 0) {
+		fprintf(stderr, "qvm-bench: %s: fork: %s\n", label, strerror(errno));
+		return false;
+	}
+	bool timed_out;
+	int status = wait_child(pid, o->timeout, &timed_out);
+	double dt = now_s() - t0;
+	char why[128];
+	if (status_problem(status, timed_out, why, sizeof why)) {
+		if (!o->quiet)
+			printf("FAILED (%.1f s)\n", dt);
+		fprintf(stderr, "qvm-bench: %s: %s %s; see %s\n", label, argv[0],
+			why, log);
+		show_log_tail(log, 12);
+		return false;
+	}
+	if (!o->quiet)
+		printf("ok (%.1f s)\n", dt);
+	return true;
+}
+
+/* Loads a fresh results file and checks it answers the parameters given. */
+static bool take_results(const char *path, const char *log, const char *label,
+			 const struct opts *o, struct bench_results *r,
+			 struct merged *m)
+{
+	char err[PATH_MAX + 256];
+	if (results_load(path, r, err, sizeof err) != 0) {
+		fprintf(stderr, "qvm-bench: %s: %s; see %s\n", label, err, log);
+		show_log_tail(log, 12);
+		return false;
+	}
+	if (r->n != o->n || r->warmup != o->warmup ||
+	    (r->kinds & o->kinds) != o->kinds) {
+		fprintf(stderr, "qvm-bench: %s: %s: results for n %llu warmup %llu "
+			"kinds 0x%x, not the n %llu warmup %llu kinds 0x%x asked "
+			"for in the parameter file; see %s\n", label, path,
+			(unsigned long long)r->n, (unsigned long long)r->warmup,
+			r->kinds, (unsigned long long)o->n,
+			(unsigned long long)o->warmup, o->kinds, log);
+		return false;
+	}
+	merged_add(m, r, path);
+	return true;
+}
+
+/* One round of one system: argv, run, results. */
+static bool run_system(int sys, unsigned round, const struct opts *o,
+		       const struct run_paths *rp, struct bench_results *r,
+		       struct merged *m)
+{
+	const char *name = bench_sys_names[sys];
+	char results[PATH_MAX], log[PATH_MAX], conf[PATH_MAX], arg[PATH_MAX + 1];
+	char label[64];
+	snprintf(label, sizeof label, "round %u/%u: %s", round, o->rounds, name);
+	/* Logs and results are named relative to --out as the user gave it. */
+	if (!path_fmt(results, sizeof results, "%s/%s-%u.bin", rp->out, name, round) ||
+	    !path_fmt(log, sizeof log, "%s/%s-%u.log", o->out, name, round) ||
+	    !path_fmt(conf, sizeof conf, "%s/bench.qvmconf", rp->out))
+		return false;
+	/* A stale file from an earlier run must not pass for fresh results. */
+	if (unlink(results) != 0 && errno != ENOENT) {
+		fprintf(stderr, "qvm-bench: %s: cannot remove: %s\n", results,
+			strerror(errno));
+		return false;
+	}
+	bool ok;
+	if (sys == SYS_BASELINE) {
+		char *argv[] = { (char *)rp->baseline, (char *)rp->guest,
+				 (char *)rp->params, results, NULL };
+		ok = run_one(argv, log, label, o);
+	} else {
+		if (!write_qvmconf(conf, o, rp, results))
+			return false;
+		snprintf(arg, sizeof arg, "@%s", conf);
+		char *argv[] = { (char *)rp->qvm, arg, NULL };
+		ok = run_one(argv, log, label, o);
+	}
+	return ok && take_results(results, log, label, o, r, m);
+}
+
+static bool resolve_paths(const struct opts *o, struct run_paths *rp)
+{
+	if (!mkdir_p(o->out) || !abs_path("output directory", o->out, false, rp->out))
+		return false;
+	if (!abs_path("guest", o->guest, false, rp->guest) ||
+	    !abs_path("qvm", o->qvm, true, rp->qvm))
+		return false;
+	if (!o->no_baseline &&
+	    !abs_path("baseline", o->baseline, true, rp->baseline))
+		return false;
+	return path_fmt(rp->params, sizeof rp->params, "%s/params.bin", rp->out);
+}
+
+/* All rounds, alternating, so drifting machine load hits both alike. */
+static bool run_all(const struct opts *o, struct merged *m[SYS_COUNT])
+{
+	struct run_paths rp;
+	if (!resolve_paths(o, &rp) || !write_params(rp.params, o))
+		return false;
+	struct bench_results *r = malloc(sizeof *r);
+	if (!r) {
+		perror("qvm-bench: malloc");
+		return false;
+	}
+	bool ok = true;
+	for (unsigned round = 1; ok && round <= o->rounds; round++) {
+		if (!o->no_baseline)
+			ok = run_system(SYS_BASELINE, round, o, &rp, r, m[SYS_BASELINE]);
+		if (ok)
+			ok = run_system(SYS_QVM, round, o, &rp, r, m[SYS_QVM]);
+	}
+	free(r);
+	return ok;
+}
+
+/* ---- --report-only --------------------------------------------------- */
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return (x > y) - (x < y);
+}
+
+/* The round number R of a file named PREFIX-R.bin, or 0. */
+static unsigned round_of(const char *file, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(file, prefix, pl) != 0 || file[pl] != '-' ||
+	    file[pl + 1] < '1' || file[pl + 1] > '9')
+		return 0;
+	char *end;
+	unsigned long v = strtoul(file + pl + 1, &end, 10);
+	return strcmp(end, ".bin") == 0 && v <= 1000000 ? (unsigned)v : 0;
+}
+
+/* Merges every DIR/SYSTEM-R.bin, in round order. */
+static bool merge_existing(const char *dir, int sys, struct merged *m)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "qvm-bench: %s: cannot open directory: %s\n", dir,
+			strerror(errno));
+		return false;
+	}
+	unsigned rounds[1024], n = 0;
+	for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
+		unsigned r = round_of(e->d_name, bench_sys_names[sys]);
+		if (r)
+			rounds[n++] = r;
+	}
+	closedir(d);
+	qsort(rounds, n, sizeof rounds[0], cmp_unsigned);
+	struct bench_results *r = malloc(sizeof *r);
+	if (!r) {
+		perror("qvm-bench: malloc");
+		return false;
+	}
+	bool ok = true;
+	for (unsigned i = 0; ok && i < n; i++) {
+		char path[PATH_MAX], err[PATH_MAX + 256];
+		ok = path_fmt(path, sizeof path, "%s/%s-%u.bin", dir,
+			      bench_sys_names[sys], rounds[i]);
+		if (ok && results_load(path, r, err, sizeof err) != 0) {
+			fprintf(stderr, "qvm-bench: %s\n", err);
+			ok = false;
+		}
+		if (ok)
+			merged_add(m, r, path);
+	}
+	free(r);
+	return ok;
+}
+
+/* calib_ms from DIR/params.bin, if a sane one is there (JSON only). */
+static uint32_t calib_from_params(const char *dir)
+{
+	char path[PATH_MAX];
+	struct bench_params p;
+	if (snprintf(path, sizeof path, "%s/params.bin", dir) >= (int)sizeof path)
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t got = fread(&p, 1, sizeof p, f);
+	fclose(f);
+	return got == sizeof p && p.magic == BENCH_MAGIC ? p.calib_ms : 0;
+}
+
+static bool report_only(const struct opts *o, struct merged *m[SYS_COUNT])
+{
+	for (int s = 0; s < SYS_COUNT; s++)
+		if (!merge_existing(o->out, s, m[s]))
+			return false;
+	if (!m[SYS_BASELINE]->files && !m[SYS_QVM]->files) {
+		fprintf(stderr, "qvm-bench: %s: no results files (baseline-R.bin, "
+			"qvm-R.bin) to report on\n", o->out);
+		return false;
+	}
+	return true;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static void fill_run_info(struct run_info *ri, const struct opts *o)
+{
+	ri->known = true;
+	ri->vcpus = o->vcpus;
+	ri->vdevs = o->vdevs;
+	ri->emit_logger = o->emit_logger;
+	ri->baseline = !o->no_baseline;
+	snprintf(ri->qvm, sizeof ri->qvm, "%s", o->qvm);
+	snprintf(ri->baseline_path, sizeof ri->baseline_path, "%s", o->baseline);
+	snprintf(ri->guest, sizeof ri->guest, "%s", o->guest);
+}
+
+/* Table, verdicts, JSON, SVG; returns the number of targets missed or -1. */
+static int produce_report(struct report *rep, const struct opts *o)
+{
+	char json[PATH_MAX], svg[PATH_MAX];
+	if (!path_fmt(json, sizeof json, "%s/bench.json", o->out) ||
+	    !path_fmt(svg, sizeof svg, "%s/bench.svg", o->out))
+		return -1;
+	report_host_info(rep);
+	report_evaluate(rep);
+	if (!o->quiet && !o->report_only)
+		printf("\n");
+	report_print_table(stdout, rep);
+	unsigned missed = report_print_targets(stdout, rep);
+	if (report_write_json(json, rep) != 0 || report_write_svg(svg, rep) != 0)
+		return -1;
+	printf("\nwrote %s and %s\n", json, svg);
+	return (int)missed;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+
+	static struct report rep;	/* static: a few KiB of paths inside */
+	struct merged *m[SYS_COUNT];
+	for (int s = 0; s < SYS_COUNT; s++)
+		if (!(m[s] = calloc(1, sizeof *m[s]))) {
+			perror("qvm-bench: calloc");
+			return 1;
+		}
+	rep.targets = bench_default_targets;
+	rep.ntargets = bench_default_ntargets;
+
+	bool ok;
+	if (o.report_only) {
+		ok = report_only(&o, m);
+		rep.calib_ms = calib_from_params(o.out);
+	} else {
+		ok = run_all(&o, m);
+		rep.calib_ms = o.calib_ms;
+		fill_run_info(&rep.run, &o);
+	}
+	int missed = -1;
+	if (ok) {
+		for (int s = 0; s < SYS_COUNT; s++)
+			rep.m[s] = m[s];
+		missed = produce_report(&rep, &o);
+	}
+	for (int s = 0; s < SYS_COUNT; s++)
+		free(m[s]);
+	if (missed < 0)
+		return 1;
+	return o.strict && missed ? 2 : 0;
+}
