@@ -434,6 +434,16 @@ t_stop_during_startup() {
 	finish stuck 6 && expect_rc stuck 3 && expect_err stuck "startup did not stop within 2 s: exiting"
 }
 
+# Every function the public headers declare is exported by qvm, so a vdev using it loads.
+t_api_exported() {
+	local fn missing=""
+	for fn in $(grep -ohE '^[a-z].*[ *](vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\(' include/qvm/*.h |
+			grep -oE '(vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\($' | tr -d '(' | grep -v '_t$' | sort -u); do
+		nm -D --defined-only "$QVM" | grep -qE " T $fn\$" || missing="$missing $fn"
+	done
+	[ -z "$missing" ] || { echo "declared but not exported:$missing"; return 1; }
+}
+
 # ---- the benchmark, once with a small N: it runs and its numbers are sane ----
 t_bench_smoke() {
 	local d=$OUT/bench
@@ -491,3 +501,4 @@ else
 	skipped integration "/dev/kvm is not usable on this machine: guests cannot run"
 fi
 check integration/help_version t_help_version
+check sdk/every_declared_function_is_exported t_api_exported
