@@ -173,10 +173,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvm-baseline: %s\n", e.msg);
 		return 1;
 	}
+	free(img);
 	uint8_t *params = read_file(argv[2], &size);
 	if (!ram_dest(NULL, BENCH_PARAMS_GPA, size))
 		die(argv[2]);
 	memcpy(ram + BENCH_PARAMS_GPA, params, size);
+	free(params);
 
 	int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -189,6 +191,7 @@ int main(int argc, char **argv)
 	cpuid->nent = CPUID_MAX;
 	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) < 0 || ioctl(cpu, KVM_SET_CPUID2, cpuid) < 0)
 		die("CPUID");
+	free(cpuid);
 	if (ioctl(cpu, KVM_GET_SREGS, &sr) < 0)
 		die("KVM_GET_SREGS");
 	lm_entry_sregs(&sr, BOOT_GPA);
