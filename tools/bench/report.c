@@ -604,18 +604,25 @@ static void json_params(struct json *j, const struct report *rep)
 	json_close(j, '}');
 }
 
+/* Each figure in ns and in the guest's TSC cycles (cycles = ns * tsc_hz / 1e9). */
 static void json_stats(struct json *j, const char *key,
-		       const struct kind_stats *s)
+		       const struct kind_stats *s, double tsc_hz)
 {
+	static const char *const names[] = { "min", "p50", "p90", "p99", "p999", "max", "mean" };
+	const double ns[] = { s->min_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->p999_ns,
+		s->max_ns, s->mean_ns };
+	char key_ns[16], key_cy[24];
+
 	json_open(j, key, '{');
 	json_uint(j, "count", s->count);
-	json_num(j, "min_ns", s->min_ns);
-	json_num(j, "p50_ns", s->p50_ns);
-	json_num(j, "p90_ns", s->p90_ns);
-	json_num(j, "p99_ns", s->p99_ns);
-	json_num(j, "p999_ns", s->p999_ns);
-	json_num(j, "max_ns", s->max_ns);
-	json_num(j, "mean_ns", s->mean_ns);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(key_ns, sizeof(key_ns), "%s_ns", names[i]);
+		json_num(j, key_ns, ns[i]);
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(key_cy, sizeof(key_cy), "%s_cycles", names[i]);
+		json_num(j, key_cy, ns[i] * tsc_hz / 1e9);
+	}
 	json_close(j, '}');
 }
 
@@ -630,7 +637,7 @@ static void json_kinds(struct json *j, const struct report *rep)
 		json_open(j, bench_kind_names[k], '{');
 		for (int s = 0; s < SYS_COUNT; s++) {
 			if (rep->st[k][s].present)
-				json_stats(j, bench_sys_names[s], &rep->st[k][s]);
+				json_stats(j, bench_sys_names[s], &rep->st[k][s], rep->tsc_hz);
 			else
 				json_null(j, bench_sys_names[s]);
 		}
