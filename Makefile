@@ -80,6 +80,8 @@ $(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h)
 	@$(if $(Q),echo "  VDEV    $@")
 	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
 
+$(G)/x86_64/bench.elf: tools/bench/bench-abi.h
+
 $(G)/x86_64/%.elf: $(wildcard guest-images/x86_64/*)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
@@ -104,7 +106,7 @@ $(B)/tools/kvm-baseline: tools/bench/kvm-baseline.c tools/bench/bench-abi.h core
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Icore -I$(ARCHDIR) -Itools/bench -o $@ $(filter %.c,$^)
 
-$(B)/tools/qvm-bench: $(wildcard tools/bench/qvm-bench.c tools/bench/report.c tools/bench/*.h)
+$(B)/tools/qvm-bench: $(wildcard tools/bench/qvm-bench.c tools/bench/report*.c tools/bench/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itools/bench -o $@ $(filter %.c,$^) -lm
 

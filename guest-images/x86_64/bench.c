@@ -32,14 +32,7 @@ static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(16)));
 /* The target of BK_FLOOR's read: ordinary RAM, no exit. */
 static volatile uint32_t floor_var;
 
-static const char *const kind_name[BK_KINDS] = {
-	[BK_FLOOR] = "floor",
-	[BK_MMIO_READ] = "mmio-read",
-	[BK_MMIO_WRITE] = "mmio-write",
-	[BK_PIO_READ] = "pio-read",
-	[BK_PIO_WRITE] = "pio-write",
-	[BK_UNOWNED] = "unowned",
-};
+static const char *const kind_name[BK_KINDS] = BENCH_KIND_NAMES;
 
 #define PARAMS ((const volatile struct bench_params *)(uintptr_t)BENCH_PARAMS_GPA)
 #define RESULTS ((struct bench_results *)(uintptr_t)BENCH_RESULTS_GPA)

@@ -35,6 +35,12 @@ enum bench_kind {
 	BK_KINDS
 };
 
+/* The kinds' names, as options and reports spell them: `... name[BK_KINDS] = BENCH_KIND_NAMES;` */
+#define BENCH_KIND_NAMES { \
+	[BK_FLOOR] = "floor", [BK_MMIO_READ] = "mmio-read", [BK_MMIO_WRITE] = "mmio-write", \
+	[BK_PIO_READ] = "pio-read", [BK_PIO_WRITE] = "pio-write", [BK_UNOWNED] = "unowned", \
+}
+
 struct bench_params {
 	uint64_t magic;		/* BENCH_MAGIC */
 	uint64_t n;		/* timed accesses per kind */

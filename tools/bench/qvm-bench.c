@@ -610,81 +610,10 @@ static bool run_all(const struct opts *o, struct merged *m[SYS_COUNT])
 
 /* ---- --report-only --------------------------------------------------- */
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	return (x > y) - (x < y);
-}
-
-/* The round number R of a file named PREFIX-R.bin, or 0. */
-static unsigned round_of(const char *file, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-	if (strncmp(file, prefix, pl) != 0 || file[pl] != '-' ||
-	    file[pl + 1] < '1' || file[pl + 1] > '9')
-		return 0;
-	char *end;
-	unsigned long v = strtoul(file + pl + 1, &end, 10);
-	return strcmp(end, ".bin") == 0 && v <= 1000000 ? (unsigned)v : 0;
-}
-
-/* Merges every DIR/SYSTEM-R.bin, in round order. */
-static bool merge_existing(const char *dir, int sys, struct merged *m)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "qvm-bench: %s: cannot open directory: %s\n", dir,
-			strerror(errno));
-		return false;
-	}
-	unsigned rounds[1024], n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
-		unsigned r = round_of(e->d_name, bench_sys_names[sys]);
-		if (r)
-			rounds[n++] = r;
-	}
-	closedir(d);
-	qsort(rounds, n, sizeof rounds[0], cmp_unsigned);
-	struct bench_results *r = malloc(sizeof *r);
-	if (!r) {
-		perror("qvm-bench: malloc");
-		return false;
-	}
-	bool ok = true;
-	for (unsigned i = 0; ok && i < n; i++) {
-		char path[PATH_MAX], err[PATH_MAX + 256];
-		ok = path_fmt(path, sizeof path, "%s/%s-%u.bin", dir,
-			      bench_sys_names[sys], rounds[i]);
-		if (ok && results_load(path, r, err, sizeof err) != 0) {
-			fprintf(stderr, "qvm-bench: %s\n", err);
-			ok = false;
-		}
-		if (ok)
-			merged_add(m, r, path);
-	}
-	free(r);
-	return ok;
-}
-
-/* calib_ms from DIR/params.bin, if a sane one is there (JSON only). */
-static uint32_t calib_from_params(const char *dir)
-{
-	char path[PATH_MAX];
-	struct bench_params p;
-	if (snprintf(path, sizeof path, "%s/params.bin", dir) >= (int)sizeof path)
-		return 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	size_t got = fread(&p, 1, sizeof p, f);
-	fclose(f);
-	return got == sizeof p && p.magic == BENCH_MAGIC ? p.calib_ms : 0;
-}
-
 static bool report_only(const struct opts *o, struct merged *m[SYS_COUNT])
 {
 	for (int s = 0; s < SYS_COUNT; s++)
-		if (!merge_existing(o->out, s, m[s]))
+		if (!merge_dir(o->out, s, m[s]))
 			return false;
 	if (!m[SYS_BASELINE]->files && !m[SYS_QVM]->files) {
 		fprintf(stderr, "qvm-bench: %s: no results files (baseline-R.bin, "
@@ -747,7 +676,7 @@ int main(int argc, char **argv)
 	bool ok;
 	if (o.report_only) {
 		ok = report_only(&o, m);
-		rep.calib_ms = calib_from_params(o.out);
+		rep.calib_ms = params_calib_ms(o.out);
 	} else {
 		ok = run_all(&o, m);
 		rep.calib_ms = o.calib_ms;

@@ -7,19 +7,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-const char *const bench_kind_names[BK_KINDS] = {
-	[BK_FLOOR] = "floor",
-	[BK_MMIO_READ] = "mmio-read",
-	[BK_MMIO_WRITE] = "mmio-write",
-	[BK_PIO_READ] = "pio-read",
-	[BK_PIO_WRITE] = "pio-write",
-	[BK_UNOWNED] = "unowned",
-};
+const char *const bench_kind_names[BK_KINDS] = BENCH_KIND_NAMES;
 
 const char *const bench_sys_names[SYS_COUNT] = {
 	[SYS_BASELINE] = "baseline",
@@ -48,13 +43,13 @@ int bench_kind_parse(const char *name)
  * BENCH_BUCKETS rounds up to 64 exponents); bench_bucket_low() of them
  * would shift by 64 or more.
  */
-static unsigned bucket_limit(void)
+unsigned bucket_limit(void)
 {
 	return bench_bucket(UINT64_MAX) + 1;
 }
 
 /* One past the largest value of bucket B, as a double (the last is open). */
-static double bucket_high(unsigned b)
+double bucket_high(unsigned b)
 {
 	if (b + 1 >= bucket_limit())
 		return 18446744073709551616.0;
@@ -233,7 +228,7 @@ void stats_compute(const struct merged_hist *h, double tsc_hz,
 
 /* ---- evaluation ------------------------------------------------------ */
 
-static bool sys_present(const struct report *rep, int s)
+bool sys_present(const struct report *rep, int s)
 {
 	return rep->m[s] && rep->m[s]->files > 0;
 }
@@ -360,7 +355,7 @@ static void print_row(FILE *f, const char *kind, const char *sys,
 		fprintf(f, " %9s", fmt_ns(buf, sizeof buf, v[i]));
 }
 
-static bool kind_present(const struct report *rep, int k)
+bool kind_present(const struct report *rep, int k)
 {
 	for (int s = 0; s < SYS_COUNT; s++)
 		if (rep->st[k][s].present)
@@ -434,7 +429,7 @@ unsigned report_print_targets(FILE *f, const struct report *rep)
 /* ---- output files ---------------------------------------------------- */
 
 /* Closes F, reporting a write error naming PATH. */
-static int close_out(FILE *f, const char *path)
+int close_out(FILE *f, const char *path)
 {
 	bool bad = ferror(f);
 	if (fclose(f) != 0)
@@ -447,7 +442,7 @@ static int close_out(FILE *f, const char *path)
 	return 0;
 }
 
-static FILE *open_out(const char *path)
+FILE *open_out(const char *path)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -456,103 +451,7 @@ static FILE *open_out(const char *path)
 	return f;
 }
 
-/* ---- JSON ------------------------------------------------------------ */
-
-/*
- * A minimal JSON writer: it remembers per nesting level whether a comma is
- * due, which is all that hand-writing valid JSON needs.
- */
-struct json {
-	FILE *f;
-	int depth;		/* 0 outside the root object */
-	bool first[16];
-};
-
-static void json_str_raw(struct json *j, const char *s)
-{
-	fputc('"', j->f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(j->f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(j->f, "\\u%04x", *p);
-		else
-			fputc(*p, j->f);
-	}
-	fputc('"', j->f);
-}
-
-/* Starts a member (KEY non-NULL) or an array element. */
-static void json_key(struct json *j, const char *key)
-{
-	if (!j->first[j->depth])
-		fputc(',', j->f);
-	j->first[j->depth] = false;
-	fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	if (key) {
-		json_str_raw(j, key);
-		fputs(": ", j->f);
-	}
-}
-
-static void json_open(struct json *j, const char *key, char bracket)
-{
-	if (j->depth > 0)	/* the root has no key and no comma */
-		json_key(j, key);
-	fputc(bracket, j->f);
-	j->first[++j->depth] = true;
-}
-
-static void json_close(struct json *j, char bracket)
-{
-	j->depth--;
-	fprintf(j->f, "\n%*s%c", 2 * j->depth, "", bracket);
-}
-
-static void json_num(struct json *j, const char *key, double v)
-{
-	json_key(j, key);
-	if (isfinite(v))
-		fprintf(j->f, "%.10g", v);
-	else
-		fputs("null", j->f);	/* JSON has no NaN */
-}
-
-static void json_uint(struct json *j, const char *key, uint64_t v)
-{
-	json_key(j, key);
-	fprintf(j->f, "%llu", (unsigned long long)v);
-}
-
-static void json_str(struct json *j, const char *key, const char *s)
-{
-	json_key(j, key);
-	json_str_raw(j, s);
-}
-
-static void json_bool(struct json *j, const char *key, bool v)
-{
-	json_key(j, key);
-	fputs(v ? "true" : "false", j->f);
-}
-
-static void json_null(struct json *j, const char *key)
-{
-	json_key(j, key);
-	fputs("null", j->f);
-}
-
-static void json_host(struct json *j, const struct report *rep)
-{
-	json_open(j, "host", '{');
-	json_str(j, "hostname", rep->hostname);
-	json_str(j, "kernel", rep->kernel);
-	json_str(j, "cpu_model", rep->cpu_model);
-	json_close(j, '}');
-}
-
-/* The first system measured, whose n/warmup stand for the run. */
-static const struct merged *some_merged(const struct report *rep)
+const struct merged *some_merged(const struct report *rep)
 {
 	for (int s = SYS_COUNT - 1; s >= 0; s--)
 		if (sys_present(rep, s))
@@ -560,579 +459,75 @@ static const struct merged *some_merged(const struct report *rep)
 	return NULL;
 }
 
-static void json_params(struct json *j, const struct report *rep)
+/* ---- results files in a directory (--report-only) --------------------- */
+
+static int cmp_unsigned(const void *a, const void *b)
 {
-	const struct merged *m = some_merged(rep);
-	uint32_t kinds = 0;
-	for (int s = 0; s < SYS_COUNT; s++)
-		if (sys_present(rep, s))
-			kinds |= rep->m[s]->kinds;
-	json_open(j, "params", '{');
-	json_uint(j, "n", m ? m->n : 0);
-	json_uint(j, "warmup", m ? m->warmup : 0);
-	json_open(j, "kinds", '[');
-	for (int k = 0; k < BK_KINDS; k++)
-		if (kinds & (1u << k))
-			json_str(j, NULL, bench_kind_names[k]);
-	json_close(j, ']');
-	if (rep->calib_ms)
-		json_uint(j, "calib_ms", rep->calib_ms);
-	else
-		json_null(j, "calib_ms");
-	json_open(j, "rounds", '{');
-	for (int s = 0; s < SYS_COUNT; s++)
-		json_uint(j, bench_sys_names[s],
-			  sys_present(rep, s) ? rep->m[s]->files : 0);
-	json_close(j, '}');
-	/* Only a run knows how the VM was set up; --report-only says null. */
-	const struct run_info *r = &rep->run;
-	if (r->known) {
-		json_uint(j, "vcpus", r->vcpus);
-		json_uint(j, "vdevs", r->vdevs);
-		json_bool(j, "emit_logger", r->emit_logger);
-		json_str(j, "qvm", r->qvm);
-		json_str(j, "guest", r->guest);
-		if (r->baseline)
-			json_str(j, "baseline", r->baseline_path);
-		else
-			json_null(j, "baseline");
-	} else {
-		json_null(j, "vcpus");
-		json_null(j, "vdevs");
-		json_null(j, "emit_logger");
-	}
-	json_close(j, '}');
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return (x > y) - (x < y);
 }
 
-/* Each figure in ns and in the guest's TSC cycles (cycles = ns * tsc_hz / 1e9). */
-static void json_stats(struct json *j, const char *key,
-		       const struct kind_stats *s, double tsc_hz)
+/* The round number R of a file named PREFIX-R.bin, or 0. */
+static unsigned round_of(const char *file, const char *prefix)
 {
-	static const char *const names[] = { "min", "p50", "p90", "p99", "p999", "max", "mean" };
-	const double ns[] = { s->min_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->p999_ns,
-		s->max_ns, s->mean_ns };
-	char key_ns[16], key_cy[24];
-
-	json_open(j, key, '{');
-	json_uint(j, "count", s->count);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(key_ns, sizeof(key_ns), "%s_ns", names[i]);
-		json_num(j, key_ns, ns[i]);
-	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(key_cy, sizeof(key_cy), "%s_cycles", names[i]);
-		json_num(j, key_cy, ns[i] * tsc_hz / 1e9);
-	}
-	json_close(j, '}');
+	size_t pl = strlen(prefix);
+	if (strncmp(file, prefix, pl) != 0 || file[pl] != '-' ||
+	    file[pl + 1] < '1' || file[pl + 1] > '9')
+		return 0;
+	char *end;
+	unsigned long v = strtoul(file + pl + 1, &end, 10);
+	return strcmp(end, ".bin") == 0 && v <= 1000000 ? (unsigned)v : 0;
 }
 
-static void json_kinds(struct json *j, const struct report *rep)
+/* Merges every DIR/SYSTEM-R.bin, in round order. */
+bool merge_dir(const char *dir, int sys, struct merged *m)
 {
-	json_open(j, "kinds", '{');
-	for (int k = 0; k < BK_KINDS; k++) {
-		if (!kind_present(rep, k))
-			continue;
-		const struct kind_stats *b = &rep->st[k][SYS_BASELINE];
-		const struct kind_stats *q = &rep->st[k][SYS_QVM];
-		json_open(j, bench_kind_names[k], '{');
-		for (int s = 0; s < SYS_COUNT; s++) {
-			if (rep->st[k][s].present)
-				json_stats(j, bench_sys_names[s], &rep->st[k][s], rep->tsc_hz);
-			else
-				json_null(j, bench_sys_names[s]);
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "qvm-bench: %s: cannot open directory: %s\n", dir,
+			strerror(errno));
+		return false;
+	}
+	unsigned rounds[1024], n = 0;
+	for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
+		unsigned r = round_of(e->d_name, bench_sys_names[sys]);
+		if (r)
+			rounds[n++] = r;
+	}
+	closedir(d);
+	qsort(rounds, n, sizeof rounds[0], cmp_unsigned);
+	struct bench_results *r = malloc(sizeof *r);
+	if (!r) {
+		perror("qvm-bench: malloc");
+		return false;
+	}
+	bool ok = true;
+	for (unsigned i = 0; ok && i < n; i++) {
+		char path[PATH_MAX], err[PATH_MAX + 256];
+		ok = snprintf(path, sizeof path, "%s/%s-%u.bin", dir,
+			      bench_sys_names[sys], rounds[i]) < (int)sizeof path;
+		if (ok && results_load(path, r, err, sizeof err) != 0) {
+			fprintf(stderr, "qvm-bench: %s\n", err);
+			ok = false;
 		}
-		bool both = b->present && q->present;
-		json_num(j, "ratio_p50", both ? q->p50_ns / b->p50_ns : NAN);
-		json_num(j, "ratio_p99", both ? q->p99_ns / b->p99_ns : NAN);
-		json_close(j, '}');
+		if (ok)
+			merged_add(m, r, path);
 	}
-	json_close(j, '}');
+	free(r);
+	return ok;
 }
 
-static void json_targets(struct json *j, const struct report *rep)
+/* calib_ms from DIR/params.bin, if a sane one is there (JSON only). */
+uint32_t params_calib_ms(const char *dir)
 {
-	bool all = true;
-	json_open(j, "targets", '{');
-	for (size_t i = 0; i < rep->ntargets; i++) {
-		const struct target *t = &rep->targets[i];
-		char name[64];
-		snprintf(name, sizeof name, "%s p%u", bench_kind_names[t->kind],
-			 t->pct);
-		json_open(j, name, '{');
-		json_str(j, "kind", bench_kind_names[t->kind]);
-		json_uint(j, "percentile", t->pct);
-		json_num(j, "max_ratio", t->limit);
-		json_num(j, "ratio", t->evaluated ? t->ratio : NAN);
-		if (t->evaluated)
-			json_bool(j, "pass", t->pass);
-		else
-			json_null(j, "pass");
-		json_close(j, '}');
-		all = all && t->evaluated && t->pass;
-	}
-	json_bool(j, "all_pass", all);
-	json_close(j, '}');
-}
-
-int report_write_json(const char *path, const struct report *rep)
-{
-	FILE *f = open_out(path);
+	char path[PATH_MAX];
+	struct bench_params p;
+	if (snprintf(path, sizeof path, "%s/params.bin", dir) >= (int)sizeof path)
+		return 0;
+	FILE *f = fopen(path, "rb");
 	if (!f)
-		return -1;
-	struct json j = { .f = f };
-	json_open(&j, NULL, '{');
-	json_str(&j, "tool", "qvm-bench");
-	json_host(&j, rep);
-	json_params(&j, rep);
-	json_num(&j, "tsc_hz", rep->tsc_hz);
-	json_kinds(&j, rep);
-	json_targets(&j, rep);
-	json_close(&j, '}');
-	fputc('\n', f);
-	return close_out(f, path);
-}
-
-/* ---- SVG ------------------------------------------------------------- */
-
-#define SVG_W		900
-#define SVG_ML		72	/* left margin: y tick labels and title */
-#define SVG_MR		24
-#define SVG_HEAD	92	/* title, host line, legend */
-#define SVG_PANEL	262	/* one kind */
-#define SVG_PLOT_TOP	46	/* plot area inside a panel */
-#define SVG_PLOT_H	160
-#define SVG_BINS	150	/* log-spaced bins drawn per panel */
-
-static const char *const sys_colour[SYS_COUNT] = {
-	[SYS_BASELINE] = "#1f6fb4",
-	[SYS_QVM] = "#d95f02",
-};
-
-static void svg_text_raw(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-/* <text> at X,Y with extra attributes ATTR and printf-formatted content. */
-static void svg_text(FILE *f, double x, double y, const char *attr,
-		     const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void svg_text(FILE *f, double x, double y, const char *attr,
-		     const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" %s>", x, y, attr);
-	svg_text_raw(f, buf);
-	fputs("</text>\n", f);
-}
-
-/* A latency as a short label: "850 ns", "1.2 µs", "3 ms". */
-static void fmt_latency(char *buf, size_t len, double ns)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%.3g ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.3g \u00b5s", ns / 1e3);
-	else
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
-}
-
-/* The x range of one panel and the mapping onto pixels. */
-struct xaxis {
-	double lo, hi;		/* ns */
-	double px0, px1;
-};
-
-static double x_of(const struct xaxis *ax, double ns)
-{
-	return ax->px0 + (ax->px1 - ax->px0) * log(ns / ax->lo) /
-		log(ax->hi / ax->lo);
-}
-
-/*
- * From the lowest minimum to a little past the higher p99 (or the maximum,
- * if lower). Exits have long, thin tails (host interrupts, preemption):
- * drawing them would squeeze the body of both distributions into a few
- * pixels, while the last 1 % barely shows on a linear share axis anyway.
- * The table has the tail's percentiles; the panel says how much is cut.
- */
-static struct xaxis panel_xaxis(const struct report *rep, int k)
-{
-	double lo = INFINITY, hi = 0, p99 = 0;
-	for (int s = 0; s < SYS_COUNT; s++) {
-		const struct kind_stats *st = &rep->st[k][s];
-		if (!st->present)
-			continue;
-		lo = fmin(lo, st->min_ns);
-		hi = fmax(hi, st->max_ns);
-		p99 = fmax(p99, st->p99_ns);
-	}
-	hi = fmin(hi, 1.25 * p99);
-	double one_cycle = 1e9 / rep->tsc_hz;
-	lo = fmax(lo, one_cycle) / 1.05;
-	hi = fmax(hi, one_cycle) * 1.05;
-	/* A very narrow distribution still gets a readable factor of 3. */
-	if (hi / lo < 3) {
-		double mid = sqrt(lo * hi);
-		lo = mid / sqrt(3);
-		hi = mid * sqrt(3);
-	}
-	struct xaxis ax = { lo, hi, SVG_ML, SVG_W - SVG_MR };
-	return ax;
-}
-
-/*
- * Spreads a histogram over SVG_BINS log-spaced bins (share of samples in
- * %). A bucket's samples are taken as evenly spread over its values, cut
- * to the exact [min, max]; what lies above the axis is returned.
- */
-static double bin_hist(const struct merged_hist *h, double tsc_hz,
-		       const struct xaxis *ax, double *bins)
-{
-	double scale = 1e9 / tsc_hz, llo = log(ax->lo);
-	double lspan = log(ax->hi) - llo, off = 0;
-	double vmin = (double)h->min, vmax = (double)h->max + 1;
-	unsigned lim = bucket_limit();
-	for (int i = 0; i < SVG_BINS; i++)
-		bins[i] = 0;
-	for (unsigned b = 0; b < lim; b++) {
-		if (!h->bucket[b])
-			continue;
-		double a = fmax((double)bench_bucket_low(b), vmin) * scale;
-		double z = fmin(bucket_high(b), vmax) * scale;
-		double c = (double)h->bucket[b] / (double)h->count * 100;
-		if (z <= a)
-			z = a * (1 + 1e-9);
-		if (z > ax->hi)
-			off += c * (z - fmax(a, ax->hi)) / (z - a);
-		int i = (int)floor((log(fmax(a, ax->lo)) - llo) / lspan * SVG_BINS);
-		for (i = i < 0 ? 0 : i; i < SVG_BINS; i++) {
-			double e0 = exp(llo + lspan * i / SVG_BINS);
-			double e1 = exp(llo + lspan * (i + 1) / SVG_BINS);
-			if (e0 >= z)
-				break;
-			double ov = fmin(z, e1) - fmax(a, e0);
-			if (ov > 0)
-				bins[i] += c * ov / (z - a);
-		}
-	}
-	return off;
-}
-
-/* A round step (1, 2 or 5 x 10^k) giving about 5 ticks up to VMAX. */
-static double nice_step(double vmax)
-{
-	double raw = vmax / 5, p = pow(10, floor(log10(raw)));
-	double m = raw / p;
-	return p * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10);
-}
-
-static void svg_yaxis(FILE *f, double top, double ymax, double step)
-{
-	double bot = top + SVG_PLOT_H;
-	for (double v = 0; v <= ymax * (1 + 1e-9); v += step) {
-		double y = bot - v / ymax * SVG_PLOT_H;
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-			"stroke=\"#e3e3e3\"/>\n", SVG_ML, y, SVG_W - SVG_MR, y);
-		svg_text(f, SVG_ML - 6, y + 4, "text-anchor=\"end\"", "%g", v);
-	}
-	double mid = top + SVG_PLOT_H / 2.0;
-	fprintf(f, "<text transform=\"translate(%d,%.1f) rotate(-90)\" "
-		"text-anchor=\"middle\">samples (%%)</text>\n", 18, mid);
-}
-
-/* Tick mantissas, coarse to fine: a narrow range needs the finer sets. */
-static const double tick_sets[][16] = {
-	{ 1 },
-	{ 1, 2, 5 },
-	{ 1, 2, 3, 4, 5, 6, 7, 8, 9 },
-	{ 1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9 },
-};
-static const int tick_set_len[] = { 1, 3, 9, 16 };
-#define TICK_SETS	4
-
-/*
- * Calls TICK(v) for each tick of SET in the axis' range; returns how many.
- * The values come from the mantissa times a power of ten, so labels like
- * "1.2 µs" print exactly.
- */
-static int for_ticks(const struct xaxis *ax, int set, FILE *f, double top,
-		     void (*tick)(FILE *, const struct xaxis *, double, double))
-{
-	int n = 0;
-	for (int e = (int)floor(log10(ax->lo)); e <= (int)ceil(log10(ax->hi)); e++)
-		for (int i = 0; i < tick_set_len[set]; i++) {
-			double v = tick_sets[set][i] * pow(10, e);
-			if (v < ax->lo || v > ax->hi)
-				continue;
-			n++;
-			if (tick)
-				tick(f, ax, v, top);
-		}
-	return n;
-}
-
-static void draw_xtick(FILE *f, const struct xaxis *ax, double v, double top)
-{
-	double bot = top + SVG_PLOT_H, x = x_of(ax, v);
-	char lab[32];
-	fmt_latency(lab, sizeof lab, v);
-	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-		"stroke=\"#e3e3e3\"/>\n", x, top, x, bot);
-	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-		"stroke=\"#444\"/>\n", x, bot, x, bot + 5);
-	svg_text(f, x, bot + 18, "text-anchor=\"middle\"", "%s", lab);
-}
-
-/* Labelled ticks from the coarsest set that gives at least 5. */
-static void svg_xaxis(FILE *f, const struct xaxis *ax, double top)
-{
-	int set = 0;
-	while (set < TICK_SETS - 1 && for_ticks(ax, set, f, top, NULL) < 5)
-		set++;
-	for_ticks(ax, set, f, top, draw_xtick);
-	svg_text(f, (ax->px0 + ax->px1) / 2, top + SVG_PLOT_H + 38,
-		 "text-anchor=\"middle\"", "latency (log scale)");
-}
-
-/* The distribution as a filled step outline. */
-static void svg_dist(FILE *f, const struct xaxis *ax, const double *bins,
-		     double top, double ymax, const char *colour)
-{
-	double bot = top + SVG_PLOT_H;
-	double lspan = log(ax->hi / ax->lo);
-	fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.22\" stroke=\"%s\" "
-		"stroke-width=\"1.3\" stroke-linejoin=\"round\" d=\"M%.1f,%.1f",
-		colour, colour, ax->px0, bot);
-	for (int i = 0; i < SVG_BINS; i++) {
-		double x0 = x_of(ax, ax->lo * exp(lspan * i / SVG_BINS));
-		double x1 = x_of(ax, ax->lo * exp(lspan * (i + 1) / SVG_BINS));
-		double y = bot - fmin(bins[i] / ymax, 1) * SVG_PLOT_H;
-		fprintf(f, " L%.1f,%.1f L%.1f,%.1f", x0, y, x1, y);
-	}
-	fprintf(f, " L%.1f,%.1f Z\"/>\n", ax->px1, bot);
-}
-
-/*
- * p50 (dashed) and p99 (dotted) of one system. The labels of p50 go left of
- * the line and those of p99 right, and each system has its own height, so
- * close marks stay legible.
- */
-static void svg_marks(FILE *f, const struct xaxis *ax, const struct kind_stats *s,
-		      double top, int sys)
-{
-	const struct { double v; const char *name, *dash, *anchor; int dx; } m[] = {
-		{ s->p50_ns, "p50", "6,3", "end", -3 },
-		{ s->p99_ns, "p99", "2,3", "start", 3 },
-	};
-	double ly = top + 12 + 13 * sys;
-	for (size_t i = 0; i < 2; i++) {
-		if (!(m[i].v >= ax->lo && m[i].v <= ax->hi))
-			continue;
-		double x = x_of(ax, m[i].v);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			"stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n",
-			x, top, x, top + SVG_PLOT_H, sys_colour[sys], m[i].dash);
-		/* Near an edge of the plot, the label goes to the inner side. */
-		const char *anchor = m[i].anchor;
-		int dx = m[i].dx;
-		if (dx < 0 && x - 24 < ax->px0)
-			anchor = "start", dx = 3;
-		else if (dx > 0 && x + 24 > ax->px1)
-			anchor = "end", dx = -3;
-		char attr[160];
-		snprintf(attr, sizeof attr,
-			 "text-anchor=\"%s\" fill=\"%s\" font-size=\"11\" "
-			 "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\"",
-			 anchor, sys_colour[sys]);
-		svg_text(f, x + dx, ly, attr, "%s", m[i].name);
-	}
-}
-
-/* "p50 1.23 µs vs 1.20 µs (×1.025)" or the one value there is. */
-static void fmt_compare(char *buf, size_t len, const char *name,
-			double q, double b)
-{
-	char qs[32], bs[32];
-	fmt_latency(qs, sizeof qs, q);
-	fmt_latency(bs, sizeof bs, b);
-	if (!isnan(q) && !isnan(b))
-		snprintf(buf, len, "%s: qvm %s, baseline %s (\u00d7%.3f)", name, qs,
-			 bs, q / b);
-	else
-		snprintf(buf, len, "%s: %s", name, isnan(q) ? bs : qs);
-}
-
-static void svg_panel_title(FILE *f, const struct report *rep, int k,
-			    double y)
-{
-	const struct kind_stats *q = &rep->st[k][SYS_QVM];
-	const struct kind_stats *b = &rep->st[k][SYS_BASELINE];
-	char p50[128], p99[128];
-	fmt_compare(p50, sizeof p50, "p50", q->p50_ns, b->p50_ns);
-	fmt_compare(p99, sizeof p99, "p99", q->p99_ns, b->p99_ns);
-	svg_text(f, SVG_ML, y + 18, "font-size=\"15\" font-weight=\"bold\"",
-		 "%s", bench_kind_names[k]);
-	svg_text(f, SVG_ML + 110, y + 18, "font-size=\"12\"",
-		 "%s  \u00b7  %s", p50, p99);
-
-	/* Samples and maximum per system: the maximum is usually off the chart. */
-	char note[256];
-	size_t n = 0;
-	for (int s = 0; s < SYS_COUNT && n < sizeof note; s++) {
-		const struct kind_stats *st = &rep->st[k][s];
-		if (!st->present)
-			continue;
-		char mx[32];
-		fmt_latency(mx, sizeof mx, st->max_ns);
-		n += snprintf(note + n, sizeof note - n, "%s%s %llu samples, max %s",
-			      n ? "  \u00b7  " : "", bench_sys_names[s],
-			      (unsigned long long)st->count, mx);
-	}
-	svg_text(f, SVG_ML, y + 34, "font-size=\"11\" fill=\"#555\"", "%s", note);
-}
-
-/*
- * What lies beyond the right end of the axis, right-aligned on the line
- * under the title (inside the plot it would collide with the p99 labels).
- */
-static void svg_offscale(FILE *f, const struct report *rep, int k,
-			 const struct xaxis *ax, double y,
-			 const double off[SYS_COUNT])
-{
-	char note[256], hi[32];
-	size_t n = 0;
-	fmt_latency(hi, sizeof hi, ax->hi);
-	n += snprintf(note, sizeof note, "beyond %s (not drawn):", hi);
-	bool any = false, first = true;
-	for (int s = 0; s < SYS_COUNT && n < sizeof note; s++) {
-		if (!rep->st[k][s].present)
-			continue;
-		n += snprintf(note + n, sizeof note - n, "%s %s %.2g %%",
-			      first ? "" : ",", bench_sys_names[s], off[s]);
-		first = false;
-		any = any || off[s] > 0;
-	}
-	if (any)
-		svg_text(f, ax->px1, y + 34,
-			 "text-anchor=\"end\" font-size=\"11\" fill=\"#555\"",
-			 "%s", note);
-}
-
-static void svg_panel(FILE *f, const struct report *rep, int k, double y)
-{
-	struct xaxis ax = panel_xaxis(rep, k);
-	double bins[SYS_COUNT][SVG_BINS], off[SYS_COUNT] = { 0 }, ymax = 0;
-	for (int s = 0; s < SYS_COUNT; s++) {
-		if (!rep->st[k][s].present)
-			continue;
-		off[s] = bin_hist(&rep->m[s]->h[k], rep->tsc_hz, &ax, bins[s]);
-		for (int i = 0; i < SVG_BINS; i++)
-			ymax = fmax(ymax, bins[s][i]);
-	}
-	double step = nice_step(ymax > 0 ? ymax * 1.05 : 1);
-	ymax = ceil((ymax > 0 ? ymax * 1.05 : 1) / step) * step;
-	double top = y + SVG_PLOT_TOP;
-
-	svg_panel_title(f, rep, k, y);
-	svg_yaxis(f, top, ymax, step);
-	svg_xaxis(f, &ax, top);
-	for (int s = 0; s < SYS_COUNT; s++)
-		if (rep->st[k][s].present)
-			svg_dist(f, &ax, bins[s], top, ymax, sys_colour[s]);
-	for (int s = 0; s < SYS_COUNT; s++)
-		if (rep->st[k][s].present)
-			svg_marks(f, &ax, &rep->st[k][s], top, s);
-	svg_offscale(f, rep, k, &ax, y, off);
-	fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
-		"fill=\"none\" stroke=\"#444\"/>\n", SVG_ML, top,
-		SVG_W - SVG_ML - SVG_MR, SVG_PLOT_H);
-}
-
-static void svg_legend(FILE *f, double y)
-{
-	double x = SVG_ML;
-	static const char *const label[SYS_COUNT] = {
-		[SYS_BASELINE] = "baseline (raw KVM, minimal VMM)",
-		[SYS_QVM] = "qvm",
-	};
-	for (int s = 0; s < SYS_COUNT; s++) {
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" "
-			"fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\"/>\n",
-			x, y - 9, sys_colour[s], sys_colour[s]);
-		svg_text(f, x + 20, y, "", "%s", label[s]);
-		x += 40 + 7.0 * strlen(label[s]);
-	}
-	const struct { const char *dash, *name; } m[] = {
-		{ "6,3", "p50" }, { "2,3", "p99" },
-	};
-	for (size_t i = 0; i < 2; i++) {
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			"stroke=\"#333\" stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n",
-			x, y - 4, x + 24, y - 4, m[i].dash);
-		svg_text(f, x + 30, y, "", "%s", m[i].name);
-		x += 80;
-	}
-}
-
-static void svg_header(FILE *f, const struct report *rep)
-{
-	const struct merged *m = some_merged(rep);
-	svg_text(f, SVG_ML, 26, "font-size=\"18\" font-weight=\"bold\"",
-		 "qvm-bench: guest exit latency, qvm vs raw-KVM baseline");
-	char rounds[128] = "";
-	size_t n = 0;
-	for (int s = 0; s < SYS_COUNT; s++)
-		if (sys_present(rep, s))
-			n += snprintf(rounds + n, sizeof rounds - n, "%s%s \u00d7%u",
-				      n ? ", " : "", bench_sys_names[s],
-				      rep->m[s]->files);
-	svg_text(f, SVG_ML, 48, "font-size=\"12\" fill=\"#333\"",
-		 "%s \u00b7 %s \u00b7 Linux %s \u00b7 TSC %.3f GHz \u00b7 "
-		 "n %llu per kind per round \u00b7 rounds: %s",
-		 rep->cpu_model, rep->hostname, rep->kernel, rep->tsc_hz / 1e9,
-		 (unsigned long long)(m ? m->n : 0), rounds);
-	svg_legend(f, 74);
-}
-
-int report_write_svg(const char *path, const struct report *rep)
-{
-	int panels = 0;
-	for (int k = 0; k < BK_KINDS; k++)
-		panels += kind_present(rep, k);
-	int h = SVG_HEAD + (panels ? panels : 1) * SVG_PANEL;
-	FILE *f = open_out(path);
-	if (!f)
-		return -1;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, "
-		"sans-serif\" font-size=\"12\">\n"
-		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-		SVG_W, h, SVG_W, h);
-	svg_header(f, rep);
-	double y = SVG_HEAD;
-	for (int k = 0; k < BK_KINDS; k++) {
-		if (!kind_present(rep, k))
-			continue;
-		svg_panel(f, rep, k, y);
-		y += SVG_PANEL;
-	}
-	if (!panels)
-		svg_text(f, SVG_ML, y + 40, "", "no results");
-	fputs("</svg>\n", f);
-	return close_out(f, path);
+		return 0;
+	size_t got = fread(&p, 1, sizeof p, f);
+	fclose(f);
+	return got == sizeof p && p.magic == BENCH_MAGIC ? p.calib_ms : 0;
 }

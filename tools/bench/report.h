@@ -119,4 +119,19 @@ unsigned report_print_targets(FILE *f, const struct report *rep);
 int report_write_json(const char *path, const struct report *rep);
 int report_write_svg(const char *path, const struct report *rep);
 
+
+/* Shared by report.c, report_json.c and report_svg.c. */
+unsigned bucket_limit(void);
+double bucket_high(unsigned b);
+bool sys_present(const struct report *rep, int s);
+bool kind_present(const struct report *rep, int k);
+FILE *open_out(const char *path);
+int close_out(FILE *f, const char *path);
+/* Merge every DIR/SYSTEM-R.bin into M, in round order; false (said on stderr) on an error. */
+bool merge_dir(const char *dir, int sys, struct merged *m);
+/* calib_ms from DIR/params.bin if a sane one is there, else 0. */
+uint32_t params_calib_ms(const char *dir);
+/* The first merged results there are (their params describe the run). */
+const struct merged *some_merged(const struct report *rep);
+
 #endif
