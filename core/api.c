@@ -18,6 +18,7 @@
 #include <qvm/utils.h>
 
 #include "number.h"
+#include "signals.h"
 #include "timer.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
@@ -38,19 +39,24 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
  */
 static __attribute__((noreturn)) void end_from(struct qvm_vm *vm, int code)
 {
-	struct qvm_vdev *self = vdev_running;
-
-	vcpus_stop(vm);		/* all but this thread */
-	timers_stop(vm);	/* unless this is the timer thread */
-	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
-		if (d == self || d->terminated)
-			continue;
-		d->terminated = true;
-		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
+	signals_mute();
+	vm->fatal_vdev = vdev_running;
+	if (!vm_claim_shutdown(vm)) {
+		vm_request_exit(vm, code);	/* main is ending qvm already, skipping us */
+		for (;;)
+			pause();
 	}
+	vcpus_stop(vm);		/* all but this thread */
+	vm_terminate_vdevs(vm);	/* stops the timers (unless this is their thread) */
 	fflush(stdout);
 	fflush(stderr);
 	_exit(code);
+}
+
+/* Off the main thread, before the guest started: end qvm as end_from does. */
+static bool off_main(struct qvm_vm *vm)
+{
+	return !pthread_equal(pthread_self(), vm->main_thread);
 }
 
 int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const char *rule)
@@ -66,6 +72,8 @@ int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const ch
 	}
 	if (vm_phase(vm) != QVM_PHASE_STARTED) {
 		fprintf(stderr, "%svdev %s: %s: %s\n", vm_where(vm, where, sizeof(where)), name, fn, rule);
+		if (off_main(vm))	/* a vdev's own thread or a timer callback */
+			end_from(vm, 64);
 		vm_exit_now(vm, 64);
 	}
 	vm_log(vm, QL_QVM_FATAL, "vdev %s: %s: %s", name, fn, rule);
@@ -102,6 +110,8 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 		vm_log(vm, QL_QVM_FATAL, "vdev %s: %s", vdev_running->name, msg);
 	else
 		vm_log(vm, QL_QVM_FATAL, "%s", msg);
+	if (off_main(vm))
+		end_from(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);
 	vm_exit_now(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);
 }
 

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/procfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,8 +66,45 @@ static void put_note(struct out *o, uint32_t type, const void *desc, size_t len)
 	put(o, zeros, ((len + 3) & ~(size_t)3) - len);
 }
 
+/*
+ * "|CMD": run CMD under /bin/sh with the core on its standard input. Not
+ * popen(): the child must not inherit qvm's blocked signals and ignored
+ * SIGPIPE, or it could not be stopped or see its reader go away.
+ */
+static FILE *spawn_pipe(const char *cmd, pid_t *pid)
+{
+	int fds[2];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dflt;
+	char *argv[] = { "sh", "-c", (char *)(uintptr_t)cmd, NULL };
+	extern char **environ;
+	int r;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return NULL;
+	sigemptyset(&none);
+	sigfillset(&dflt);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dflt);
+	r = posix_spawn(pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(fds[0]);
+	if (r) {
+		close(fds[1]);
+		errno = r;
+		return NULL;
+	}
+	return fdopen(fds[1], "w");
+}
+
 /* Where the core goes: a new file in the `dump` directory, or a command's stdin. */
-static FILE *open_dest(struct qvm_vm *vm, char *name, size_t len, bool *is_pipe)
+static FILE *open_dest(struct qvm_vm *vm, char *name, size_t len, bool *is_pipe, pid_t *pid)
 {
 	const char *dest = vm->dump_dest;
 	char stamp[32];
@@ -74,7 +114,7 @@ static FILE *open_dest(struct qvm_vm *vm, char *name, size_t len, bool *is_pipe)
 	*is_pipe = dest[0] == '|';
 	if (*is_pipe) {
 		snprintf(name, len, "%s", dest);
-		return popen(dest + 1, "w");
+		return spawn_pipe(dest + 1, pid);
 	}
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
@@ -142,6 +182,7 @@ static void write_core(struct qvm_vm *vm, struct out *o)
 int vm_dump(struct qvm_vm *vm, const char *why)
 {
 	bool answered[QVM_MAX_CPUS], is_pipe;
+	pid_t child = -1;
 	char name[4200];
 	struct out o = { 0 };
 
@@ -155,7 +196,7 @@ int vm_dump(struct qvm_vm *vm, const char *why)
 	}
 	pthread_mutex_lock(&vm->dump_lock);	/* one dump at a time */
 	unsigned held = vcpus_pause(vm, answered);
-	o.f = open_dest(vm, name, sizeof(name), &is_pipe);
+	o.f = open_dest(vm, name, sizeof(name), &is_pipe, &child);
 	if (!o.f) {
 		int err = errno;
 		vcpus_resume(vm);
@@ -164,7 +205,10 @@ int vm_dump(struct qvm_vm *vm, const char *why)
 		return -err;
 	}
 	write_core(vm, &o);
-	int rc = is_pipe ? pclose(o.f) : fclose(o.f);
+	int rc = fclose(o.f), status = 0;
+	if (is_pipe && rc == 0 && (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
+			WEXITSTATUS(status) != 0))
+		rc = -1;
 	vcpus_resume(vm);
 	pthread_mutex_unlock(&vm->dump_lock);
 	if (!o.err && rc != 0)

@@ -119,10 +119,13 @@ void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
 					(unsigned long long)g->guest.length, owner);
 			err = EEXIST;
 		}
-		if (!err)
+		if (!err) {
 			err = -region_add(&vm->regions, (unsigned)space, g->guest.location,
 					g->guest.length, vdev_of(g->vdev), g->cookie,
 					region_flags(g->grf_flags), NULL);
+			if (err)
+				snprintf(why, sizeof(why), "%s", strerror(err));
+		}
 		if (err) {
 			/* A clash at startup is a configuration problem: say where. */
 			vm_where(vm, where, sizeof(where));
@@ -167,16 +170,35 @@ unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rg
 			errno = err;
 			break;
 		}
-		region_remove(&vm->regions, (unsigned)space, g->guest.location);
-		if (g->grf_flags == GRF_NONE)
-			continue;
-		if (vm_range_owner(vm, (unsigned)space, g->guest.location, g->guest.length)) {
-			errno = EEXIST;
+		/* The region this one replaces or deletes: only its own vdev's. */
+		const struct qvm_region *old = region_find_overlap(&vm->regions, (unsigned)space,
+				g->guest.location, 1);
+		struct qvm_region saved;
+		bool replacing = old && old->base == g->guest.location;
+		if (replacing && (!g->vdev || old->vdev != vdev_of(g->vdev))) {
+			errno = EPERM;
 			break;
 		}
-		err = -region_add(&vm->regions, (unsigned)space, g->guest.location, g->guest.length,
-				vdev_of(g->vdev), g->cookie, region_flags(g->grf_flags), NULL);
+		if (replacing) {
+			saved = *old;
+			region_remove(&vm->regions, (unsigned)space, g->guest.location);
+		}
+		if (g->grf_flags == GRF_NONE) {
+			if (!replacing) {
+				errno = ENOENT;
+				break;
+			}
+			continue;
+		}
+		err = vm_range_owner(vm, (unsigned)space, g->guest.location, g->guest.length) ?
+			EEXIST : -region_add(&vm->regions, (unsigned)space, g->guest.location,
+					g->guest.length, vdev_of(g->vdev), g->cookie,
+					region_flags(g->grf_flags), NULL);
 		if (err) {
+			if (replacing)	/* put back what was there */
+				region_add(&vm->regions, (unsigned)space, saved.base,
+						saved.last - saved.base + 1, saved.vdev, saved.cookie,
+						saved.flags & REGION_RW, NULL);
 			errno = err;
 			break;
 		}
@@ -233,6 +255,9 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+static uint64_t find_free_locked(struct qvm_vm *vm, int space, uint64_t size, uint64_t align,
+		uint64_t min_addr, uint64_t max_addr);
+
 uint64_t gasp_find_free_range(unsigned qst, uint64_t size, uint64_t align,
 		uint64_t min_addr, uint64_t max_addr)
 {
@@ -243,6 +268,15 @@ uint64_t gasp_find_free_range(unsigned qst, uint64_t size, uint64_t align,
 		return QSL_NO_LOCATION;
 	if (align == 0)
 		align = 1;
+	pthread_mutex_lock(&vm->regions_lock);	/* the builder may be changing while running */
+	uint64_t found = find_free_locked(vm, space, size, align, min_addr, max_addr);
+	pthread_mutex_unlock(&vm->regions_lock);
+	return found;
+}
+
+static uint64_t find_free_locked(struct qvm_vm *vm, int space, uint64_t size, uint64_t align,
+		uint64_t min_addr, uint64_t max_addr)
+{
 	for (uint64_t a = align_up(min_addr, align); a >= min_addr && a + (size - 1) <= max_addr &&
 			a + (size - 1) >= a; a += align) {
 		const struct qvm_region *r = region_find_overlap(&vm->regions, (unsigned)space, a, size);

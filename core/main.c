@@ -124,8 +124,11 @@ int main(int argc, char **argv)
 	}
 	if (signals_stop_pending())
 		vm_exit_now(vm, signals_stop_pending());
-	if (vm->dryrun) {
+	if (vm->terminating) {	/* guest_terminate during GUEST_CONFIGURED */
+		vm_exit_now(vm, vm->exit_code);
+	} else if (vm->dryrun) {
 		vm_log(vm, QL_QVM_INFO, "Exiting: dryrun completed");
+		signals_mute();
 		vm_terminate_vdevs(vm);
 		code = 0;
 	} else {

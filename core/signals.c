@@ -27,7 +27,13 @@ static struct {
 	struct qvm_vm *vm;
 	_Atomic int early_stop;		/* exit code asked for before the guest started */
 	_Atomic bool quit;
+	_Atomic bool muted;
 } sig;
+
+void signals_mute(void)
+{
+	atomic_store(&sig.muted, true);
+}
 
 static int wake_signal(void)
 {
@@ -87,8 +93,11 @@ static void early_stop(struct qvm_vm *vm, int signo)
 	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
 		struct timespec ts = { 0, 100000000 };
 		nanosleep(&ts, NULL);
-		if (vm_phase(vm) == QVM_PHASE_STARTED)
-			return;	/* vm_run saw it and is ending the guest */
+		if (vm_phase(vm) == QVM_PHASE_STARTED) {
+			/* vm_run may have looked just before we said so: say it again */
+			vm_request_exit(vm, POWER_CUT);
+			return;
+		}
 	}
 	if (!atomic_load(&sig.quit)) {
 		vm_log(vm, QL_QVM_ERR, "startup did not stop within %d s: exiting", EARLY_STOP_WAIT);
@@ -129,7 +138,7 @@ static void *signal_thread(void *arg)
 		} else {
 			signo = sigwaitinfo(&set, &si);
 		}
-		if (signo < 0 || signo == wake_signal())
+		if (signo < 0 || signo == wake_signal() || atomic_load(&sig.muted))
 			continue;
 
 		bool started = vm_phase(vm) == QVM_PHASE_STARTED;

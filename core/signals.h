@@ -21,6 +21,8 @@ void signals_block(void);
 /* Start the signal thread for vm. 0 or a negative errno. */
 int signals_start(struct qvm_vm *vm);
 void signals_stop(void);
+/* From now on the signal thread ignores signals: the shutdown has begun. */
+void signals_mute(void);
 /* A stop asked for before the guest started: the exit code, or 0 if none. */
 int signals_stop_pending(void);
 

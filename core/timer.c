@@ -10,6 +10,8 @@
 
 #include <qvm/guest.h>
 
+#include <qvm/log.h>
+
 #include "timer.h"
 #include "vm.h"
 
@@ -31,6 +33,12 @@ static uint64_t host_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* a + b, or "never" rather than a wrap-around to "now" */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
 }
 
 static uint64_t guest_ns(const struct qvm_vm *vm)
@@ -108,9 +116,9 @@ int guest_timer_notify(struct guest_timer *vtp, const struct guest_timer_data *t
 		if (tdp == GUEST_TIMER_ABSOLUTE)
 			vtp->deadline = deadline;
 		else if (tdp == &vtp->cb)
-			vtp->deadline = vtp->last_deadline + deadline;
+			vtp->deadline = add_sat(vtp->last_deadline, deadline);
 		else
-			vtp->deadline = now + deadline;
+			vtp->deadline = add_sat(now, deadline);
 		vtp->armed = true;
 		vtp->armed_guest = now;
 		vtp->armed_host = now + vm->t0_ns;
@@ -138,7 +146,7 @@ void guest_timer_state(const struct guest_timer *vtp, struct guest_timer_data *t
 static void fire(struct guest_timer *t)
 {
 	struct qvm_vdev *d = t->vdev;
-	bool mutex = d->factory->factory_flags & VFF_MUTEX;
+	bool mutex = d->factory->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE);
 
 	vdev_running = d;
 	if (mutex)
@@ -166,7 +174,7 @@ static void *timer_thread(void *arg)
 		}
 		uint64_t now = guest_ns(vm);
 		if (now < next->deadline) {
-			uint64_t at = vm->t0_ns + next->deadline;
+			uint64_t at = add_sat(vm->t0_ns, next->deadline);
 			struct timespec ts = { (time_t)(at / 1000000000u), (long)(at % 1000000000u) };
 			pthread_cond_timedwait(&vm->timer_cond, &vm->timer_lock, &ts);
 			continue;
@@ -206,13 +214,23 @@ void timers_stop(struct qvm_vm *vm)
 	vm->timer_stop = true;
 	pthread_cond_broadcast(&vm->timer_cond);
 	pthread_mutex_unlock(&vm->timer_lock);
-	pthread_join(vm->timer_thread, NULL);
+	/* A callback may wait for a v_mtx a stuck vCPU holds: do not wait forever. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (pthread_timedjoin_np(vm->timer_thread, NULL, &ts)) {
+		vm_log(vm, QL_QVM_WARN, "the timer thread did not stop within 2 s (a callback is "
+				"blocked): going on without it");
+		vm->timer_abandoned = true;
+	}
 	vm->timer_thread_started = false;
 }
 
 void timers_destroy(struct qvm_vm *vm)
 {
 	timers_stop(vm);
+	if (vm->timer_abandoned)
+		return;	/* its thread may still read them */
 	while (vm->timers) {
 		struct guest_timer *t = vm->timers;
 		vm->timers = t->next;

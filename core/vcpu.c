@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,13 +97,13 @@ static bool handle_requests(struct guest_cpu *cpu)
 		return true;
 	if (req & VCPU_REQ_HALT_CHECK) {
 		atomic_store(&cpu->halted_idle, arch_vcpu_idle(cpu));
-		atomic_fetch_add(&cpu->ack_gen, 1);
+		atomic_fetch_add(&cpu->halt_acks, 1);
 	}
 	if (req & VCPU_REQ_PAUSE) {
 		struct qvm_vm *vm = cpu->vm;
 		arch_vcpu_save_regs(cpu);
 		pthread_mutex_lock(&vm->pause_lock);
-		atomic_fetch_add(&cpu->ack_gen, 1);
+		atomic_fetch_add(&cpu->pause_acks, 1);
 		while (vm->paused && !(atomic_load(&cpu->requests) & VCPU_REQ_STOP))
 			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 		pthread_mutex_unlock(&vm->pause_lock);
@@ -226,13 +227,16 @@ static void *vcpu_thread(void *arg)
 static void kick(struct guest_cpu *cpu, unsigned req)
 {
 	atomic_fetch_or(&cpu->requests, req);
+	pthread_mutex_lock(&cpu->vm->kick_lock);	/* never signal a joined thread */
 	if (cpu->thread_started)
 		pthread_kill(cpu->thread, kick_signal());
+	pthread_mutex_unlock(&cpu->vm->kick_lock);
 }
 
 int vcpus_start(struct qvm_vm *vm, struct qerr *e)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
+	/* SA_RESTART: a kick must not break a vdev's blocking call on a vCPU (KVM_RUN still returns EINTR) */
+	struct sigaction sa = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
 	sigset_t set, old;
 
 	sigemptyset(&sa.sa_mask);
@@ -271,19 +275,23 @@ static void sleep_ms(unsigned ms)
 static unsigned ask_all(struct qvm_vm *vm, unsigned req, unsigned wait_ms, bool *answered)
 {
 	unsigned gen[QVM_MAX_CPUS], n = 0, waited = 0;
+	size_t off = req == VCPU_REQ_PAUSE ? offsetof(struct guest_cpu, pause_acks) :
+		offsetof(struct guest_cpu, halt_acks);
+#define ACKS(i) ((_Atomic unsigned *)((char *)&vm->cpus[i] + off))
 
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		gen[i] = atomic_load(&vm->cpus[i].ack_gen);
+		gen[i] = atomic_load(ACKS(i));
 		kick(&vm->cpus[i], req);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		while (atomic_load(&vm->cpus[i].ack_gen) == gen[i] && waited < wait_ms) {
+		while (atomic_load(ACKS(i)) == gen[i] && waited < wait_ms) {
 			sleep_ms(1);
 			waited++;
 		}
-		answered[i] = atomic_load(&vm->cpus[i].ack_gen) != gen[i];
+		answered[i] = atomic_load(ACKS(i)) != gen[i];
 		n += answered[i];
 	}
+#undef ACKS
 	return n;
 }
 
@@ -355,21 +363,24 @@ void vcpus_request_stop(struct qvm_vm *vm)
 
 void vcpus_stop(struct qvm_vm *vm)
 {
+	struct timespec deadline;	/* one for all: N stuck vCPUs cost 2 s, not 2N */
+
 	vcpus_request_stop(vm);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += STOP_JOIN_SECONDS;
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++) {
 		struct guest_cpu *cpu = &vm->cpus[i];
-		if (!cpu->thread_started || pthread_equal(cpu->thread, pthread_self()))
+		if (!cpu->thread_started || cpu->abandoned || pthread_equal(cpu->thread, pthread_self()))
 			continue;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += STOP_JOIN_SECONDS;
-		int r = pthread_timedjoin_np(cpu->thread, NULL, &ts);
-		if (r) {
-			vm_log(vm, QL_QVM_WARN, "vcpu %u did not stop within %d s (blocked in a vdev?)",
-					i, STOP_JOIN_SECONDS);
+		if (pthread_timedjoin_np(cpu->thread, NULL, &deadline)) {
+			vm_log(vm, QL_QVM_WARN, "vcpu %u did not stop within %d s (blocked in a vdev?): "
+					"going on without it", i, STOP_JOIN_SECONDS);
+			cpu->abandoned = true;
 			continue;
 		}
+		pthread_mutex_lock(&vm->kick_lock);
 		cpu->thread_started = false;
+		pthread_mutex_unlock(&vm->kick_lock);
 	}
 }
 

@@ -253,8 +253,8 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 		pthread_mutexattr_destroy(&a);
 	}
 	snprintf(d->name, sizeof(d->name), "%s", type);
-	for (unsigned i = 2; name_taken(vm, d, d->name); i++)
-		snprintf(d->name, sizeof(d->name), "%s-%u", type, i);
+	for (unsigned i = 2; name_taken(vm, d, d->name); i++)	/* room for "-N" kept */
+		snprintf(d->name, sizeof(d->name), "%.52s-%u", type, i);
 	*vm->vdev_tail = d;
 	vm->vdev_tail = &d->next;
 	*out = d;

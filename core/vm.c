@@ -53,6 +53,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
 	pthread_mutex_init(&vm->regions_lock, NULL);
 	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_mutex_init(&vm->kick_lock, NULL);
 	pthread_mutex_init(&vm->dump_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	pthread_mutex_init(&vm->term_lock, NULL);
@@ -84,6 +85,11 @@ void vm_destroy(struct qvm_vm *vm)
 	if (!vm)
 		return;
 	vcpus_destroy(vm);
+	bool stuck = vm->timer_abandoned;
+	for (unsigned i = 0; vm->cpus && i < vm->ncpus; i++)
+		stuck |= vm->cpus[i].abandoned;
+	if (stuck)
+		return;	/* a thread still runs in vdev code: leave it a world to return to */
 	timers_destroy(vm);
 	vdevs_destroy(vm);
 	intr_destroy(vm);
@@ -252,19 +258,27 @@ void vm_request_exit(struct qvm_vm *vm, int code)
 	vcpus_request_stop(vm);
 }
 
+bool vm_claim_shutdown(struct qvm_vm *vm)
+{
+	return !atomic_exchange(&vm->shutdown_claimed, true);
+}
+
 void vm_terminate_vdevs(struct qvm_vm *vm)
 {
 	timers_stop(vm);	/* no timer callback races with TERMINATE */
 	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
-		if (d->terminated)
+		if (d == vm->fatal_vdev || atomic_exchange(&d->terminated, true))
 			continue;
-		d->terminated = true;
 		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
 	}
 }
 
 void vm_exit_now(struct qvm_vm *vm, int code)
 {
+	signals_mute();
+	if (!vm_claim_shutdown(vm))
+		for (;;)
+			pause();	/* another thread is ending qvm */
 	fflush(stdout);
 	vm_terminate_vdevs(vm);
 	fflush(stdout);
@@ -311,9 +325,11 @@ int vm_run(struct qvm_vm *vm)
 
 	if (vm_vdevs_control(vm, VDEV_CTRL_GUEST_STARTING, &e)) {
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
-		vm_terminate_vdevs(vm);
-		return 64;
+		vm_request_exit(vm, 64);	/* unless an exit was asked for already */
+		vm_exit_now(vm, vm->exit_code);
 	}
+	if (vm->terminating)	/* guest_terminate during GUEST_CONFIGURED/STARTING */
+		vm_exit_now(vm, vm->exit_code);
 	atomic_store_explicit(&vm->phase, QVM_PHASE_STARTED, memory_order_release);
 	if (signals_stop_pending())	/* asked to stop while starting */
 		vm_request_exit(vm, signals_stop_pending());
@@ -322,6 +338,10 @@ int vm_run(struct qvm_vm *vm)
 		vm_request_exit(vm, 96);
 	}
 	vcpus_wait_exit(vm);
+	signals_mute();	/* no BUTTON, STATUS or dump once the end has begun */
+	if (!vm_claim_shutdown(vm))
+		for (;;)
+			pause();	/* a vdev's qvm_fatal is ending qvm from its thread */
 	vcpus_stop(vm);
 	vm_terminate_vdevs(vm);
 	fflush(stdout);

@@ -67,6 +67,7 @@ struct guest_cpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	_Atomic bool thread_started;
+	bool abandoned;			/* did not stop in time: its state is never freed */
 	_Atomic unsigned requests;
 	/* Last region hit in each space: device registers are hit in runs. */
 	const struct qvm_region *hint[REGION_SPACES];
@@ -75,8 +76,8 @@ struct guest_cpu {
 	uint8_t *data;
 	unsigned data_len;
 	struct qvm_state_block vop[REGION_SPACES], oop;	/* types preset: vcpu_init_operands() */
-	/* Answers to requests: ack_gen counts them. */
-	_Atomic unsigned ack_gen;
+	/* Answers to requests, counted per kind: halt checks and pauses. */
+	_Atomic unsigned halt_acks, pause_acks;
 	_Atomic bool halted_idle;
 	struct arch_vcpu arch;
 };
@@ -89,7 +90,8 @@ struct qvm_vdev {
 	const char *type;		/* the vdev's name (from its .so) */
 	char name[64];			/* instance name */
 	const struct qvm_token *where;	/* the `vdev NAME` token */
-	bool loc_given, terminated;
+	bool loc_given;
+	_Atomic bool terminated;	/* TERMINATE delivered (exactly once) */
 	struct qvm_logger log;		/* its `log` option, else the VM's */
 	bool has_log;
 	char *path;			/* vdev_path(), made on first use */
@@ -155,6 +157,10 @@ struct qvm_vm {
 	char *dump_dest;		/* `dump DIR` or `dump "|CMD"` */
 
 	pthread_t main_thread;
+	pthread_mutex_t kick_lock;	/* thread_started vs. signalling a joined thread */
+	_Atomic bool shutdown_claimed;	/* one thread runs the shutdown (vm_claim_shutdown) */
+	struct qvm_vdev *fatal_vdev;	/* called qvm_fatal while running: no TERMINATE */
+	bool timer_abandoned;
 	pthread_mutex_t term_lock;
 	pthread_cond_t term_cond;
 	bool terminating;
@@ -192,6 +198,11 @@ int vm_run(struct qvm_vm *vm);
 
 /* Ask the VM to end with code (first request wins). Any thread. */
 void vm_request_exit(struct qvm_vm *vm, int code);
+/*
+ * The shutdown is run by one thread: true for the first caller. The others
+ * must leave it alone (they may request an exit and wait).
+ */
+bool vm_claim_shutdown(struct qvm_vm *vm);
 /* TERMINATE to every vdev that has not had it (once each). */
 void vm_terminate_vdevs(struct qvm_vm *vm);
 /* End the process now with code after TERMINATE (startup, single-threaded). */
