@@ -418,6 +418,33 @@ t_dumps() {
 	finish pipe 20 && expect_rc pipe 3 && check_core "$OUT/piped.gcore"
 }
 
+# Reproduced by review: a vdev with VFF_MUTEX and a running timer calls qvm_fatal in
+# its vread; the timer callback then waits for v_mtx forever. qvm must still end.
+t_fatal_with_timer() {
+	QVM_VDEV_PATH=$SDKV run fataltimer 20 @tests/configs/ok/violate.qvmconf vdev sdktest \
+		loc 0xfa000000 tick-ms 5 violate fatal-after-start
+	expect_rc fataltimer 96 && expect_err fataltimer "qvm_fatal() called after the guest started"
+}
+
+# guest_terminate during GUEST_CONFIGURED keeps its cause, dryrun or not.
+t_terminate_while_configuring() {
+	QVM_VDEV_PATH=$B/tests run cfgexit 20 @"$BASE" $LIFE exit-at 2 dryrun
+	expect_rc cfgexit 33 && expect_err cfgexit "lc: lifecycle: TERMINATE" &&
+	expect_no_err cfgexit "after TERMINATE" && expect_no_err cfgexit "dryrun completed"
+}
+
+# Signals arriving while the vdevs are being terminated reach nobody.
+t_no_callbacks_after_terminate() {
+	bg late @"$WDOG" $LIFE sleep-at 3 sleep-for 10	# TERMINATE takes 1 s
+	wait_out late "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -QUIT $BG_PID
+	sleep 0.5
+	kill -USR1 $BG_PID
+	kill -TERM $BG_PID
+	finish late 10 && expect_rc late 3 && expect_no_err late "after TERMINATE" &&
+	expect_no_err late "lc: lifecycle: STATUS" && expect_no_err late "lc: lifecycle: BUTTON"
+}
+
 # Told to stop while a vdev is still starting: TERMINATE still comes, nothing hangs.
 t_stop_during_startup() {
 	bg early @"$BASE" $LIFE sleep-at 1 sleep-for 15	# 1.5 s in OPTIONS_END
@@ -490,6 +517,9 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	check termination/sigusr1_status t_sigusr1_status
 	check termination/dumps_readelf_gdb t_dumps
 	check termination/stop_during_startup t_stop_during_startup
+	check termination/fatal_with_a_blocked_timer t_fatal_with_timer
+	check termination/terminate_while_configuring t_terminate_while_configuring
+	check termination/no_callbacks_after_terminate t_no_callbacks_after_terminate
 	check integration/lifecycle_order t_lifecycle_order
 	check integration/lifecycle_dryrun_and_errors t_lifecycle_dryrun_and_errors
 	if why=$(t_emit_trace 2>&1); then

@@ -15,6 +15,7 @@
  *   0x3c BUSERR R     answers VRS_BUS_ERROR: the guest sees a fault
  * `end-with vrs-terminate` or `end-with N`: the guest's first access ends the
  * guest with VRS_TERMINATE or guest_terminate(N).
+ * `tick-ms N`: the periodic timer runs from GUEST_STARTING, every N ms.
  * With `ioport PORT`, it also claims 4 ports at PORT at startup
  * (gasp_region_set, cookie `cookie N`): a read gives 0xc0de0000 | cookie.
  * `violate RULE` breaks one function-safety rule on purpose (see rules[]).
@@ -62,9 +63,9 @@ struct sdk {
 	int end_code;		/* end-with N, -1 if not given */
 };
 
-enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH };
+enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS };
 static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
-	NULL };
+	"tick-ms", NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -159,6 +160,14 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		s->ioport = QSL_NO_LOCATION;
 		s->cookie = 7;
 		s->end_code = -1;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_TICK_MS:
+		qvm_parse_num(arg, QPNF_NONE, &v);
+		s->period_ns = v * MS;
+		break;
+	case VDEV_CTRL_GUEST_STARTING:
+		if (s->period_ns)
+			guest_timer_notify(s->periodic, NULL, s->period_ns);
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_END_WITH:
 		if (strcmp(arg, "vrs-terminate") == 0)

@@ -6,6 +6,7 @@
  *   fail-at CTRL   return EIO from that control callback (a number)
  *   sleep-at CTRL  sleep that many tenths of a second... see sleep-for
  *   sleep-for DS   how long sleep-at sleeps, in tenths of a second (default 15)
+ *   exit-at CTRL   guest_terminate(33) in that control callback
  *   button-exits   answer the power button like a guest that powers off:
  *                  guest_terminate(GTC_NORMAL_EXIT)
  * VDEV_CTRL_STATUS is answered with qvm_report().
@@ -23,13 +24,13 @@
 #include <qvm/vdev-core.h>
 
 struct lc {
-	uint64_t fail_at, sleep_at, sleep_for;
-	int fail_set, sleep_set, button_exits;
+	uint64_t fail_at, sleep_at, sleep_for, exit_at;
+	int fail_set, sleep_set, button_exits, exit_set, terminated;
 };
 
 static const char *const lc_options[] = {
 	"opt-a", QVM_OPTION_NO_ARG_PREFIX "opt-b", "fail-at", "sleep-at", "sleep-for",
-	QVM_OPTION_NO_ARG_PREFIX "button-exits", NULL,
+	QVM_OPTION_NO_ARG_PREFIX "button-exits", "exit-at", NULL,
 };
 
 static const char *const names[] = {
@@ -60,6 +61,16 @@ static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		qvm_parse_num(arg, QPNF_NONE, &s->sleep_for);
 	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 5)
 		s->button_exits = 1;
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 6) {
+		qvm_parse_num(arg, QPNF_NONE, &s->exit_at);
+		s->exit_set = 1;
+	}
+	if (s->terminated)	/* nothing may follow TERMINATE */
+		vdev_logf(QL_QVM_ERR, vdp, "lifecycle: control %u after TERMINATE", ctrl);
+	if (ctrl == VDEV_CTRL_TERMINATE)
+		s->terminated = 1;
+	if (s->exit_set && ctrl == s->exit_at)
+		guest_terminate(33);
 	if (s->sleep_set && ctrl == s->sleep_at)
 		usleep((useconds_t)(s->sleep_for * 100000));
 	if (ctrl == VDEV_CTRL_STATUS)
