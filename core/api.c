@@ -39,18 +39,8 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
  */
 static __attribute__((noreturn)) void end_from(struct qvm_vm *vm, int code)
 {
-	signals_mute();
 	vm->fatal_vdev = vdev_running;
-	if (!vm_claim_shutdown(vm)) {
-		vm_request_exit(vm, code);	/* main is ending qvm already, skipping us */
-		for (;;)
-			pause();
-	}
-	vcpus_stop(vm);		/* all but this thread */
-	vm_terminate_vdevs(vm);	/* stops the timers (unless this is their thread) */
-	fflush(stdout);
-	fflush(stderr);
-	_exit(code);
+	vm_exit_now(vm, code);
 }
 
 /* Off the main thread, before the guest started: end qvm as end_from does. */

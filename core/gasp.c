@@ -219,18 +219,14 @@ int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn)
 	if (!vm || space < 0 || !rgn)
 		return EINVAL;
 	memset(rgn, 0, sizeof(*rgn));
-	if (space == REGION_MEM) {
-		for (unsigned i = 0; i < vm->nmem; i++) {
-			const struct qvm_mem *m = &vm->mem[i];
-			if (blk->location < m->gpa || blk->location - m->gpa >= m->len)
-				continue;
-			rgn->grf_flags = GRF_MEMORY | GRF_ACTIVE | GRF_PASS_RD | GRF_PASS_EX |
-				(m->rom ? 0 : GRF_PASS_WR);
-			rgn->host_location = (uintptr_t)m->hva;
-			rgn->guest = (struct qvm_state_block){ .location = m->gpa, .length = m->len,
-				.qst_type = QST_MEMORY };
-			return 0;
-		}
+	const struct qvm_mem *m = space == REGION_MEM ? vm_mem_at(vm, blk->location) : NULL;
+	if (m) {
+		rgn->grf_flags = GRF_MEMORY | GRF_ACTIVE | GRF_PASS_RD | GRF_PASS_EX |
+			(m->rom ? 0 : GRF_PASS_WR);
+		rgn->host_location = (uintptr_t)m->hva;
+		rgn->guest = (struct qvm_state_block){ .location = m->gpa, .length = m->len,
+			.qst_type = QST_MEMORY };
+		return 0;
 	}
 	/* The published map: immutable, so no lock is needed to read it. */
 	const struct qvm_regmap *map = atomic_load_explicit(&vm->map, memory_order_acquire);
@@ -304,20 +300,23 @@ uint64_t gasp_find_free(unsigned qst, uint64_t size, uint64_t align)
 	return gasp_find_free_range(qst, size, align, 0x100000, (1ull << 46) - 1);
 }
 
+/* [gpa, gpa+len) inside m, mapped for prot; NULL with errno if it cannot be. */
+static void *map_in(const struct qvm_mem *m, int prot, uint64_t gpa, size_t len)
+{
+	if (!m || len > m->len - (gpa - m->gpa)) {
+		errno = EFAULT;
+		return NULL;
+	}
+	if (m->rom && (prot & PROT_WRITE)) {
+		errno = EACCES;
+		return NULL;
+	}
+	return m->hva + (gpa - m->gpa);
+}
+
 static void *map(struct qvm_vm *vm, int prot, uint64_t gpa, size_t len)
 {
-	for (unsigned i = 0; vm && i < vm->nmem; i++) {
-		const struct qvm_mem *m = &vm->mem[i];
-		if (gpa < m->gpa || gpa - m->gpa >= m->len || len > m->len - (gpa - m->gpa))
-			continue;
-		if (m->rom && (prot & PROT_WRITE)) {
-			errno = EACCES;
-			return NULL;
-		}
-		return m->hva + (gpa - m->gpa);
-	}
-	errno = EFAULT;
-	return NULL;
+	return map_in(vm_mem_at(vm, gpa), prot, gpa, len);
 }
 
 void *gasp_map_contig(const vdev_t *vdev, int prot, uint64_t *ppaddr, size_t *plength)
@@ -328,20 +327,13 @@ void *gasp_map_contig(const vdev_t *vdev, int prot, uint64_t *ppaddr, size_t *pl
 		errno = EINVAL;
 		return NULL;
 	}
-	for (unsigned i = 0; vm && i < vm->nmem; i++) {
-		const struct qvm_mem *m = &vm->mem[i];
-		if (*ppaddr < m->gpa || *ppaddr - m->gpa >= m->len)
-			continue;
-		uint64_t room = m->len - (*ppaddr - m->gpa);
-		if (*plength > room)
-			*plength = (size_t)room;
-		void *p = map(vm, prot, *ppaddr, *plength);
-		if (p)
-			*ppaddr = (uintptr_t)p;
-		return p;
-	}
-	errno = EFAULT;
-	return NULL;
+	const struct qvm_mem *m = vm_mem_at(vm, *ppaddr);
+	if (m && *plength > m->len - (*ppaddr - m->gpa))
+		*plength = (size_t)(m->len - (*ppaddr - m->gpa));	/* as far as it is contiguous */
+	void *p = map_in(m, prot, *ppaddr, *plength);
+	if (p)
+		*ppaddr = (uintptr_t)p;
+	return p;
 }
 
 void *gasp_map_sys(int prot, uint64_t guest_paddr, size_t length)

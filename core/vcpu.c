@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <linux/kvm.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +96,13 @@ static bool handle_requests(struct guest_cpu *cpu)
 		return true;
 	if (req & VCPU_REQ_HALT_CHECK) {
 		atomic_store(&cpu->halted_idle, arch_vcpu_idle(cpu));
-		atomic_fetch_add(&cpu->halt_acks, 1);
+		atomic_fetch_add(&cpu->acks[ACK_HALT_CHECK], 1);
 	}
 	if (req & VCPU_REQ_PAUSE) {
 		struct qvm_vm *vm = cpu->vm;
 		arch_vcpu_save_regs(cpu);
 		pthread_mutex_lock(&vm->pause_lock);
-		atomic_fetch_add(&cpu->pause_acks, 1);
+		atomic_fetch_add(&cpu->acks[ACK_PAUSE], 1);
 		while (vm->paused && !(atomic_load(&cpu->requests) & VCPU_REQ_STOP))
 			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 		pthread_mutex_unlock(&vm->pause_lock);
@@ -275,9 +274,8 @@ static void sleep_ms(unsigned ms)
 static unsigned ask_all(struct qvm_vm *vm, unsigned req, unsigned wait_ms, bool *answered)
 {
 	unsigned gen[QVM_MAX_CPUS], n = 0, waited = 0;
-	size_t off = req == VCPU_REQ_PAUSE ? offsetof(struct guest_cpu, pause_acks) :
-		offsetof(struct guest_cpu, halt_acks);
-#define ACKS(i) ((_Atomic unsigned *)((char *)&vm->cpus[i] + off))
+	enum vcpu_ack kind = req == VCPU_REQ_PAUSE ? ACK_PAUSE : ACK_HALT_CHECK;
+#define ACKS(i) (&vm->cpus[i].acks[kind])
 
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		gen[i] = atomic_load(ACKS(i));
@@ -384,17 +382,14 @@ void vcpus_stop(struct qvm_vm *vm)
 	}
 }
 
-void vcpus_destroy(struct qvm_vm *vm)
+bool vcpus_destroy(struct qvm_vm *vm)
 {
-	bool running = false;
-
 	if (!vm->cpus)
-		return;
+		return true;
 	vcpus_stop(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		running |= vm->cpus[i].thread_started;
-	if (running)
-		return;	/* a thread never stopped: leave everything it may touch alone */
+		if (vm->cpus[i].thread_started)
+			return false;	/* never stopped: leave everything it may touch alone */
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct guest_cpu *cpu = &vm->cpus[i];
 		if (cpu->run)
@@ -404,4 +399,5 @@ void vcpus_destroy(struct qvm_vm *vm)
 	}
 	free(vm->cpus);
 	vm->cpus = NULL;
+	return true;
 }

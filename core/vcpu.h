@@ -19,7 +19,8 @@ unsigned vcpus_pause(struct qvm_vm *vm, bool *answered);
 void vcpus_resume(struct qvm_vm *vm);
 /* Stop and join every vCPU thread. */
 void vcpus_stop(struct qvm_vm *vm);
-void vcpus_destroy(struct qvm_vm *vm);
+/* Stop and free the vCPUs; false if a thread was left behind (nothing freed then). */
+bool vcpus_destroy(struct qvm_vm *vm);
 
 /* Preset the operand blocks dispatch hands to vdevs (their types never change). */
 static inline void vcpu_init_operands(struct guest_cpu *cpu)

@@ -84,11 +84,7 @@ void vm_destroy(struct qvm_vm *vm)
 {
 	if (!vm)
 		return;
-	vcpus_destroy(vm);
-	bool stuck = vm->timer_abandoned;
-	for (unsigned i = 0; vm->cpus && i < vm->ncpus; i++)
-		stuck |= vm->cpus[i].abandoned;
-	if (stuck)
+	if (!vcpus_destroy(vm) || vm->timer_abandoned)
 		return;	/* a thread still runs in vdev code: leave it a world to return to */
 	timers_destroy(vm);
 	vdevs_destroy(vm);
@@ -193,14 +189,19 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 	return 0;
 }
 
+const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; vm && i < vm->nmem; i++)
+		if (gpa >= vm->mem[i].gpa && gpa - vm->mem[i].gpa < vm->mem[i].len)
+			return &vm->mem[i];
+	return NULL;
+}
+
 void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len)
 {
-	for (unsigned i = 0; i < vm->nmem; i++) {
-		const struct qvm_mem *m = &vm->mem[i];
-		if (gpa >= m->gpa && len <= m->len && gpa - m->gpa <= m->len - len)
-			return m->hva + (gpa - m->gpa);
-	}
-	return NULL;
+	const struct qvm_mem *m = vm_mem_at(vm, gpa);
+
+	return m && len <= m->len - (gpa - m->gpa) ? m->hva + (gpa - m->gpa) : NULL;
 }
 
 const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
@@ -276,10 +277,13 @@ void vm_terminate_vdevs(struct qvm_vm *vm)
 void vm_exit_now(struct qvm_vm *vm, int code)
 {
 	signals_mute();
-	if (!vm_claim_shutdown(vm))
+	if (!vm_claim_shutdown(vm)) {
+		vm_request_exit(vm, code);	/* another thread is ending qvm */
 		for (;;)
-			pause();	/* another thread is ending qvm */
+			pause();
+	}
 	fflush(stdout);
+	vcpus_stop(vm);		/* all but this thread; none before the guest started */
 	vm_terminate_vdevs(vm);
 	fflush(stdout);
 	fflush(stderr);

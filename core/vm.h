@@ -58,6 +58,7 @@ enum {
 	VCPU_REQ_HALT_CHECK = 1u << 1,
 	VCPU_REQ_PAUSE = 1u << 2,	/* save registers, then wait until resumed */
 };
+enum vcpu_ack { ACK_HALT_CHECK, ACK_PAUSE };
 
 /* One vCPU; the API's opaque struct guest_cpu. */
 struct guest_cpu {
@@ -76,8 +77,8 @@ struct guest_cpu {
 	uint8_t *data;
 	unsigned data_len;
 	struct qvm_state_block vop[REGION_SPACES], oop;	/* types preset: vcpu_init_operands() */
-	/* Answers to requests, counted per kind: halt checks and pauses. */
-	_Atomic unsigned halt_acks, pause_acks;
+	/* Answers to requests, counted per kind (enum vcpu_ack). */
+	_Atomic unsigned acks[2];
 	_Atomic bool halted_idle;
 	struct arch_vcpu arch;
 };
@@ -179,6 +180,8 @@ void vm_set_current(struct qvm_vm *vm);
 /* Guest memory. */
 int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 		bool rom, struct qerr *e);
+/* The ram/rom range holding gpa, or NULL. */
+const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa);
 /* Host address of [gpa, gpa+len) if it lies in one ram/rom range, else NULL. */
 void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The name of what occupies [base, base+len) in space, NULL if free. */
@@ -205,7 +208,11 @@ void vm_request_exit(struct qvm_vm *vm, int code);
 bool vm_claim_shutdown(struct qvm_vm *vm);
 /* TERMINATE to every vdev that has not had it (once each). */
 void vm_terminate_vdevs(struct qvm_vm *vm);
-/* End the process now with code after TERMINATE (startup, single-threaded). */
+/*
+ * End the process now with code: vCPUs (but the caller) stopped, TERMINATE
+ * to every vdev but vm->fatal_vdev. If another thread owns the shutdown,
+ * ask it for code and wait.
+ */
 __attribute__((noreturn)) void vm_exit_now(struct qvm_vm *vm, int code);
 
 /*
