@@ -10,7 +10,7 @@ trap 'rm -rf "$OUT"' EXIT
 run() {
 	local name=$1 t=$2
 	shift 2
-	timeout "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	timeout -k "$KILL_AFTER" "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
 	echo $? >"$OUT/$name.rc"
 }
 rc_of()  { cat "$OUT/$1.rc"; }
@@ -105,7 +105,7 @@ t_unsupported_fail() {
 
 # Without exit-on-halt a halted guest keeps qvm alive, as on the real qvm.
 t_halt_without_exit_on_halt() {
-	run nohalt 8 @"$BASE" set exit-on-halt off
+	run nohalt 8 @"$BASE" set exit-on-halt off set power-button-timeout 1
 	expect_rc nohalt 124 && expect_out nohalt "all 1 vcpus done"
 }
 
@@ -305,7 +305,7 @@ finish() {
 }
 
 t_watchdog_timing() {
-	{ "$QVM" @"$WDOG" 2>"$OUT/wdog.err"; echo "exit $?"; } </dev/null |
+	{ timeout -k "$KILL_AFTER" 30 "$QVM" @"$WDOG" 2>"$OUT/wdog.err"; echo "exit $?"; } </dev/null |
 		while IFS= read -r l; do echo "$(date +%s.%N) $l"; done >"$OUT/wdog.ts"
 	grep -q " exit 4$" "$OUT/wdog.ts" || { echo "qvm ended with: $(tail -1 "$OUT/wdog.ts")"; return 1; }
 	local last end

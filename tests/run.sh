@@ -8,6 +8,9 @@ set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
 export B QVM=$B/qvm
+# Every qvm a test starts runs under `timeout -k $KILL_AFTER`: a qvm that ignores
+# SIGTERM (hung in its shutdown, signals muted) is killed and its test fails.
+export KILL_AFTER=15
 unset QVM_VDEV_PATH
 pass=0 fail=0 skip=0
 failed_names=()
@@ -42,7 +45,7 @@ build_abs=$(cd "$B" && pwd)
 for conf in tests/configs/bad/*.qvmconf; do
 	name=golden/$(basename "$conf" .qvmconf)
 	expected=$(cat "${conf%.qvmconf}.expected")
-	timeout 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
 	rc=$?
 	got=$(sed "s#$build_abs#BUILD#g" "$B/golden.err")
 	if [ "$got" == "$expected" ] && [ "$rc" -eq 65 ]; then
@@ -55,6 +58,18 @@ done
 
 # ---- integration tests ----
 . tests/integration.sh
+
+# ---- the x86 guests under KVM with nested paging, in an emulated machine ----
+if [ "$(uname -m)" = x86_64 ]; then
+	while read -r line; do
+		case "$line" in
+		"ok "*) ok "${line#ok }" ;;
+		"not ok "*) r=${line#not ok }; not_ok "${r%%: *}" "${r#*: }" ;;
+		"skip "*) r=${line#skip }; skipped "${r%%: *}" "${r#*: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(tests/nested/x86-npt.sh "$B")
+fi
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"

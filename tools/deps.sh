@@ -13,6 +13,14 @@ need bash bash
 need pkg-config pkg-config
 need gdb gdb		# tests open guest core dumps with it
 need valgrind valgrind	# make bench counts dispatch instructions with callgrind
+if [ "$(uname -m)" = x86_64 ]; then
+	# The nested-paging test boots a Debian kernel in QEMU with a busybox initramfs.
+	need qemu-system-x86_64 qemu-system-x86
+	need cpio cpio
+	{ [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic'; } ||
+		missing="$missing busybox-static"
+	ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"
+fi
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
 [ -z "$missing" ] && exit 0

@@ -43,20 +43,20 @@ int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e)
 	lm_build_tables(a->boot_hva, base);
 	a->boot_gpa = base;
 
+	/*
+	 * Writable, like the guest's own RAM: with nested paging (AMD NPT) the
+	 * guest's page walks through a KVM_MEM_READONLY slot went wrong, and
+	 * its first MMIO read returned its own PML4 entry (README, "Testing").
+	 */
 	struct kvm_userspace_memory_region slot = {
 		.slot = BOOT_SLOT,
-		.flags = KVM_MEM_READONLY,
 		.guest_phys_addr = base,
 		.memory_size = LM_SLOT_SIZE,
 		.userspace_addr = (uintptr_t)a->boot_hva,
 	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
-		/* Read-only slots are an optimisation here: fall back to writable. */
-		slot.flags = 0;
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-			return qerr_set(e, -errno, "KVM_SET_USER_MEMORY_REGION (boot area): %s",
-					strerror(errno));
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		return qerr_set(e, -errno, "KVM_SET_USER_MEMORY_REGION (boot area): %s",
+				strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)(base + LM_TSS)) < 0)
 		return qerr_set(e, -errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	uint64_t idmap = base + LM_IDMAP;

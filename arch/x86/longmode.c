@@ -13,8 +13,8 @@
 #define PTE_D	0x40ull
 #define PTE_PS	0x80ull
 /*
- * Accessed and dirty are preset: the tables sit in a read-only slot, and a
- * CPU setting them during a page walk would otherwise fault into qvm.
+ * Accessed and dirty are preset, so a page walk never has to write the
+ * tables (a guest may still change them: they are in a writable slot).
  */
 #define PTE_TABLE	(PTE_P | PTE_RW | PTE_US | PTE_A)
 #define PTE_2M		(PTE_TABLE | PTE_D | PTE_PS)

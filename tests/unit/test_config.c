@@ -112,6 +112,26 @@ TEST(loc_spaces)
 	vm_destroy(vm);
 }
 
+/* A repeated `loc` in one vdev context: the last one wins, and only it is mapped. */
+TEST(repeated_loc_last_wins)
+{
+	struct qvm_vm *vm = run("ram 1M\nvdev trace loc 0xfa000000 loc 0xfb000000\n"
+			"vdev ser8250 loc io:0x2f8 loc mem:0xfc000000\n"
+			"vdev trace loc 0xfa000000 name again\n", false);	/* the first address is free */
+	CHECK_STR(msg, "OK");
+	struct qerr e;
+	CHECK(vdevs_assign(vm, &e) == 0);	/* maps each vdev at its loc */
+	struct qvm_vdev *a = vm->vdevs, *b = a ? a->next : NULL;
+	CHECK(a && a->pub.v_block.location == 0xfb000000 && a->pub.v_block.qst_type == QST_MEMORY);
+	CHECK(b && b->pub.v_block.location == 0xfc000000 && b->pub.v_block.qst_type == QST_MEMORY);
+	const struct qvm_region *r = region_find_overlap(&vm->regions, REGION_MEM, 0xfb000000, 4);
+	CHECK(r && r->vdev == a);
+	r = region_find_overlap(&vm->regions, REGION_MEM, 0xfa000000, 4);
+	CHECK(r && r->vdev != a && a && r->vdev == a->next->next);
+	CHECK(region_find_overlap(&vm->regions, REGION_IO, 0x2f8, 1) == NULL);
+	vm_destroy(vm);
+}
+
 /* A vdev's `log` overrides only the severities it names. */
 TEST(vdev_log_inherits)
 {
@@ -319,6 +339,7 @@ int main(int argc, char **argv)
 	RUN(globals);
 	RUN(vdev_context_and_names);
 	RUN(loc_spaces);
+	RUN(repeated_loc_last_wins);
 	RUN(vdev_log_inherits);
 	RUN(raw_load_skips_rom);
 	RUN(interrupts);

@@ -181,6 +181,44 @@ TEST(unowned_reads_all_ones_and_warns_once)
 	rig_free(g);
 }
 
+/*
+ * An access that starts inside a region and runs past its end never reaches
+ * the vdev, by however little it crosses; one that ends on the last byte does.
+ */
+TEST(access_past_the_region_end_is_refused)
+{
+	static const struct { unsigned space; uint64_t addr; unsigned len; bool reaches; } cases[] = {
+		{ REGION_MEM, 0xfa0000fc, 4, true },	/* ends on the last byte (0xfa0000ff) */
+		{ REGION_MEM, 0xfa0000f8, 8, true },
+		{ REGION_MEM, 0xfa0000ff, 1, true },
+		{ REGION_MEM, 0xfa0000fd, 4, false },	/* one byte past */
+		{ REGION_MEM, 0xfa0000ff, 2, false },
+		{ REGION_MEM, 0xfa0000f9, 8, false },
+		{ REGION_MEM, 0xfa0000fe, 4, false },
+		{ REGION_IO, 0x3fc, 4, true },		/* ports 0x3f8-0x3ff */
+		{ REGION_IO, 0x3fd, 4, false },
+		{ REGION_IO, 0x3ff, 2, false },
+	};
+	struct rig *g = rig_new(0, 0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t data[8] = { 0 };
+		unsigned before = seen.reads + seen.writes;
+		dispatch_access(&g->cpu, cases[i].space, cases[i].addr, cases[i].len, false, data);
+		dispatch_access(&g->cpu, cases[i].space, cases[i].addr, cases[i].len, true, data);
+		unsigned calls = seen.reads + seen.writes - before;
+		if (calls != (cases[i].reaches ? 2u : 0u)) {
+			printf("  FAIL %u-byte access at %s 0x%" PRIx64 ": %u calls reached the vdev\n",
+					cases[i].len, cases[i].space == REGION_IO ? "io" : "mem",
+					cases[i].addr, calls);
+			test_failures++;
+		}
+	}
+	CHECK(warned(g) == 6);	/* each refused address once */
+	CHECK(!g->vm.terminating);
+	rig_free(g);
+}
+
 TEST(abort_policy_ends_with_code_5)
 {
 	struct rig *g = rig_new(1u << 4, 0);
@@ -311,6 +349,7 @@ int main(void)
 	RUN(refused_width_never_reaches_vdev);
 	RUN(any_width_when_acc_sizes_is_zero);
 	RUN(unowned_reads_all_ones_and_warns_once);
+	RUN(access_past_the_region_end_is_refused);
 	RUN(abort_policy_ends_with_code_5);
 	RUN(rom_writes_are_dropped_quietly);
 	RUN(port_io_and_status_codes);
