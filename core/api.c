@@ -32,17 +32,6 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len)
 	return buf;
 }
 
-/*
- * End a running VM from whatever thread must not return (qvm_fatal after
- * the guest started). That thread may be inside its vdev's vread holding
- * v_mtx, so its vdev gets no TERMINATE: every other vdev does.
- */
-static __attribute__((noreturn)) void end_from(struct qvm_vm *vm, int code)
-{
-	vm->fatal_vdev = vdev_running;
-	vm_exit_now(vm, code);
-}
-
 /* Off the main thread, before the guest started: end qvm as end_from does. */
 static bool off_main(struct qvm_vm *vm)
 {
@@ -58,16 +47,16 @@ int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const ch
 		vm = vdp ? vdev_of(vdp)->vm : vm_current();
 	if (!vm) {
 		fprintf(stderr, "qvm: fatal: vdev %s: %s: %s\n", name, fn, rule);
-		_exit(64);
+		term_exit_bare(QVM_EXIT_FATAL);
 	}
 	if (vm_phase(vm) != QVM_PHASE_STARTED) {
 		fprintf(stderr, "%svdev %s: %s: %s\n", vm_where(vm, where, sizeof(where)), name, fn, rule);
 		if (off_main(vm))	/* a vdev's own thread or a timer callback */
-			end_from(vm, 64);
-		vm_exit_now(vm, 64);
+			term_exit_from_vdev(vm, QVM_EXIT_FATAL);
+		term_exit_now(vm, QVM_EXIT_FATAL);
 	}
 	vm_log(vm, QL_QVM_FATAL, "vdev %s: %s: %s", name, fn, rule);
-	vm_request_exit(vm, 96);
+	term_request(vm, term_code_fatal(vm));
 	return EPERM;
 }
 
@@ -82,14 +71,14 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 	va_end(ap);
 	if (!vm) {
 		fprintf(stderr, "qvm: fatal: %s\n", msg);
-		_exit((source & QLS_MASK) == QLS_CNF ? 65 : 64);
+		term_exit_bare(term_code_qvm_fatal(source));
 	}
 	if (vm_phase(vm) == QVM_PHASE_STARTED) {
 		vm_log(vm, QL_QVM_FATAL, "%s", msg);
 		vm_log(vm, QL_QVM_FATAL, "%s%s: qvm_fatal() called after the guest started "
 				"(use guest_terminate())", vdev_running ? "vdev " : "",
 				vdev_running ? vdev_running->name : "a vdev");
-		end_from(vm, 96);
+		term_exit_from_vdev(vm, QVM_EXIT_FATAL_RUNNING);
 	}
 	vm_where(vm, where, sizeof(where));
 	if (where[0] && vdev_running)
@@ -101,25 +90,25 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 	else
 		vm_log(vm, QL_QVM_FATAL, "%s", msg);
 	if (off_main(vm))
-		end_from(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);
-	vm_exit_now(vm, (source & QLS_MASK) == QLS_CNF ? 65 : 64);
+		term_exit_from_vdev(vm, term_code_qvm_fatal(source));
+	term_exit_now(vm, term_code_qvm_fatal(source));
 }
 
 void guest_terminate(guest_termination_cause_t cause)
 {
 	struct qvm_vm *vm = vm_current();
-	int code = (int)cause;
+	int code = term_code_guest((int)cause);
 
 	if (!vm)
-		_exit(code);
-	if (!(code == 0 || (code >= 3 && code <= 7) || (code >= GTC_CUSTOM_MIN && code <= GTC_MAX))) {
-		vm_log(vm, QL_QVM_ERR, "guest_terminate(): invalid cause %d", code);
-		code = GTC_UNEXPECTED;
+		term_exit_bare(code < 0 ? QVM_EXIT_UNEXPECTED : code);
+	if (code < 0) {
+		vm_log(vm, QL_QVM_ERR, "guest_terminate(): invalid cause %d", (int)cause);
+		code = QVM_EXIT_UNEXPECTED;
 	}
 	vm_log(vm, code ? QL_QVM_ERR : QL_QVM_INFO, "guest terminated (cause %d)", code);
 	if (vm_phase(vm) == QVM_PHASE_STARTUP)
-		vm_exit_now(vm, code);	/* single-threaded: end right here */
-	vm_request_exit(vm, code);
+		term_exit_now(vm, code);	/* single-threaded: end right here */
+	term_request(vm, code);
 }
 
 /* ---- moving data ---- */
@@ -358,7 +347,7 @@ static void config_error_exit(struct qvm_vm *vm, const char *what, const char *s
 		fprintf(stderr, "%svdev %s: %s '%s'\n", where, vdev_running->name, msg, str ? str : "");
 	else
 		fprintf(stderr, "%s%s '%s'\n", where, msg, str ? str : "");
-	vm_exit_now(vm, 65);
+	term_exit_now(vm, QVM_EXIT_CONFIG);
 }
 
 const char *qvm_parse_num(const char *str, unsigned flags, uint64_t *out)

@@ -85,7 +85,7 @@ static COLD void unsupported(struct guest_cpu *cpu, unsigned space, uint64_t add
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: %u-byte %s%s at %s:0x%" PRIx64 ": %s "
 				"(unsupported reference: abort)", cpu->index, len,
 				write ? "write" : "read", val, space_name[space], addr, why);
-		vm_request_exit(vm, GTC_UNSUPPORTED);
+		term_request(vm, QVM_EXIT_UNSUPPORTED);
 		break;
 	}
 }
@@ -107,7 +107,7 @@ static COLD void vdev_status(struct guest_cpu *cpu, struct qvm_vdev *d, vdev_ref
 	case VRS_TERMINATE:
 		vm_log(cpu->vm, QL_QVM_ERR, "vdev %s ended the guest (VRS_TERMINATE) on a %s at %s:0x%"
 				PRIx64, d->name, write ? "write" : "read", space_name[space], addr);
-		vm_request_exit(cpu->vm, GTC_VDEV_ERROR);
+		term_request(cpu->vm, QVM_EXIT_VDEV_ERROR);
 		return;
 	default:
 		if ((unsigned)st >= VRS_ERRNO)

@@ -131,7 +131,7 @@ void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
 			vm_where(vm, where, sizeof(where));
 			fprintf(stderr, "%svdev %s: gasp_region_set(): %s\n", where,
 					me ? vdev_of(me)->name : "?", why);
-			vm_exit_now(vm, 65);
+			term_exit_now(vm, QVM_EXIT_CONFIG);
 		}
 	}
 }

@@ -1,9 +1,8 @@
 /*
  * qvm @FILE [OPTION...] | qvm --config FILE [OPTION...]
  *
- * The only place that decides to exit. Exit codes (README): 0 normal,
- * 64 fatal error before the guest started, 65 configuration error,
- * others as the guest's end gives them.
+ * The top level: reads the options, builds and runs the VM. The exit
+ * codes and the shutdown are core/term.c's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,9 +20,6 @@
 #ifndef QVM_VERSION
 #define QVM_VERSION "0.1"
 #endif
-
-#define EXIT_CONFIG	65
-#define EXIT_FATAL	64
 
 static void usage(FILE *f)
 {
@@ -91,46 +87,44 @@ int main(int argc, char **argv)
 	signals_block();		/* before any thread: only the signal thread takes them */
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_CONFIG;
+		return QVM_EXIT_CONFIG;
 	}
 	if (gather(argc, argv, &toks, &done) < 0 || done) {
 		tokens_free(&toks);
-		return done ? 0 : EXIT_CONFIG;
+		return done ? QVM_EXIT_NORMAL : QVM_EXIT_CONFIG;
 	}
 
 	if (vm_create(&vm, &e)) {
 		fprintf(stderr, "qvm: %s\n", e.msg);
 		vm_destroy(vm);
-		return EXIT_FATAL;
+		return QVM_EXIT_FATAL;
 	}
 	vm_set_current(vm);
 	if (signals_start(vm)) {
 		fprintf(stderr, "qvm: cannot start the signal thread\n");
-		return EXIT_FATAL;
+		return QVM_EXIT_FATAL;
 	}
 	if (config_run(vm, &toks, &e)) {
 		fprintf(stderr, "%s\n", e.msg);
-		vm_exit_now(vm, EXIT_CONFIG);
+		term_exit_now(vm, QVM_EXIT_CONFIG);
 	}
 	if (vm_check(vm, &e)) {
 		fprintf(stderr, "%s\n", e.msg);
-		vm_exit_now(vm, EXIT_CONFIG);
+		term_exit_now(vm, QVM_EXIT_CONFIG);
 	}
 	if (signals_stop_pending())
-		vm_exit_now(vm, signals_stop_pending());
+		term_exit_now(vm, signals_stop_pending());
 	if (vm_prepare(vm, &e)) {
 		vm_log(vm, QL_QVM_FATAL, "%s", e.msg);
-		vm_exit_now(vm, EXIT_FATAL);
+		term_exit_now(vm, QVM_EXIT_FATAL);
 	}
 	if (signals_stop_pending())
-		vm_exit_now(vm, signals_stop_pending());
-	if (vm->terminating) {	/* guest_terminate during GUEST_CONFIGURED */
-		vm_exit_now(vm, vm->exit_code);
+		term_exit_now(vm, signals_stop_pending());
+	if (term_requested(vm)) {	/* guest_terminate during GUEST_CONFIGURED */
+		term_exit_now(vm, term_code(vm));
 	} else if (vm->dryrun) {
 		vm_log(vm, QL_QVM_INFO, "Exiting: dryrun completed");
-		signals_mute();
-		vm_terminate_vdevs(vm);
-		code = 0;
+		code = term_shutdown(vm);
 	} else {
 		code = vm_run(vm);
 	}

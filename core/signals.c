@@ -14,7 +14,6 @@
 #include "vdev_impl.h"
 #include "vm.h"
 
-#define POWER_CUT	3
 #define EARLY_STOP_WAIT	2	/* s the main thread gets to notice a stop during startup */
 
 /*
@@ -89,19 +88,19 @@ static void status(struct qvm_vm *vm)
 static void early_stop(struct qvm_vm *vm, int signo)
 {
 	vm_log(vm, QL_QVM_INFO, "%s before the guest started: stopping", strsignal(signo));
-	atomic_store(&sig.early_stop, POWER_CUT);
+	atomic_store(&sig.early_stop, QVM_EXIT_POWER_CUT);
 	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
 		struct timespec ts = { 0, 100000000 };
 		nanosleep(&ts, NULL);
 		if (vm_phase(vm) == QVM_PHASE_STARTED) {
 			/* vm_run may have looked just before we said so: say it again */
-			vm_request_exit(vm, POWER_CUT);
+			term_request(vm, QVM_EXIT_POWER_CUT);
 			return;
 		}
 	}
 	if (!atomic_load(&sig.quit)) {
 		vm_log(vm, QL_QVM_ERR, "startup did not stop within %d s: exiting", EARLY_STOP_WAIT);
-		_exit(POWER_CUT);
+		term_exit_bare(QVM_EXIT_POWER_CUT);
 	}
 }
 
@@ -131,7 +130,7 @@ static void *signal_thread(void *arg)
 			if (signo < 0 && (left.tv_sec < 0 || errno == EAGAIN)) {
 				vm_log(vm, QL_QVM_WARN, "the guest did not power off within %u s of the "
 						"power button: power cut", vm->button_timeout);
-				vm_request_exit(vm, POWER_CUT);
+				term_request(vm, QVM_EXIT_POWER_CUT);
 				button = false;
 				continue;
 			}
@@ -149,7 +148,7 @@ static void *signal_thread(void *arg)
 				early_stop(vm, signo);
 			} else if (button) {
 				vm_log(vm, QL_QVM_WARN, "%s again: power cut", strsignal(signo));
-				vm_request_exit(vm, POWER_CUT);
+				term_request(vm, QVM_EXIT_POWER_CUT);
 			} else {
 				vm_log(vm, QL_QVM_INFO, "%s: pressing the power button (power cut in %u s)",
 						strsignal(signo), vm->button_timeout);
@@ -165,7 +164,7 @@ static void *signal_thread(void *arg)
 				break;
 			}
 			vm_log(vm, QL_QVM_INFO, "SIGQUIT: power cut");
-			vm_request_exit(vm, POWER_CUT);
+			term_request(vm, QVM_EXIT_POWER_CUT);
 			break;
 		case SIGUSR1:
 			if (started)

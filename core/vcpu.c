@@ -137,14 +137,14 @@ static bool unsupported_instruction(struct guest_cpu *cpu)
 	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: KVM internal error, suberror %u", cpu->index,
 				run->internal.suberror);
-		vm_request_exit(vm, GTC_UNEXPECTED);
+		term_request(vm, QVM_EXIT_UNEXPECTED);
 		return true;
 	}
 	vm_log(vm, act == UNSUPP_ABORT ? QL_QVM_ERR : QL_QVM_WARN, "vcpu %u: the guest ran an "
 			"instruction KVM cannot emulate (unsupported instruction: %s)", cpu->index,
 			act == UNSUPP_ABORT ? "abort" : "undefined-instruction fault delivered");
 	if (act == UNSUPP_ABORT) {
-		vm_request_exit(vm, GTC_UNSUPPORTED);
+		term_request(vm, QVM_EXIT_UNSUPPORTED);
 		return true;
 	}
 	arch_inject_undefined(cpu);
@@ -171,23 +171,23 @@ static bool handle_exit(struct guest_cpu *cpu)
 	case KVM_EXIT_SHUTDOWN:
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: the guest shut down the CPU (triple fault)",
 				cpu->index);
-		vm_request_exit(vm, 96);
+		term_request(vm, QVM_EXIT_FATAL_RUNNING);
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_log(vm, QL_QVM_INFO, "vcpu %u: the guest asked for a system %s", cpu->index,
 				run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "shutdown" : "reset");
-		vm_request_exit(vm, 0);
+		term_request(vm, QVM_EXIT_NORMAL);
 		return true;
 	case KVM_EXIT_INTERNAL_ERROR:
 		return unsupported_instruction(cpu);
 	case KVM_EXIT_FAIL_ENTRY:
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: KVM could not enter the guest (reason 0x%llx)",
 				cpu->index, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		vm_request_exit(vm, GTC_UNEXPECTED);
+		term_request(vm, QVM_EXIT_UNEXPECTED);
 		return true;
 	default:
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: unexpected KVM exit %u", cpu->index, run->exit_reason);
-		vm_request_exit(vm, GTC_UNEXPECTED);
+		term_request(vm, QVM_EXIT_UNEXPECTED);
 		return true;
 	}
 }
@@ -213,7 +213,7 @@ static void *vcpu_thread(void *arg)
 				continue;
 			}
 			vm_log(cpu->vm, QL_QVM_ERR, "vcpu %u: KVM_RUN: %s", cpu->index, strerror(errno));
-			vm_request_exit(cpu->vm, GTC_UNEXPECTED);
+			term_request(cpu->vm, QVM_EXIT_UNEXPECTED);
 			break;
 		}
 		if (handle_exit(cpu))
@@ -326,30 +326,13 @@ void vcpus_resume(struct qvm_vm *vm)
 
 void vcpus_wait_exit(struct qvm_vm *vm)
 {
-	pthread_mutex_lock(&vm->term_lock);
-	while (!vm->terminating) {
-		if (!vm->exit_on_halt) {
-			pthread_cond_wait(&vm->term_cond, &vm->term_lock);
-			continue;
-		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += HALT_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&vm->term_cond, &vm->term_lock, &ts);
-		if (vm->terminating)
-			break;
-		pthread_mutex_unlock(&vm->term_lock);
+	/* Without exit-on-halt a halted guest keeps qvm alive, as on the real qvm. */
+	while (!term_wait(vm, vm->exit_on_halt ? HALT_POLL_MS : 0)) {
 		if (all_idle(vm)) {
 			vm_log(vm, QL_QVM_INFO, "all vcpus halted with interrupts off: exiting (exit-on-halt)");
-			vm_request_exit(vm, 0);
+			term_request(vm, QVM_EXIT_NORMAL);
 		}
-		pthread_mutex_lock(&vm->term_lock);
 	}
-	pthread_mutex_unlock(&vm->term_lock);
 }
 
 void vcpus_request_stop(struct qvm_vm *vm)

@@ -56,8 +56,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	pthread_mutex_init(&vm->kick_lock, NULL);
 	pthread_mutex_init(&vm->dump_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
-	pthread_mutex_init(&vm->term_lock, NULL);
-	pthread_cond_init(&vm->term_cond, NULL);
+	term_init(&vm->term);
 	*out = vm;
 	atomic_store(&last_vm, vm);
 
@@ -244,52 +243,6 @@ int vm_publish_map(struct qvm_vm *vm)
 	return 0;
 }
 
-/* ---- termination ---- */
-
-void vm_request_exit(struct qvm_vm *vm, int code)
-{
-	pthread_mutex_lock(&vm->term_lock);
-	if (!vm->terminating) {
-		vm->terminating = true;
-		vm->exit_code = code;
-		pthread_cond_broadcast(&vm->term_cond);
-	}
-	pthread_mutex_unlock(&vm->term_lock);
-	/* The guest ends now: no vCPU goes back into it, not even the one asking. */
-	vcpus_request_stop(vm);
-}
-
-bool vm_claim_shutdown(struct qvm_vm *vm)
-{
-	return !atomic_exchange(&vm->shutdown_claimed, true);
-}
-
-void vm_terminate_vdevs(struct qvm_vm *vm)
-{
-	timers_stop(vm);	/* no timer callback races with TERMINATE */
-	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
-		if (d == vm->fatal_vdev || atomic_exchange(&d->terminated, true))
-			continue;
-		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
-	}
-}
-
-void vm_exit_now(struct qvm_vm *vm, int code)
-{
-	signals_mute();
-	if (!vm_claim_shutdown(vm)) {
-		vm_request_exit(vm, code);	/* another thread is ending qvm */
-		for (;;)
-			pause();
-	}
-	fflush(stdout);
-	vcpus_stop(vm);		/* all but this thread; none before the guest started */
-	vm_terminate_vdevs(vm);
-	fflush(stdout);
-	fflush(stderr);
-	_exit(code);
-}
-
 /* ---- startup ---- */
 
 int vm_check(struct qvm_vm *vm, struct qerr *e)
@@ -329,25 +282,18 @@ int vm_run(struct qvm_vm *vm)
 
 	if (vm_vdevs_control(vm, VDEV_CTRL_GUEST_STARTING, &e)) {
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
-		vm_request_exit(vm, 64);	/* unless an exit was asked for already */
-		vm_exit_now(vm, vm->exit_code);
+		term_request(vm, QVM_EXIT_FATAL);	/* unless an exit was asked for already */
+		term_exit_now(vm, term_code(vm));
 	}
-	if (vm->terminating)	/* guest_terminate during GUEST_CONFIGURED/STARTING */
-		vm_exit_now(vm, vm->exit_code);
+	if (term_requested(vm))	/* guest_terminate during GUEST_CONFIGURED/STARTING */
+		term_exit_now(vm, term_code(vm));
 	atomic_store_explicit(&vm->phase, QVM_PHASE_STARTED, memory_order_release);
 	if (signals_stop_pending())	/* asked to stop while starting */
-		vm_request_exit(vm, signals_stop_pending());
+		term_request(vm, signals_stop_pending());
 	if (vcpus_start(vm, &e)) {
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
-		vm_request_exit(vm, 96);
+		term_request(vm, QVM_EXIT_FATAL_RUNNING);
 	}
 	vcpus_wait_exit(vm);
-	signals_mute();	/* no BUTTON, STATUS or dump once the end has begun */
-	if (!vm_claim_shutdown(vm))
-		for (;;)
-			pause();	/* a vdev's qvm_fatal is ending qvm from its thread */
-	vcpus_stop(vm);
-	vm_terminate_vdevs(vm);
-	fflush(stdout);
-	return vm->exit_code;
+	return term_shutdown(vm);
 }

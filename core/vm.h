@@ -21,6 +21,7 @@
 #include "log_impl.h"
 #include "qerr.h"
 #include "regions.h"
+#include "term.h"
 #include "token.h"
 
 #define QVM_MAX_MEM	64
@@ -159,13 +160,8 @@ struct qvm_vm {
 
 	pthread_t main_thread;
 	pthread_mutex_t kick_lock;	/* thread_started vs. signalling a joined thread */
-	_Atomic bool shutdown_claimed;	/* one thread runs the shutdown (vm_claim_shutdown) */
-	struct qvm_vdev *fatal_vdev;	/* called qvm_fatal while running: no TERMINATE */
 	bool timer_abandoned;
-	pthread_mutex_t term_lock;
-	pthread_cond_t term_cond;
-	bool terminating;
-	int exit_code;
+	struct qvm_term term;		/* core/term.c */
 
 	struct arch_vm arch;
 };
@@ -199,26 +195,11 @@ int vm_prepare(struct qvm_vm *vm, struct qerr *e);
 /* Start the vCPUs and wait until the guest ends; returns the exit code. */
 int vm_run(struct qvm_vm *vm);
 
-/* Ask the VM to end with code (first request wins). Any thread. */
-void vm_request_exit(struct qvm_vm *vm, int code);
-/*
- * The shutdown is run by one thread: true for the first caller. The others
- * must leave it alone (they may request an exit and wait).
- */
-bool vm_claim_shutdown(struct qvm_vm *vm);
-/* TERMINATE to every vdev that has not had it (once each). */
-void vm_terminate_vdevs(struct qvm_vm *vm);
-/*
- * End the process now with code: vCPUs (but the caller) stopped, TERMINATE
- * to every vdev but vm->fatal_vdev. If another thread owns the shutdown,
- * ask it for code and wait.
- */
-__attribute__((noreturn)) void vm_exit_now(struct qvm_vm *vm, int code);
-
 /*
  * A rule of the vdev API broken (core/api.c): stop qvm with a message naming
- * the vdev, the function and the rule; exit 64 before the guest started, 96
- * after. Returns only on a thread that must go on (then with an errno).
+ * the vdev, the function and the rule; QVM_EXIT_FATAL before the guest
+ * started, QVM_EXIT_FATAL_RUNNING after. Returns only on a thread that must
+ * go on (then with an errno).
  */
 int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const char *rule);
 

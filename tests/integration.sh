@@ -471,6 +471,13 @@ t_api_exported() {
 	[ -z "$missing" ] || { echo "declared but not exported:$missing"; return 1; }
 }
 
+# core/term.c owns the end: nothing else calls exit() or _exit().
+t_one_exit_point() {
+	local hits
+	hits=$(grep -nE '(^|[^a-z_])_?exit *\(' core/*.c arch/*/*.c | grep -v '^core/term\.c:')
+	[ -z "$hits" ] || { echo "exit outside core/term.c: $hits"; return 1; }
+}
+
 # ---- the benchmark, once with a small N: it runs and its numbers are sane ----
 t_bench_smoke() {
 	local d=$OUT/bench
@@ -532,3 +539,4 @@ else
 fi
 check integration/help_version t_help_version
 check sdk/every_declared_function_is_exported t_api_exported
+check termination/one_exit_point t_one_exit_point

@@ -34,8 +34,7 @@ static inline struct rig *rig_new_with(vdev_ref_func_t *vread, vdev_ref_func_t *
 
 	g->vm.phase = QVM_PHASE_STARTED;
 	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
-	pthread_mutex_init(&g->vm.term_lock, NULL);
-	pthread_cond_init(&g->vm.term_cond, NULL);
+	term_init(&g->vm.term);
 	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
 		g->vm.log.dest[i] = LOG_NONE;
 	g->f = (struct vdev_factory){ .vread = vread, .vwrite = vwrite,

@@ -149,7 +149,7 @@ TEST(refused_width_never_reaches_vdev)
 	dispatch_access(&g->cpu, REGION_MEM, 0xfa000004, 1, true, data);
 	CHECK(seen.reads == 0 && seen.writes == 0);
 	CHECK(warned(g) == 2);	/* once per address */
-	CHECK(!g->vm.terminating);
+	CHECK(!term_requested(&g->vm));
 	rig_free(g);
 }
 
@@ -177,7 +177,7 @@ TEST(unowned_reads_all_ones_and_warns_once)
 	dispatch_access(&g->cpu, REGION_MEM, 0xfa0000fe, 4, false, data);	/* crosses the end */
 	CHECK(seen.reads == 0);
 	CHECK(warned(g) == 3);
-	CHECK(!g->vm.terminating);
+	CHECK(!term_requested(&g->vm));
 	rig_free(g);
 }
 
@@ -215,7 +215,7 @@ TEST(access_past_the_region_end_is_refused)
 		}
 	}
 	CHECK(warned(g) == 6);	/* each refused address once */
-	CHECK(!g->vm.terminating);
+	CHECK(!term_requested(&g->vm));
 	rig_free(g);
 }
 
@@ -226,7 +226,7 @@ TEST(abort_policy_ends_with_code_5)
 
 	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_ABORT;
 	dispatch_access(&g->cpu, REGION_MEM, 0xfb000000, 4, false, data);
-	CHECK(g->vm.terminating && g->vm.exit_code == 5);
+	CHECK(term_requested(&g->vm) && term_code(&g->vm) == 5);
 	rig_free(g);
 }
 
@@ -236,7 +236,7 @@ TEST(rom_writes_are_dropped_quietly)
 	uint8_t data[8] = { 1 };
 
 	dispatch_access(&g->cpu, REGION_MEM, 0xffff0010, 4, true, data);
-	CHECK(warned(g) == 0 && seen.writes == 0 && !g->vm.terminating);
+	CHECK(warned(g) == 0 && seen.writes == 0 && !term_requested(&g->vm));
 	rig_free(g);
 }
 
@@ -255,10 +255,10 @@ TEST(port_io_and_status_codes)
 	CHECK(data[0] == 0xff);
 	seen.status = VRS_ERRNO + EIO;
 	dispatch_access(&g->cpu, REGION_IO, 0x3f9, 1, false, data);
-	CHECK(data[0] == 0xff && !g->vm.terminating);
+	CHECK(data[0] == 0xff && !term_requested(&g->vm));
 	seen.status = VRS_TERMINATE;
 	dispatch_access(&g->cpu, REGION_IO, 0x3f8, 1, false, data);
-	CHECK(g->vm.terminating && g->vm.exit_code == 6);
+	CHECK(term_requested(&g->vm) && term_code(&g->vm) == 6);
 	rig_free(g);
 }
 
