@@ -15,7 +15,9 @@
 struct qvm_vm;
 struct guest_cpu;
 
-/* After KVM_CREATE_VM, before any memory or vCPU: irqchip and the like. */
+/* The KVM_CREATE_VM machine type for this VM's memory (arm64: its IPA size); -errno. */
+int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
+/* After KVM_CREATE_VM and the memory slots, before any vCPU: irqchip and the like. */
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
 /* Configuration complete, before vCPUs are created: boot structures. */
 int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e);

@@ -180,7 +180,15 @@ static int load_option(struct cfg *c, enum load_kind kind)
 		return fail(c, c->tok, -EINVAL, "data load needs ADDR,FILE");
 	if ((r = resolve(c, a, path, sizeof(path))))
 		return r;
-	return located(c, loader_load(c->vm, path, kind, have_addr, addr, c->e));
+	/* Ram must come before what refers to guest memory, as on the real qvm. */
+	bool ram = false;
+	for (unsigned i = 0; i < c->vm->nmem; i++)
+		ram |= !c->vm->mem[i].rom;
+	if (!have_addr && !ram)
+		return fail(c, c->tok, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
+	char where[PATH_MAX + 32];
+	snprintf(where, sizeof(where), "%s:%u: ", c->tok->file, c->tok->line);
+	return loader_plan(c->vm, where, path, kind, have_addr, addr, c->e);
 }
 
 static int opt_load(struct cfg *c) { return load_option(c, LOAD_IMAGE); }

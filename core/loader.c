@@ -102,3 +102,55 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 	}
 	return 0;
 }
+
+int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum load_kind kind,
+		bool have_addr, uint64_t addr, struct qerr *e)
+{
+	struct qvm_load *l;
+
+	if (vm->nloads == QVM_MAX_LOADS)
+		return qerr_set(e, -ENOSPC, "%stoo many `load` options (at most %d)", where,
+				QVM_MAX_LOADS);
+	if (vm->nloads == vm->loads_cap) {
+		unsigned cap = vm->loads_cap ? vm->loads_cap * 2 : 4;
+		l = realloc(vm->loads, cap * sizeof(*l));
+		if (!l)
+			return qerr_set(e, -ENOMEM, "%sout of memory", where);
+		vm->loads = l;
+		vm->loads_cap = cap;
+	}
+	l = &vm->loads[vm->nloads];
+	*l = (struct qvm_load){ .kind = kind, .have_addr = have_addr, .addr = addr,
+		.where = strdup(where), .path = strdup(path) };
+	if (!l->where || !l->path) {
+		free(l->where);
+		free(l->path);
+		return qerr_set(e, -ENOMEM, "%sout of memory", where);
+	}
+	vm->nloads++;
+	return 0;
+}
+
+int loader_run(struct qvm_vm *vm, struct qerr *e)
+{
+	for (unsigned i = 0; i < vm->nloads; i++) {
+		const struct qvm_load *l = &vm->loads[i];
+		int r = loader_load(vm, l->path, l->kind, l->have_addr, l->addr, e);
+		if (r) {
+			qerr_prefix(e, "%s", l->where);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void loader_free(struct qvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->nloads; i++) {
+		free(vm->loads[i].where);
+		free(vm->loads[i].path);
+	}
+	free(vm->loads);
+	vm->loads = NULL;
+	vm->nloads = vm->loads_cap = 0;
+}

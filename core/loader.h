@@ -15,8 +15,30 @@ enum load_kind {
 };
 
 /*
- * Load path. Without have_addr a raw file goes to the start of the lowest
- * ram. Errors name the file and what does not fit.
+ * `load` options are planned while the configuration is read and carried
+ * out once it is complete (loader_run), so that what they place can
+ * depend on the final memory layout. Each keeps the FILE:LINE of its option.
+ */
+struct qvm_load {
+	char *where;		/* "FILE:LINE: " of the option */
+	char *path;
+	enum load_kind kind;
+	bool have_addr;
+	uint64_t addr;
+};
+
+#define QVM_MAX_LOADS	256
+
+/* Add a load to vm's plan; where is "FILE:LINE: ". Only checks what the option says. */
+int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum load_kind kind,
+		bool have_addr, uint64_t addr, struct qerr *e);
+/* Carry out the plan in order; an error names the option's FILE:LINE. */
+int loader_run(struct qvm_vm *vm, struct qerr *e);
+void loader_free(struct qvm_vm *vm);
+
+/*
+ * Load path now. Without have_addr a raw file goes to the start of the
+ * lowest ram. Errors name the file and what does not fit.
  */
 int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		bool have_addr, uint64_t addr, struct qerr *e);

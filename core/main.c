@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		return done ? QVM_EXIT_NORMAL : QVM_EXIT_CONFIG;
 	}
 
-	if (vm_create(&vm, &e)) {
+	if (vm_create(&vm, &e)) {	/* no KVM yet: that comes once the configuration is checked */
 		fprintf(stderr, "qvm: %s\n", e.msg);
 		vm_destroy(vm);
 		return QVM_EXIT_FATAL;
@@ -114,6 +114,10 @@ int main(int argc, char **argv)
 	}
 	if (signals_stop_pending())
 		term_exit_now(vm, signals_stop_pending());
+	if (vm_build(vm, &e)) {
+		vm_log(vm, QL_QVM_FATAL, "%s", e.msg);
+		term_exit_now(vm, QVM_EXIT_FATAL);
+	}
 	if (vm_prepare(vm, &e)) {
 		vm_log(vm, QL_QVM_FATAL, "%s", e.msg);
 		term_exit_now(vm, QVM_EXIT_FATAL);

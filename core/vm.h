@@ -100,6 +100,8 @@ struct qvm_vdev {
 	struct qvm_vdev *next;
 };
 
+struct qvm_load;
+
 struct qvm_vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
@@ -122,6 +124,8 @@ struct qvm_vm {
 	uint64_t entry;
 	bool have_entry;
 	char *cmdline;
+	struct qvm_load *loads;		/* the `load` plan (core/loader.c) */
+	unsigned nloads, loads_cap;
 
 	enum qvm_unsupp_action unsupp[UNSUPP_KINDS];
 	_Atomic uint64_t unsupp_seen[QVM_UNSUPP_SLOTS];
@@ -166,8 +170,17 @@ struct qvm_vm {
 	struct arch_vm arch;
 };
 
+/*
+ * The lifecycle (main): vm_create (no KVM yet), config_run (options to
+ * vdevs as they are read, loads planned), vm_check (loads carried out,
+ * ASSIGN), vm_build (KVM), vm_prepare (vCPUs, GUEST_CONFIGURED), vm_run.
+ */
 int vm_create(struct qvm_vm **out, struct qerr *e);
 void vm_destroy(struct qvm_vm *vm);
+
+/* Open KVM and create the VM in it from the checked configuration (core/kvm.c). */
+int vm_build(struct qvm_vm *vm, struct qerr *e);
+void vm_kvm_close(struct qvm_vm *vm);
 
 /* The VM of the calling thread; vm_set_current() binds a thread to a VM. */
 struct qvm_vm *vm_current(void);
@@ -176,6 +189,9 @@ void vm_set_current(struct qvm_vm *vm);
 /* Guest memory. */
 int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 		bool rom, struct qerr *e);
+/* Every ram/rom range as a KVM memory slot (vm_build). */
+int mem_register_slots(struct qvm_vm *vm, struct qerr *e);
+void mem_destroy(struct qvm_vm *vm);
 /* The ram/rom range holding gpa, or NULL. */
 const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa);
 /* Host address of [gpa, gpa+len) if it lies in one ram/rom range, else NULL. */

@@ -41,20 +41,47 @@ for t in "$B"/tests/test_*; do
 done
 
 # ---- golden configuration errors: exact stderr and exit 65 ----
+# goldens PREFIX [RUNNER...]: every bad configuration through RUNNER qvm
 build_abs=$(cd "$B" && pwd)
-for conf in tests/configs/bad/*.qvmconf; do
-	name=golden/$(basename "$conf" .qvmconf)
-	expected=$(cat "${conf%.qvmconf}.expected")
-	timeout -k "$KILL_AFTER" 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
-	rc=$?
-	got=$(sed "s#$build_abs#BUILD#g" "$B/golden.err")
-	if [ "$got" == "$expected" ] && [ "$rc" -eq 65 ]; then
-		ok "$name"
+goldens() {
+	local prefix=$1 conf name expected got rc
+	shift
+	for conf in tests/configs/bad/*.qvmconf; do
+		name=$prefix/$(basename "$conf" .qvmconf)
+		expected=$(cat "${conf%.qvmconf}.expected")
+		"$@" timeout -k "$KILL_AFTER" 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
+		rc=$?
+		got=$(sed "s#$build_abs#BUILD#g" "$B/golden.err")
+		if [ "$got" == "$expected" ] && [ "$rc" -eq 65 ]; then
+			ok "$name"
+		else
+			not_ok "$name" "exit $rc"
+			diff -u <(echo "$expected") <(echo "$got") | sed 's/^/    /'
+		fi
+	done
+}
+goldens golden
+
+# ---- the same without /dev/kvm: a configuration is checked before KVM is opened ----
+if tests/no-kvm.sh true 2>"$B/nokvm.err"; then
+	goldens nokvm/golden tests/no-kvm.sh
+	out=$(tests/no-kvm.sh "$B/tests/test_config" 2>&1)
+	if [ $? -eq 0 ] && ! grep -q '^not ok' <<<"$out" && grep -q '^ok ' <<<"$out"; then
+		ok nokvm/test_config
 	else
-		not_ok "$name" "exit $rc"
-		diff -u <(echo "$expected") <(echo "$got") | sed 's/^/    /'
+		not_ok nokvm/test_config "$(grep -m1 -A3 '^  FAIL\|^not ok' <<<"$out")"
 	fi
-done
+	tests/no-kvm.sh timeout -k "$KILL_AFTER" 20 "$QVM" @guest-images/x86_64/trace-demo.qvmconf dryrun \
+		>/dev/null 2>"$B/nokvm.err" </dev/null
+	rc=$?
+	if [ $rc -eq 64 ] && grep -q 'fatal: cannot open /dev/kvm: No such file or directory' "$B/nokvm.err"; then
+		ok nokvm/good_config_needs_kvm_to_run
+	else
+		not_ok nokvm/good_config_needs_kvm_to_run "exit $rc: $(tail -1 "$B/nokvm.err")"
+	fi
+else
+	skipped nokvm "cannot hide /dev/kvm here: $(tail -1 "$B/nokvm.err")"
+fi
 
 # ---- integration tests ----
 . tests/integration.sh

@@ -14,6 +14,14 @@ int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e);
 #define CPUID_MAX_ENTRIES	256
 #define RFLAGS_IF		0x200ull
 
+/* x86 has one machine type. */
+int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
+{
+	(void)vm;
+	(void)e;
+	return 0;
+}
+
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 {
 	struct kvm_cpuid2 *c;

@@ -1,0 +1,133 @@
+/* What the API gives a running vdev: its own threads, vdev_path(), its names. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <qvm/guest.h>
+#include <qvm/log.h>
+#include <qvm/utils.h>
+
+#include "number.h"
+#include "vcpu.h"
+#include "vdev_impl.h"
+
+struct thread_start {
+	struct qvm_vdev *vdev;
+	struct qvm_vm *vm;
+	void *(*func)(void *);
+	void *arg;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct thread_start ts = *(struct thread_start *)p;
+
+	free(p);
+	vm_set_current(ts.vm);
+	vdev_running = ts.vdev;
+	return ts.func(ts.arg);
+}
+
+int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
+		pthread_attr_t *attr, void *(*func)(void *), void *arg)
+{
+	struct qvm_vdev *d = vdev_of(vdp);
+	struct thread_start *ts;
+	pthread_t t;
+	int r;
+
+	if (vm_phase(d->vm) == QVM_PHASE_STARTUP)
+		return api_violation(d->vm, vdp, "vdev_thread_create()",
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+	ts = malloc(sizeof(*ts));
+	if (!ts)
+		return ENOMEM;
+	*ts = (struct thread_start){ d, d->vm, func, arg };
+	r = pthread_create(&t, attr, thread_trampoline, ts);
+	if (r) {
+		free(ts);
+		return r;
+	}
+	if (name) {
+		char n[16];
+		snprintf(n, sizeof(n), "%s", name);
+		pthread_setname_np(t, n);
+	}
+	if (vdp->v_sched.priority > 0) {
+		struct sched_param sp = { .sched_priority = vdp->v_sched.priority };
+		r = pthread_setschedparam(t, vdp->v_sched.policy, &sp);
+		if (r)
+			vdev_logf(QL_QVM_WARN, vdp, "cannot set thread priority %d: %s",
+					vdp->v_sched.priority, strerror(r));
+	}
+	if (tid)
+		*tid = t;
+	return 0;
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+const char *vdev_path(const vdev_t *vdp)
+{
+	struct qvm_vdev *d = vdev_of(vdp);
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char buf[PATH_MAX];
+	int r;
+
+	if (vm_phase(d->vm) == QVM_PHASE_STARTUP) {
+		errno = api_violation(d->vm, vdp, "vdev_path()",
+				"may only be called after VDEV_CTRL_GUEST_CONFIGURED");
+		return NULL;
+	}
+	if (d->path)
+		return d->path;
+	if (d->vm->system[0])
+		snprintf(buf, sizeof(buf), "%s/qvm/%s/%s", rt && *rt ? rt : "/run", d->vm->system, d->name);
+	else
+		snprintf(buf, sizeof(buf), "%s/qvm/pid-%ld/%s", rt && *rt ? rt : "/run",
+				(long)getpid(), d->name);
+	r = mkdirs(buf);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	d->path = strdup(buf);
+	if (!d->path)
+		errno = ENOMEM;
+	return d->path;
+}
+
+const char *vdev_name(const vdev_t *vdp)
+{
+	return vdev_of(vdp)->name;
+}
+
+int vdev_string(char *buf, size_t count, const vdev_t *vdp)
+{
+	const struct qvm_vdev *d = vdev_of(vdp);
+
+	if (vdp->v_block.location == QSL_NO_LOCATION)
+		return snprintf(buf, count, "%s", d->name);
+	return snprintf(buf, count, "%s at %s:0x%llx", d->name,
+			vdp->v_block.qst_type == QST_X86_IO ? "io" : "mem",
+			(unsigned long long)vdp->v_block.location);
+}
