@@ -99,7 +99,8 @@ $(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/
 	$(CC) $(BASE_CFLAGS) -Ivdev/wdt-sp805 -Itests/unit -o $@ tests/unit/test_sp805.c vdev/wdt-sp805/sp805.c
 
 # The benchmark (see README, "The benchmark"): tools built with the core's flags.
-TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench
+TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench \
+	$(B)/tools/startup-bench
 
 $(B)/tools/kvm-baseline: tools/bench/kvm-baseline.c tools/bench/bench-abi.h core/elf_load.c \
 		core/qerr.c $(ARCHDIR)/longmode.c
@@ -115,12 +116,18 @@ $(B)/tools/dispatch-bench: tools/bench/dispatch-bench.c tests/unit/rig.h $(B)/li
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
 		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
 
+# qvm's start-up time and memory overhead, measured from outside
+$(B)/tools/startup-bench: tools/bench/startup-bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
 tools: $(TOOLS)
 
 # qvm against the raw-KVM baseline; BENCH_ARGS for tools/bench/qvm-bench options
 bench: deps all tools
 	$(B)/tools/qvm-bench --qvm $(B)/qvm --baseline $(B)/tools/kvm-baseline --out $(B)/bench $(BENCH_ARGS)
 	tools/bench/dispatch-cost.sh $(B)
+	$(B)/tools/startup-bench --qvm $(B)/qvm --out $(B)/bench
 
 # vdevs that exist for the tests (found through QVM_VDEV_PATH=$(B)/tests)
 $(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)

@@ -1,7 +1,10 @@
 /*
  * What core/ needs from an architecture. Each arch/NAME directory has an
  * arch-types.h (picked by the include path) defining struct arch_vm,
- * struct arch_vcpu and ARCH_ELF_MACHINE, and implements these functions.
+ * struct arch_vcpu, ARCH_NAME, ARCH_ELF_MACHINE and ARCH_IO_QST (the
+ * qst_type of a trapped port access, QST_NO_TYPE where there are no
+ * ports), and implements these functions; nothing in core/ tests the
+ * architecture. arch/arm64/README.md says what each is on arm64.
  */
 #ifndef QVM_ARCH_H
 #define QVM_ARCH_H
@@ -14,15 +17,52 @@
 
 struct qvm_vm;
 struct guest_cpu;
+struct qvm_boot;
+
+/*
+ * In lifecycle order. Before any of these the configuration has been read
+ * and checked (core needs no KVM for that): memory, vCPU count, vdevs with
+ * their options, loads carried out into struct qvm_boot.
+ */
 
 /* The KVM_CREATE_VM machine type for this VM's memory (arm64: its IPA size); -errno. */
 int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
-/* After KVM_CREATE_VM and the memory slots, before any vCPU: irqchip and the like. */
+/*
+ * After KVM_CREATE_VM and the memory slots, before any vCPU: the in-kernel
+ * interrupt controllers (x86: KVM_CREATE_IRQCHIP; arm64: the vGIC device at
+ * its configured addresses) and what KVM reports once per VM (CPUID).
+ */
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
-/* Configuration complete, before vCPUs are created: boot structures. */
-int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e);
-/* After KVM_CREATE_VCPU: CPUID and the entry state. */
+/*
+ * The boot structures, placed from the final memory layout: x86 its boot
+ * page tables and GDT; the protocol's tables (zero page, multiboot info,
+ * FDT) as blobs in boot, with the registers that point at them.
+ */
+int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e);
+/* After KVM_CREATE_VCPU: the vCPU's features (x86 CPUID; arm64 KVM_ARM_VCPU_INIT). */
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
+/* Once every vCPU exists (arm64: KVM_DEV_ARM_VGIC_CTRL_INIT). */
+int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e);
+/*
+ * The vCPU's entry state for boot: registers, and whether it runs at once
+ * (x86 bare-metal images start on every vCPU; arm64 secondaries wait for
+ * PSCI CPU_ON).
+ */
+int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qerr *e);
+
+/* What arch_handle_exit made of an exit. */
+enum arch_exit {
+	ARCH_EXIT_CONTINUE,	/* handled: run the vCPU again */
+	ARCH_EXIT_STOP,		/* handled, the vCPU must stop (an end was requested) */
+	ARCH_EXIT_UNKNOWN,	/* not an exit of this architecture: core reports it */
+};
+/*
+ * On the vCPU's thread: an exit core does not handle itself (core knows
+ * MMIO, system events, internal errors and failed entries). x86: port I/O,
+ * HLT, SHUTDOWN (triple fault).
+ */
+enum arch_exit arch_handle_exit(struct guest_cpu *cpu);
+
 /* On the vCPU's thread: keep its registers in cpu->arch for a core dump. */
 void arch_vcpu_save_regs(struct guest_cpu *cpu);
 /* The NT_PRSTATUS descriptor of a saved vCPU into buf; its size, 0 if too small. */

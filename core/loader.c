@@ -69,8 +69,8 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 					(unsigned long long)addr, path);
 		r = elf64_load(path, buf, size, ARCH_ELF_MACHINE, ARCH_NAME, vm_dest, vm, &entry, e);
 		if (!r) {
-			vm->entry = entry;
-			vm->have_entry = true;
+			vm->boot.entry = entry;
+			vm->boot.have_entry = true;
 		}
 		free(buf);
 		return r;
@@ -97,8 +97,8 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		memcpy(dst, buf, size);
 	free(buf);
 	if (kind == LOAD_IMAGE) {
-		vm->entry = addr;
-		vm->have_entry = true;
+		vm->boot.entry = addr;
+		vm->boot.have_entry = true;
 	}
 	return 0;
 }

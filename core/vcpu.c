@@ -59,12 +59,14 @@ int vcpus_create(struct qvm_vm *vm, struct qerr *e)
 			return qerr_set(e, -errno, "vcpu %u: cannot map kvm_run: %s", i, strerror(errno));
 		}
 		int r = arch_vcpu_init(cpu, e);
+		if (!r)
+			r = arch_vcpu_boot(cpu, &vm->boot, e);
 		if (r) {
 			qerr_prefix(e, "vcpu %u: ", i);
 			return r;
 		}
 	}
-	return 0;
+	return arch_vcpus_created(vm, e);
 }
 
 static void place_thread(struct guest_cpu *cpu)
@@ -111,18 +113,6 @@ static bool handle_requests(struct guest_cpu *cpu)
 	return false;
 }
 
-static void handle_io(struct guest_cpu *cpu)
-{
-	struct kvm_run *run = cpu->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-
-	/* rep ins/outs come as count elements of size bytes */
-	for (uint32_t i = 0; i < run->io.count; i++)
-		dispatch_access(cpu, REGION_IO, run->io.port, run->io.size, write,
-				data + (size_t)i * run->io.size);
-}
-
 /*
  * KVM could not run a guest instruction: the `unsupported instruction`
  * policy. An instruction of unknown length cannot be skipped, so `ignore`
@@ -151,7 +141,7 @@ static bool unsupported_instruction(struct guest_cpu *cpu)
 	return false;
 }
 
-/* Handle one exit; true when the vCPU must stop. */
+/* Handle one exit; true when the vCPU must stop. Port I/O and the like are the arch's. */
 static bool handle_exit(struct guest_cpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
@@ -162,17 +152,6 @@ static bool handle_exit(struct guest_cpu *cpu)
 		dispatch_access(cpu, REGION_MEM, run->mmio.phys_addr, run->mmio.len,
 				run->mmio.is_write, run->mmio.data);
 		return false;
-	case KVM_EXIT_IO:
-		handle_io(cpu);
-		return false;
-	case KVM_EXIT_HLT:
-		/* Only without an in-kernel LAPIC; the guest halted for good. */
-		return false;
-	case KVM_EXIT_SHUTDOWN:
-		vm_log(vm, QL_QVM_ERR, "vcpu %u: the guest shut down the CPU (triple fault)",
-				cpu->index);
-		term_request(vm, QVM_EXIT_FATAL_RUNNING);
-		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_log(vm, QL_QVM_INFO, "vcpu %u: the guest asked for a system %s", cpu->index,
 				run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "shutdown" : "reset");
@@ -185,11 +164,18 @@ static bool handle_exit(struct guest_cpu *cpu)
 				cpu->index, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		term_request(vm, QVM_EXIT_UNEXPECTED);
 		return true;
-	default:
-		vm_log(vm, QL_QVM_ERR, "vcpu %u: unexpected KVM exit %u", cpu->index, run->exit_reason);
-		term_request(vm, QVM_EXIT_UNEXPECTED);
-		return true;
 	}
+	switch (arch_handle_exit(cpu)) {
+	case ARCH_EXIT_CONTINUE:
+		return false;
+	case ARCH_EXIT_STOP:
+		return true;
+	case ARCH_EXIT_UNKNOWN:
+		break;
+	}
+	vm_log(vm, QL_QVM_ERR, "vcpu %u: unexpected KVM exit %u", cpu->index, run->exit_reason);
+	term_request(vm, QVM_EXIT_UNEXPECTED);
+	return true;
 }
 
 static void *vcpu_thread(void *arg)

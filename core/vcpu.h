@@ -26,7 +26,7 @@ bool vcpus_destroy(struct qvm_vm *vm);
 static inline void vcpu_init_operands(struct guest_cpu *cpu)
 {
 	cpu->vop[REGION_MEM] = (struct qvm_state_block){ .qst_type = QST_MEMORY };
-	cpu->vop[REGION_IO] = (struct qvm_state_block){ .qst_type = QST_X86_IO };
+	cpu->vop[REGION_IO] = (struct qvm_state_block){ .qst_type = ARCH_IO_QST };
 	cpu->oop = (struct qvm_state_block){ .qst_type = QST_IMMEDIATE };
 }
 

@@ -126,7 +126,7 @@ int vm_check(struct qvm_vm *vm, struct qerr *e)
 	int r = loader_run(vm, e);
 	if (r)
 		return r;
-	if (!vm->have_entry)
+	if (!vm->boot.have_entry)
 		return qerr_set(e, -EINVAL, "qvm: nothing to run: no `load` of an executable image");
 	if (vm->ncpus == 0)
 		vm->ncpus = 1;
@@ -137,7 +137,7 @@ int vm_prepare(struct qvm_vm *vm, struct qerr *e)
 {
 	int r;
 
-	r = arch_vm_finalize(vm, e);
+	r = arch_boot_setup(vm, &vm->boot, e);
 	if (r)
 		return r;
 	if (vm_publish_map(vm))

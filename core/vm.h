@@ -16,6 +16,7 @@
 #include <qvm/vdev-core.h>
 
 #include "arch.h"
+#include "boot.h"
 #include <qvm/log.h>
 
 #include "log_impl.h"
@@ -121,8 +122,7 @@ struct qvm_vm {
 	struct region_builder regions;
 	_Atomic(const struct qvm_regmap *) map;
 
-	uint64_t entry;
-	bool have_entry;
+	struct qvm_boot boot;		/* what the guest is handed (core/boot.h) */
 	char *cmdline;
 	struct qvm_load *loads;		/* the `load` plan (core/loader.c) */
 	unsigned nloads, loads_cap;

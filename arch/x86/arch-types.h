@@ -9,6 +9,8 @@
 
 #define ARCH_NAME		"x86_64"
 #define ARCH_ELF_MACHINE	EM_X86_64
+/* A trapped port access, as vdevs see it (vop->qst_type). */
+#define ARCH_IO_QST		QST_X86_IO
 
 struct kvm_cpuid2;
 

@@ -18,10 +18,13 @@
 #define BOOT_SLOT	(QVM_MAX_MEM)	/* memory slot number of the boot area */
 #define IOAPIC_BASE	0xfec00000ull
 
-int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e)
+int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 {
 	struct arch_vm *a = &vm->arch;
 	uint64_t base;
+
+	if (boot->proto != QVM_BOOT_BARE)
+		return qerr_set(e, -ENOTSUP, "this qvm boots x86_64 ELF and raw images only");
 
 	if (vm->fdt_dump_file)
 		vm_log(vm, QL_QVM_WARN, "set fdt-dump-file: x86 guests are described by ACPI, not an "
@@ -65,7 +68,7 @@ int arch_vm_finalize(struct qvm_vm *vm, struct qerr *e)
 	return 0;
 }
 
-int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e)
+int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qerr *e)
 {
 	struct qvm_vm *vm = cpu->vm;
 	struct kvm_sregs sr;
@@ -80,8 +83,15 @@ int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e)
 	lm_entry_fpu(&fpu);
 	if (ioctl(cpu->fd, KVM_SET_FPU, &fpu) < 0)
 		return qerr_set(e, -errno, "KVM_SET_FPU: %s", strerror(errno));
-	lm_entry_regs(&r, vm->entry, cpu->index, vm->ncpus);
+	lm_entry_regs(&r, boot->entry, cpu->index, vm->ncpus);
 	if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
 		return qerr_set(e, -errno, "KVM_SET_REGS: %s", strerror(errno));
+	/*
+	 * With the in-kernel LAPIC, vCPUs other than 0 wait for INIT/SIPI.
+	 * Bare-metal images start on every vCPU at once (see README).
+	 */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (ioctl(cpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
 	return 0;
 }

@@ -9,8 +9,6 @@
 #include "longmode.h"
 #include "vm.h"
 
-int arch_boot_regs(struct guest_cpu *cpu, struct qerr *e);
-
 #define CPUID_MAX_ENTRIES	256
 #define RFLAGS_IF		0x200ull
 
@@ -71,20 +69,14 @@ static int set_cpuid(struct guest_cpu *cpu, struct qerr *e)
 
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
 {
-	int r = set_cpuid(cpu, e);
+	return set_cpuid(cpu, e);
+}
 
-	if (r)
-		return r;
-	r = arch_boot_regs(cpu, e);
-	if (r)
-		return r;
-	/*
-	 * With the in-kernel LAPIC, vCPUs other than 0 wait for INIT/SIPI.
-	 * Bare-metal images start on every vCPU at once (see README).
-	 */
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	if (ioctl(cpu->fd, KVM_SET_MP_STATE, &mp) < 0)
-		return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
+/* The in-kernel irqchip needs nothing once the vCPUs exist. */
+int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
+{
+	(void)vm;
+	(void)e;
 	return 0;
 }
 

@@ -183,15 +183,15 @@ TEST(raw_load_skips_rom)
 	snprintf(text, sizeof(text), "rom 0,64K ram 0x100000,1M ram 0x80000,64K load %s\n", path);
 	struct qvm_vm *vm = run(text, true);
 	CHECK_STR(msg, "OK");
-	CHECK(vm->have_entry && vm->entry == 0x80000);
+	CHECK(vm->boot.have_entry && vm->boot.entry == 0x80000);
 	vm_destroy(vm);
 	/* Loads are carried out once the configuration is complete: the final layout counts. */
 	snprintf(text, sizeof(text), "ram 0x100000,1M load %s ram 0x80000,64K\n", path);
 	vm = run(text, false);
 	CHECK_STR(msg, "OK");
-	CHECK(!vm->have_entry && vm->nloads == 1);	/* planned, not yet loaded */
+	CHECK(!vm->boot.have_entry && vm->nloads == 1);	/* planned, not yet loaded */
 	struct qerr e;
-	CHECK(vm_check(vm, &e) == 0 && vm->have_entry && vm->entry == 0x80000);
+	CHECK(vm_check(vm, &e) == 0 && vm->boot.have_entry && vm->boot.entry == 0x80000);
 	CHECK(*(uint8_t *)vm_gpa_to_hva(vm, 0x80000, 1) == 0xf4);
 	vm_destroy(vm);
 	snprintf(text, sizeof(text), "rom 0,64K load %s\n", path);
@@ -325,7 +325,7 @@ TEST(errors_at_assign)
 	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfa000000\n", path);
 	struct qvm_vm *vm = run(text, true);
 	CHECK_STR(msg, "OK");
-	CHECK(vm->have_entry && vm->entry == 0 && vm->ncpus == 1);
+	CHECK(vm->boot.have_entry && vm->boot.entry == 0 && vm->ncpus == 1);
 	vm_destroy(vm);
 	unlink(path);
 }
