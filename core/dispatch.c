@@ -215,6 +215,7 @@ void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 	} else {
 		st = r->fn[write](&d->pub, r->cookie, vop, &cpu->oop, cpu);
 	}
+	/* r is not read past the callback, which may replace the map (core/maps.c). */
 	vdev_running = NULL;
 	cpu->data = NULL;
 	if (__builtin_expect(st != VRS_NORMAL, 0))

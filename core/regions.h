@@ -46,9 +46,10 @@ struct qvm_regmap {
 	struct qvm_region *r[REGION_SPACES];
 };
 
-/* A map replaced while vCPUs may still read it. */
+/* A map replaced while vCPUs may still read it (core/maps.c). */
 struct retired_map {
 	const struct qvm_regmap *map;
+	uint64_t epoch;		/* map epoch at which it was replaced */
 	struct retired_map *next;
 };
 

@@ -25,6 +25,7 @@
 #define STOP_JOIN_SECONDS	2
 
 static _Thread_local struct kvm_run *tls_run;
+_Thread_local struct guest_cpu *vcpu_self;
 
 static void kick_handler(int sig)
 {
@@ -50,6 +51,7 @@ int vcpus_create(struct qvm_vm *vm, struct qerr *e)
 		cpu->vm = vm;
 		cpu->index = i;
 		vcpu_init_operands(cpu);
+		vcpu_offline(cpu);	/* until its thread runs */
 		cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (cpu->fd < 0)
 			return qerr_set(e, -errno, "vcpu %u: KVM_CREATE_VCPU: %s", i, strerror(errno));
@@ -103,11 +105,13 @@ static bool handle_requests(struct guest_cpu *cpu)
 	if (req & VCPU_REQ_PAUSE) {
 		struct qvm_vm *vm = cpu->vm;
 		arch_vcpu_save_regs(cpu);
+		vcpu_offline(cpu);	/* held still: maps may be freed meanwhile */
 		pthread_mutex_lock(&vm->pause_lock);
 		atomic_fetch_add(&cpu->acks[ACK_PAUSE], 1);
 		while (vm->paused && !(atomic_load(&cpu->requests) & VCPU_REQ_STOP))
 			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 		pthread_mutex_unlock(&vm->pause_lock);
+		vcpu_online(cpu);
 		return atomic_load(&cpu->requests) & VCPU_REQ_STOP;
 	}
 	return false;
@@ -185,12 +189,15 @@ static void *vcpu_thread(void *arg)
 
 	vm_set_current(cpu->vm);
 	tls_run = cpu->run;
+	vcpu_self = cpu;
 	place_thread(cpu);
 	sigemptyset(&set);
 	sigaddset(&set, kick_signal());
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+	vcpu_online(cpu);
 	for (;;) {
+		vcpu_quiescent(cpu);	/* between exits: no map in use */
 		if (atomic_load_explicit(&cpu->requests, memory_order_relaxed) && handle_requests(cpu))
 			break;
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
@@ -205,7 +212,9 @@ static void *vcpu_thread(void *arg)
 		if (handle_exit(cpu))
 			break;
 	}
+	vcpu_offline(cpu);
 	tls_run = NULL;
+	vcpu_self = NULL;
 	return NULL;
 }
 
@@ -216,6 +225,11 @@ static void kick(struct guest_cpu *cpu, unsigned req)
 	if (cpu->thread_started)
 		pthread_kill(cpu->thread, kick_signal());
 	pthread_mutex_unlock(&cpu->vm->kick_lock);
+}
+
+void vcpu_kick(struct guest_cpu *cpu)
+{
+	kick(cpu, 0);
 }
 
 int vcpus_start(struct qvm_vm *vm, struct qerr *e)

@@ -22,6 +22,42 @@ void vcpus_stop(struct qvm_vm *vm);
 /* Stop and free the vCPUs; false if a thread was left behind (nothing freed then). */
 bool vcpus_destroy(struct qvm_vm *vm);
 
+/* Kick cpu out of KVM_RUN with no request (it passes a quiescent point). */
+void vcpu_kick(struct guest_cpu *cpu);
+
+/* The vCPU whose thread this is, or NULL. */
+extern _Thread_local struct guest_cpu *vcpu_self;
+
+/*
+ * A quiescent point: called by the vCPU's thread between exits, holding no
+ * pointer into a region map. A newer epoch also drops the hints, which may
+ * point into a map about to be freed.
+ */
+static inline void vcpu_quiescent(struct guest_cpu *cpu)
+{
+	uint64_t e = atomic_load_explicit(&cpu->vm->map_epoch, memory_order_acquire);
+
+	if (e != cpu->last_epoch) {
+		cpu->last_epoch = e;
+		cpu->hint_map = NULL;
+	}
+	atomic_store_explicit(&cpu->seen_epoch, e, memory_order_release);
+}
+
+/* The vCPU's thread starts reading maps (a full fence: it was not counted until now). */
+static inline void vcpu_online(struct guest_cpu *cpu)
+{
+	atomic_store(&cpu->seen_epoch, atomic_load(&cpu->vm->map_epoch));
+	atomic_thread_fence(memory_order_seq_cst);
+	vcpu_quiescent(cpu);
+}
+
+/* The vCPU's thread reads no map any more. */
+static inline void vcpu_offline(struct guest_cpu *cpu)
+{
+	atomic_store_explicit(&cpu->seen_epoch, UINT64_MAX, memory_order_release);
+}
+
 /* Preset the operand blocks dispatch hands to vdevs (their types never change). */
 static inline void vcpu_init_operands(struct guest_cpu *cpu)
 {

@@ -73,13 +73,7 @@ void vm_destroy(struct qvm_vm *vm)
 	vdevs_destroy(vm);
 	intr_destroy(vm);
 	mem_destroy(vm);
-	free((void *)atomic_load(&vm->map));
-	while (vm->retired) {
-		struct retired_map *r = vm->retired;
-		vm->retired = r->next;
-		free((void *)r->map);
-		free(r);
-	}
+	maps_destroy(vm);
 	region_builder_free(&vm->regions);
 	arch_vm_destroy(vm);
 	vm_kvm_close(vm);
@@ -92,29 +86,6 @@ void vm_destroy(struct qvm_vm *vm)
 	if (tls_vm == vm)
 		tls_vm = NULL;
 	free(vm);
-}
-
-/*
- * vCPUs may still be reading the old map: it is kept (not freed) until the
- * VM is destroyed. Maps change only through gasp_region_set_soft(), rarely.
- */
-int vm_publish_map(struct qvm_vm *vm)
-{
-	struct qvm_regmap *map = regmap_build(&vm->regions, dispatch_prepare_region);
-	struct retired_map *r = NULL;
-	const struct qvm_regmap *old = atomic_load(&vm->map);
-
-	if (!map || (old && !(r = malloc(sizeof(*r))))) {
-		free(map);
-		return -ENOMEM;
-	}
-	atomic_store_explicit(&vm->map, map, memory_order_release);
-	if (r) {
-		r->map = old;
-		r->next = vm->retired;
-		vm->retired = r;
-	}
-	return 0;
 }
 
 /* ---- startup ---- */

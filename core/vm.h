@@ -82,6 +82,9 @@ struct guest_cpu {
 	/* Answers to requests, counted per kind (enum vcpu_ack). */
 	_Atomic unsigned acks[2];
 	_Atomic bool halted_idle;
+	/* Map epoch this vCPU has passed (core/maps.c); UINT64_MAX while it is not running. */
+	_Atomic uint64_t seen_epoch;
+	uint64_t last_epoch;		/* the epoch of its hints */
 	struct arch_vcpu arch;
 };
 
@@ -152,7 +155,9 @@ struct qvm_vm {
 	pthread_mutex_t gasp_mtx[REGION_SPACES];
 	pthread_t gasp_owner[REGION_SPACES];
 	bool gasp_held[REGION_SPACES];
-	struct retired_map *retired;
+	struct retired_map *retired;	/* replaced maps not yet freed (core/maps.c) */
+	unsigned nretired;
+	_Atomic uint64_t map_epoch;	/* bumped by each vm_publish_map */
 	pthread_mutex_t regions_lock;	/* builder + publish while running (either space) */
 
 	/* vCPUs held still (core dumps) */
@@ -199,8 +204,13 @@ void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The name of what occupies [base, base+len) in space, NULL if free. */
 const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
 
-/* Publish the builder's regions as the map vCPUs use (the old map is kept until destroy). */
+/*
+ * Publish the builder's regions as the map vCPUs use; the old one is freed
+ * once every vCPU has passed a quiescent point (core/maps.c). Under
+ * regions_lock while vCPUs run.
+ */
 int vm_publish_map(struct qvm_vm *vm);
+void maps_destroy(struct qvm_vm *vm);
 
 /* Lifecycle: deliver ctrl to every vdev in configuration order. */
 int vm_vdevs_control(struct qvm_vm *vm, unsigned ctrl, struct qerr *e);
