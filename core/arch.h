@@ -28,17 +28,19 @@ struct qvm_boot;
 /* The KVM_CREATE_VM machine type for this VM's memory (arm64: its IPA size); -errno. */
 int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
 /*
- * After KVM_CREATE_VM and the memory slots, before any vCPU: the in-kernel
- * interrupt controllers (x86: KVM_CREATE_IRQCHIP; arm64: the vGIC device at
- * its configured addresses) and what KVM reports once per VM (CPUID).
- */
-int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
-/*
- * The boot structures, placed from the final memory layout: x86 its boot
- * page tables and GDT; the protocol's tables (zero page, multiboot info,
- * FDT) as blobs in boot, with the registers that point at them.
+ * After KVM_CREATE_VM and the ram/rom slots: the boot structures, placed
+ * from the final memory layout: x86 its boot page tables and GDT (a slot of
+ * their own); the protocol's tables (zero page, multiboot info, FDT) as
+ * blobs in boot, with the registers that point at them.
  */
 int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e);
+/*
+ * After the last memory slot, before any vCPU: the in-kernel interrupt
+ * controllers (x86: KVM_CREATE_IRQCHIP; arm64: the vGIC device at its
+ * configured addresses) and what KVM reports once per VM (CPUID). Slots
+ * added once an irqchip exists cost KVM milliseconds each, hence the order.
+ */
+int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
 /* After KVM_CREATE_VCPU: the vCPU's features (x86 CPUID; arm64 KVM_ARM_VCPU_INIT). */
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
 /* Once every vCPU exists (arm64: KVM_DEV_ARM_VGIC_CTRL_INIT). */

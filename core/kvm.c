@@ -1,8 +1,8 @@
 /*
  * The KVM side of a VM, built once the configuration is complete and
  * checked: /dev/kvm, KVM_CREATE_VM with the architecture's machine type,
- * the memory slots, then the architecture's in-kernel devices. Nothing
- * before this step needs KVM, so a configuration can be checked without it.
+ * the memory slots. Nothing before this step needs KVM, so a configuration
+ * can be checked without it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +33,7 @@ int vm_build(struct qvm_vm *vm, struct qerr *e)
 	if (r <= 0)
 		return qerr_set(e, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed");
 	vm->run_size = (size_t)r;
-	r = mem_register_slots(vm, e);
-	if (r)
-		return r;
-	return arch_vm_init(vm, e);
+	return mem_register_slots(vm, e);
 }
 
 void vm_kvm_close(struct qvm_vm *vm)

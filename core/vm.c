@@ -109,6 +109,12 @@ int vm_prepare(struct qvm_vm *vm, struct qerr *e)
 	int r;
 
 	r = arch_boot_setup(vm, &vm->boot, e);
+	/*
+	 * The in-kernel devices come after the last memory slot: here a slot
+	 * added once the irqchip exists took 4-10 ms, before it 0.1 ms.
+	 */
+	if (!r)
+		r = arch_vm_init(vm, e);
 	if (r)
 		return r;
 	if (vm_publish_map(vm))

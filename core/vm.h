@@ -178,7 +178,8 @@ struct qvm_vm {
 /*
  * The lifecycle (main): vm_create (no KVM yet), config_run (options to
  * vdevs as they are read, loads planned), vm_check (loads carried out,
- * ASSIGN), vm_build (KVM), vm_prepare (vCPUs, GUEST_CONFIGURED), vm_run.
+ * ASSIGN), vm_build (KVM, memory slots), vm_prepare (boot tables, irqchip,
+ * vCPUs, GUEST_CONFIGURED), vm_run.
  */
 int vm_create(struct qvm_vm **out, struct qerr *e);
 void vm_destroy(struct qvm_vm *vm);
