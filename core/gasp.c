@@ -228,15 +228,16 @@ int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn)
 			.qst_type = QST_MEMORY };
 		return 0;
 	}
-	/* The published map: immutable, so no lock is needed to read it. */
-	const struct qvm_regmap *map = atomic_load_explicit(&vm->map, memory_order_acquire);
-	const struct qvm_region *hint = NULL, *r = NULL;
-	if (map)
-		r = regmap_lookup(map, (unsigned)space, blk->location, &hint);
-	else
-		r = region_find_overlap(&vm->regions, (unsigned)space, blk->location, 1);
-	if (!r)
+	/* The builder, under the lock: published maps may be freed under a non-vCPU reader. */
+	pthread_mutex_lock(&vm->regions_lock);
+	const struct qvm_region *f = region_find_overlap(&vm->regions, (unsigned)space, blk->location, 1);
+	struct qvm_region copy;
+	if (f)
+		copy = *f;
+	pthread_mutex_unlock(&vm->regions_lock);
+	if (!f)
 		return ENOENT;
+	const struct qvm_region *r = &copy;
 	rgn->grf_flags = GRF_ACTIVE | (r->flags & REGION_RD ? GRF_VIRT_RD : 0) |
 		(r->flags & REGION_WR ? GRF_VIRT_WR : 0);
 	rgn->cookie = r->cookie;

@@ -8,7 +8,8 @@
  * retired at epoch E is freed once every running vCPU has announced E or
  * later, as KVM's own SRCU-protected bus is. A vCPU sitting in the guest
  * announces nothing, so when maps pile up the writer kicks the vCPUs that
- * lag, and waits a little for them.
+ * lag; past 256 kept maps it also waits up to 10 ms for them. A vCPU
+ * blocked inside a vdev callback holds its maps until it returns.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 #include "vcpu.h"
 
 #define RETIRED_MAX	16	/* maps kept before the writer kicks the vCPUs */
-#define CATCH_UP_MS	100	/* how long it waits for them, in all */
+#define RETIRED_CAP	256	/* ... and before it waits for them */
+#define CATCH_UP_MS	10	/* for at most this long per publish */
 
 /* The oldest epoch a running vCPU may still be reading; UINT64_MAX if none runs. */
 static uint64_t oldest_seen(struct qvm_vm *vm)
@@ -59,6 +61,13 @@ static void reclaim(struct qvm_vm *vm)
 	}
 }
 
+/*
+ * Kick the vCPUs that lag so that they pass a quiescent point; later
+ * publishes free what they then may. Only past RETIRED_CAP does the writer
+ * wait for them, briefly: it holds regions_lock and its gasp_lock, which a
+ * lagging vCPU's callback may want, and a vCPU blocked in a callback may
+ * never come.
+ */
 static void catch_up(struct qvm_vm *vm)
 {
 	uint64_t now = atomic_load(&vm->map_epoch);
@@ -66,11 +75,11 @@ static void catch_up(struct qvm_vm *vm)
 	for (unsigned i = 0; vm->cpus && i < vm->ncpus; i++)
 		if (&vm->cpus[i] != vcpu_self && atomic_load(&vm->cpus[i].seen_epoch) < now)
 			vcpu_kick(&vm->cpus[i]);
-	for (unsigned ms = 0; ms < CATCH_UP_MS && oldest_seen(vm) < now; ms++) {
+	for (unsigned ms = 0; vm->nretired > RETIRED_CAP && ms < CATCH_UP_MS; ms++) {
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
+		reclaim(vm);
 	}
-	reclaim(vm);
 }
 
 int vm_publish_map(struct qvm_vm *vm)
@@ -84,6 +93,14 @@ int vm_publish_map(struct qvm_vm *vm)
 		return -ENOMEM;
 	}
 	atomic_store_explicit(&vm->map, map, memory_order_release);
+	/*
+	 * A vCPU publishing from its own callback is not held back by its epoch
+	 * (oldest_seen skips it), so its hints must go now: a rep ins/outs
+	 * dispatches again within the same exit, and a freed map's address may
+	 * come back as a new map's.
+	 */
+	if (vcpu_self)
+		vcpu_self->hint_map = NULL;
 	uint64_t epoch = atomic_load(&vm->map_epoch) + 1;
 	/* A vCPU that sees this epoch sees the new map (it loads the epoch first). */
 	atomic_store_explicit(&vm->map_epoch, epoch, memory_order_release);
