@@ -380,7 +380,11 @@ bool vcpus_destroy(struct qvm_vm *vm)
 		if (cpu->fd >= 0)
 			close(cpu->fd);
 	}
-	free(vm->cpus);
+	/* A vdev thread still publishing a map reads vm->cpus under regions_lock (core/maps.c). */
+	pthread_mutex_lock(&vm->regions_lock);
+	struct guest_cpu *cpus = vm->cpus;
 	vm->cpus = NULL;
+	pthread_mutex_unlock(&vm->regions_lock);
+	free(cpus);
 	return true;
 }
