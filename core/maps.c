@@ -43,9 +43,9 @@ static uint64_t oldest_seen(struct qvm_vm *vm)
 	return min;
 }
 
-static void reclaim(struct qvm_vm *vm)
+/* Free the replaced maps retired at or before epoch safe. */
+static void free_retired(struct qvm_vm *vm, uint64_t safe)
 {
-	uint64_t safe = oldest_seen(vm);
 	struct retired_map **p = &vm->retired;
 
 	while (*p) {
@@ -59,6 +59,11 @@ static void reclaim(struct qvm_vm *vm)
 			p = &r->next;
 		}
 	}
+}
+
+static void reclaim(struct qvm_vm *vm)
+{
+	free_retired(vm, oldest_seen(vm));
 }
 
 /*
@@ -121,11 +126,5 @@ void maps_destroy(struct qvm_vm *vm)
 {
 	free((void *)atomic_load(&vm->map));
 	atomic_store(&vm->map, NULL);
-	while (vm->retired) {
-		struct retired_map *r = vm->retired;
-		vm->retired = r->next;
-		free((void *)r->map);
-		free(r);
-	}
-	vm->nretired = 0;
+	free_retired(vm, UINT64_MAX);
 }

@@ -1,20 +1,16 @@
-/* A VM's lifetime: KVM handles, guest memory, startup sequence, termination. */
+/*
+ * A VM's lifetime: its creation and destruction and the startup sequence
+ * (memory in mem.c, KVM in kvm.c, maps in maps.c, the end in term.c).
+ */
 #include "vm.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "loader.h"
 #include "signals.h"
 #include "timer.h"
 #include "vcpu.h"
-#include "loader.h"
 #include "vdev_impl.h"
 
 static _Thread_local struct qvm_vm *tls_vm;

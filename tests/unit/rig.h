@@ -26,24 +26,41 @@ struct rig {
 	struct qvm_regmap *map;
 };
 
+/* A hand-built running VM's own state: locks, termination, quiet logs, ignored references. */
+static inline void rig_vm_init(struct qvm_vm *vm)
+{
+	vm->phase = QVM_PHASE_STARTED;
+	vm->unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
+	term_init(&vm->term);
+	pthread_mutex_init(&vm->regions_lock, NULL);
+	pthread_mutex_init(&vm->kick_lock, NULL);
+	for (unsigned s = 0; s < REGION_SPACES; s++)
+		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
+	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
+		vm->log.dest[i] = LOG_NONE;
+}
+
+/* A vdev instance of f in vm, named name. */
+static inline void rig_vdev_init(struct qvm_vdev *d, struct qvm_vm *vm,
+		const struct vdev_factory *f, const char *name)
+{
+	d->vm = vm;
+	d->factory = f;
+	d->pub.v_factory = f;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	pthread_mutex_init(&d->pub.v_mtx, NULL);
+}
+
 static inline struct rig *rig_new_with(vdev_ref_func_t *vread, vdev_ref_func_t *vwrite,
 		unsigned acc_sizes, unsigned flags, unsigned extra)
 {
 	struct rig *g = calloc(1, sizeof(*g));
 	struct region_builder b = { 0 };
 
-	g->vm.phase = QVM_PHASE_STARTED;
-	g->vm.unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
-	term_init(&g->vm.term);
-	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
-		g->vm.log.dest[i] = LOG_NONE;
+	rig_vm_init(&g->vm);
 	g->f = (struct vdev_factory){ .vread = vread, .vwrite = vwrite,
 		.acc_sizes = acc_sizes, .factory_flags = flags };
-	g->d.vm = &g->vm;
-	g->d.factory = &g->f;
-	g->d.pub.v_factory = &g->f;
-	snprintf(g->d.name, sizeof(g->d.name), "fake");
-	pthread_mutex_init(&g->d.pub.v_mtx, NULL);
+	rig_vdev_init(&g->d, &g->vm, &g->f, "fake");
 	region_add(&b, REGION_MEM, 0xfa000000, 0x100, &g->d, 7, REGION_RW, NULL);
 	region_add(&b, REGION_IO, 0x3f8, 8, &g->d, 9, REGION_RW, NULL);
 	region_add(&b, REGION_MEM, 0xffff0000, 0x10000, NULL, 0, 0, NULL);	/* ROM: traps nothing */

@@ -14,6 +14,7 @@
 #include <qvm/gasp.h>
 #include <qvm/guest.h>
 
+#include "rig.h"
 #include "test.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
@@ -73,21 +74,9 @@ static void setup(void)
 {
 	struct qvm_vm *vm = &w.vm;
 
-	vm->phase = QVM_PHASE_STARTED;
-	vm->unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
-	term_init(&vm->term);
-	pthread_mutex_init(&vm->regions_lock, NULL);
-	pthread_mutex_init(&vm->kick_lock, NULL);
-	for (unsigned s = 0; s < REGION_SPACES; s++)
-		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
-	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
-		vm->log.dest[i] = LOG_NONE;
+	rig_vm_init(vm);
 	w.f = (struct vdev_factory){ .vread = vread, .acc_sizes = 1u << 4 };
-	w.d.vm = vm;
-	w.d.factory = &w.f;
-	w.d.pub.v_factory = &w.f;
-	snprintf(w.d.name, sizeof(w.d.name), "remapper");
-	pthread_mutex_init(&w.d.pub.v_mtx, NULL);
+	rig_vdev_init(&w.d, vm, &w.f, "remapper");
 	region_add(&vm->regions, REGION_MEM, A, 4, &w.d, 1, REGION_RD, NULL);
 	vm_publish_map(vm);
 	vm->cpus = w.cpus;

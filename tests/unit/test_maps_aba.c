@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <qvm/gasp.h>
 #include <qvm/guest.h>
+#include "rig.h"
 #include "test.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
@@ -47,19 +48,9 @@ static vdev_ref_status_t vwrite(vdev_t *vdp, unsigned cookie, const struct qvm_s
 TEST(self_publish_then_second_rep_element)
 {
 	struct qvm_vm *vm = &w.vm;
-	vm->phase = QVM_PHASE_STARTED;
-	vm->unsupp[UNSUPP_REFERENCE] = UNSUPP_IGNORE;
-	term_init(&vm->term);
-	pthread_mutex_init(&vm->regions_lock, NULL);
-	pthread_mutex_init(&vm->kick_lock, NULL);
-	for (unsigned s = 0; s < REGION_SPACES; s++)
-		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
-	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
-		vm->log.dest[i] = LOG_NONE;
+	rig_vm_init(vm);
 	w.f = (struct vdev_factory){ .vwrite = vwrite };
-	w.d.vm = vm; w.d.factory = &w.f; w.d.pub.v_factory = &w.f;
-	snprintf(w.d.name, sizeof(w.d.name), "bar");
-	pthread_mutex_init(&w.d.pub.v_mtx, NULL);
+	rig_vdev_init(&w.d, vm, &w.f, "bar");
 	region_add(&vm->regions, REGION_IO, 0x100, 1, &w.d, 1, REGION_WR, NULL);
 	vm_publish_map(vm);
 	w.m1 = atomic_load(&vm->map);

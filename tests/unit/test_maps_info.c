@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <qvm/gasp.h>
+#include "rig.h"
 #include "test.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
@@ -33,17 +34,9 @@ static void *info_thread(void *arg)
 TEST(region_info_while_replaced)
 {
 	struct qvm_vm *vm = &w.vm;
-	vm->phase = QVM_PHASE_STARTED;
-	term_init(&vm->term);
-	pthread_mutex_init(&vm->regions_lock, NULL);
-	pthread_mutex_init(&vm->kick_lock, NULL);
-	for (unsigned s = 0; s < REGION_SPACES; s++)
-		pthread_mutex_init(&vm->gasp_mtx[s], NULL);
-	for (unsigned i = 0; i < LOG_SEVERITIES; i++)
-		vm->log.dest[i] = LOG_NONE;
+	rig_vm_init(vm);
 	w.f = (struct vdev_factory){ .vread = vread };
-	w.d.vm = vm; w.d.factory = &w.f; w.d.pub.v_factory = &w.f;
-	snprintf(w.d.name, sizeof(w.d.name), "x");
+	rig_vdev_init(&w.d, vm, &w.f, "x");
 	region_add(&vm->regions, REGION_MEM, 0xfa000000, 4, &w.d, 1, REGION_RD, NULL);
 	vm_publish_map(vm);
 	vm->cpus = w.cpus; vm->ncpus = 1;
