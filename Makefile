@@ -43,20 +43,30 @@ VDEV_SOS := $(VDEVS:%=$(B)/vdev-%.so)
 
 GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
-	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none
+	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none \
+	-ffunction-sections -Wl,--gc-sections
+# Guest images: guest-images/<arch>/ holds the start code, the console and
+# the accessors, guest-images/lib/ what every architecture shares. Each image:
+# start.S, console.c and the library, plus its own sources (from either).
+GARCH := $(ARCH)
+GA := guest-images/$(GARCH)
+GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images/lib/report.c
+GUEST_SRCS_trace-demo := guest-images/lib/trace-demo.c
+GUEST_SRCS_access-test := guest-images/lib/access-test.c
 ifeq ($(ARCH),x86_64)
-# Each x86_64 guest: start.S + its sources + lib.c
-GUEST_SRCS_trace-demo := trace-demo.c
-GUEST_SRCS_sdk-test := sdk-test.c idt.c isr.S
-GUEST_SRCS_wdog-demo := wdog-demo.c
-GUEST_SRCS_bench := bench.c user.S
-GUESTS := $(G)/x86_64/trace-demo.elf $(G)/x86_64/sdk-test.elf $(G)/x86_64/wdog-demo.elf \
-	$(G)/x86_64/bench.elf
+GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
+GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
+GUEST_SRCS_bench := $(GA)/bench.c $(GA)/user.S
 endif
+GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.VARIABLES)))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-TEST_VDEVS := $(patsubst tests/vdevs/%.c,$(B)/tests/vdev-%.so,$(wildcard tests/vdevs/*.c))
+TEST_VDEVS := $(patsubst tests/vdevs/%.c,$(B)/tests/vdev-%.so,$(wildcard tests/vdevs/*.c)) \
+	$(B)/tests/vdev-sdktest.so
+# Guest-behaviour tests (tests/guest/harness.h): shared ones, then this arch's.
+GUEST_TEST_SRCS := $(wildcard tests/guest/test_*.c tests/guest/$(GARCH)/test_*.c)
+GUEST_TEST_BINS := $(GUEST_TEST_SRCS:tests/guest/%.c=$(B)/tests/guest/%)
 
 all: $(B)/qvm $(VDEV_SOS) $(GUESTS)
 
@@ -82,16 +92,22 @@ $(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h)
 
 $(G)/x86_64/bench.elf: tools/bench/bench-abi.h
 
-$(G)/x86_64/%.elf: $(wildcard guest-images/x86_64/*)
+$(G)/$(GARCH)/%.elf: $(wildcard $(GA)/* guest-images/lib/*)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
-	$(Q)$(CC) $(GUEST_CFLAGS) -Wl,-T,guest-images/x86_64/guest.ld -o $@ \
-		$(addprefix guest-images/x86_64/,start.S $(GUEST_SRCS_$*) lib.c)
+	$(Q)$(CC) $(GUEST_CFLAGS) -I$(GA) -Iguest-images/lib -Wl,-T,$(GA)/guest.ld -o $@ \
+		$(GUEST_LIB) $(GUEST_SRCS_$*)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/rig.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
 		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
+
+$(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.c $(wildcard tests/guest/*.h) \
+		tests/guest/$(GARCH)/platform.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Itests/guest -Itests/guest/$(GARCH) -DQT_GUEST_ARCH=\"$(GARCH)\" \
+		-o $@ $< tests/guest/harness.c
 
 # The SP805 register model is tested on its own, without qvm.
 $(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/sp805.c vdev/wdt-sp805/sp805.h
@@ -134,6 +150,11 @@ $(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $<
 
+# The SDK's example vdev, also built in the tree for the guest tests
+$(B)/tests/vdev-sdktest.so: tests/sdk/sdktest.c $(wildcard include/qvm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $<
+
 deps:
 	@tools/deps.sh
 
@@ -144,10 +165,12 @@ demo: deps all
 demo-wdog: deps all
 	$(B)/qvm @guest-images/x86_64/wdog-demo.qvmconf; test $$? -eq 4
 
-unit: $(UNIT_BINS) $(TEST_VDEVS)
+unit: $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
 
-check: deps all tools $(UNIT_BINS) $(TEST_VDEVS)
-	@SANITIZE=$(SANITIZE) tests/run.sh $(B)
+# Test programs run in parallel: as many as `make -jN` says, else one per CPU.
+CHECK_JOBS = $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc))
+check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
+	@SANITIZE=$(SANITIZE) JOBS=$(CHECK_JOBS) tests/run.sh $(B)
 
 ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)
 

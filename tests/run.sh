@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test: the unit test programs, the golden bad-configuration
-# files and the integration tests (qvm running guests). Ends with
-# "N passed, N failed" and exits non-zero if anything failed.
+# Runs every test program and script, JOBS of them at a time (default: one
+# per CPU), and reports each test as it completes. Every program prints
+# TAP; a program that crashes, stops early or exits non-zero without saying
+# why fails as a whole. Ends with "N passed, N failed, N skipped" and exits
+# non-zero if anything failed.
 #
-#   tests/run.sh [BUILD_DIR]
+#   tests/run.sh [BUILD_DIR]        JOBS=N to choose the parallelism
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
-export B QVM=$B/qvm
-# Every qvm a test starts runs under `timeout -k $KILL_AFTER`: a qvm that ignores
-# SIGTERM (hung in its shutdown, signals muted) is killed and its test fails.
+export B QVM=$B/qvm SANITIZE=${SANITIZE:-}
+# Every qvm a test starts is killed KILL_AFTER seconds after the SIGTERM
+# that ends its time: a qvm that ignores SIGTERM (hung in its shutdown,
+# signals muted) fails its test instead of stalling the run.
 export KILL_AFTER=15
+# A whole program gets this long, then the same treatment.
+PROGRAM_TIMEOUT=600
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 unset QVM_VDEV_PATH
+R=$(mktemp -d)
+trap 'rm -rf "$R"' EXIT
 pass=0 fail=0 skip=0
 failed_names=()
 
@@ -19,86 +27,93 @@ ok()     { pass=$((pass + 1)); echo "ok $1"; }
 not_ok() { fail=$((fail + 1)); failed_names+=("$1"); echo "not ok $1${2:+: $2}"; }
 skipped(){ skip=$((skip + 1)); echo "skip $1: $2"; }
 
-# ---- unit tests: each program prints ok/not ok/skip lines ----
+# The programs, longest first so that the slowest ones start at once:
+# NAME COMMAND...
+declare -A cmd=()
+order=()
+add() { local name=$1; shift; order+=("$name"); cmd[$name]="$*"; }
+[ "$(uname -m)" = x86_64 ] && add nested tests/nested/x86-npt.sh "$B"
+add sdk tests/sdk.sh
+add signals tests/signals.sh
+for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
+	[ -x "$t" ] && add "guest/${t#"$B"/tests/guest/}" "$t"
+done
+add cli tests/cli.sh
+add golden tests/golden.sh "$B"
+add nokvm tests/golden.sh "$B" --no-kvm
 for t in "$B"/tests/test_*; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	out=$("$t" 2>&1)
-	rc=$?
-	n_ok=$(grep -c '^ok ' <<<"$out")
-	n_bad=$(grep -c '^not ok ' <<<"$out")
-	while read -r line; do
-		case "$line" in
-		"ok "*) ok "$name/${line#ok }" ;;
-		"skip "*) r=${line#skip }; skipped "$name/${r%%:*}" "${r#*: }" ;;
-		esac
-	done <<<"$out"
-	if [ "$n_bad" -gt 0 ] || { [ $rc -ne 0 ] && [ "$n_ok" -eq 0 ]; }; then
-		grep -v '^ok ' <<<"$out" | sed 's/^/    /'
-		[ "$n_bad" -gt 0 ] && fail=$((fail + n_bad)) && failed_names+=("$name")
-		[ "$n_bad" -eq 0 ] && not_ok "$name" "exit $rc"
-	fi
+	[ -x "$t" ] && add "unit/${t#"$B"/tests/}" "$t"
 done
 
-# ---- golden configuration errors: exact stderr and exit 65 ----
-# goldens PREFIX [RUNNER...]: every bad configuration through RUNNER qvm
-build_abs=$(cd "$B" && pwd)
-goldens() {
-	local prefix=$1 conf name expected got rc
-	shift
-	for conf in tests/configs/bad/*.qvmconf; do
-		name=$prefix/$(basename "$conf" .qvmconf)
-		expected=$(cat "${conf%.qvmconf}.expected")
-		"$@" timeout -k "$KILL_AFTER" 20 "$QVM" @"$conf" >/dev/null 2>"$B/golden.err" </dev/null
-		rc=$?
-		got=$(sed "s#$build_abs#BUILD#g" "$B/golden.err")
-		if [ "$got" == "$expected" ] && [ "$rc" -eq 65 ]; then
-			ok "$name"
-		else
-			not_ok "$name" "exit $rc"
-			diff -u <(echo "$expected") <(echo "$got") | sed 's/^/    /'
-		fi
-	done
-}
-goldens golden
-
-# ---- the same without /dev/kvm: a configuration is checked before KVM is opened ----
-if tests/no-kvm.sh true 2>"$B/nokvm.err"; then
-	goldens nokvm/golden tests/no-kvm.sh
-	out=$(tests/no-kvm.sh "$B/tests/test_config" 2>&1)
-	if [ $? -eq 0 ] && ! grep -q '^not ok' <<<"$out" && grep -q '^ok ' <<<"$out"; then
-		ok nokvm/test_config
-	else
-		not_ok nokvm/test_config "$(grep -m1 -A3 '^  FAIL\|^not ok' <<<"$out")"
-	fi
-	tests/no-kvm.sh timeout -k "$KILL_AFTER" 20 "$QVM" @guest-images/x86_64/trace-demo.qvmconf dryrun \
-		>/dev/null 2>"$B/nokvm.err" </dev/null
-	rc=$?
-	if [ $rc -eq 64 ] && grep -q 'fatal: cannot open /dev/kvm: No such file or directory' "$B/nokvm.err"; then
-		ok nokvm/good_config_needs_kvm_to_run
-	else
-		not_ok nokvm/good_config_needs_kvm_to_run "exit $rc: $(tail -1 "$B/nokvm.err")"
-	fi
-else
-	skipped nokvm "cannot hide /dev/kvm here: $(tail -1 "$B/nokvm.err")"
-fi
-
-# ---- integration tests ----
-. tests/integration.sh
-
-# ---- the x86 guests under KVM with nested paging, in an emulated machine ----
-if [ "$(uname -m)" = x86_64 ]; then
-	while read -r line; do
+# report NAME FILE: counts what program NAME printed (its TAP, in $R/FILE.*)
+# and says why it failed as a whole if it did.
+report() {
+	local job=$1 f=$2 rc planned="" ran=0 bad=0 line name other=""
+	rc=$(cat "$R/$f.rc" 2>/dev/null || echo "none")
+	while IFS= read -r line; do
 		case "$line" in
-		"ok "*) ok "${line#ok }" ;;
-		"not ok "*) r=${line#not ok }; not_ok "${r%%: *}" "${r#*: }" ;;
-		"skip "*) r=${line#skip }; skipped "${r%%: *}" "${r#*: }" ;;
-		*) echo "$line" ;;
+		"TAP version"*) ;;
+		"1.."*) planned=${line#1..}; planned=${planned%% *} ;;
+		"not ok "*)
+			ran=$((ran + 1)) bad=$((bad + 1))
+			name=${line#not ok }; name=${name#* - }
+			not_ok "$job/$name" ;;
+		"ok "*)
+			ran=$((ran + 1))
+			name=${line#ok }; name=${name#* - }
+			case "$name" in
+			*" # SKIP "*) skipped "$job/${name%% # SKIP *}" "${name#* # SKIP }" ;;
+			*) ok "$job/$name" ;;
+			esac ;;
+		"#"*) echo "    ${line#\#}" ;;
+		*) [ -n "$line" ] && other+="    | $line"$'\n' ;;
 		esac
-	done < <(tests/nested/x86-npt.sh "$B")
-fi
+	done <"$R/$f.tap"
+	if [ -z "$planned" ] || [ "$planned" != "$ran" ] || { [ "$rc" != 0 ] && [ $bad -eq 0 ]; }; then
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			not_ok "$job" "did not finish within $PROGRAM_TIMEOUT s"
+		elif [ -z "$planned" ]; then
+			not_ok "$job" "stopped without its plan (exit $rc)"
+		elif [ "$planned" != "$ran" ]; then
+			not_ok "$job" "planned $planned tests, ran $ran (exit $rc)"
+		else
+			not_ok "$job" "exit $rc"
+		fi
+		# what it printed besides TAP, and the end of its stderr
+		printf '%s' "$other" | tail -10
+		tail -5 "$R/$f.err" | sed 's/^/    stderr: /'
+	fi
+}
+
+# Each program's output goes to its own files (names with '/' flattened).
+file_of() { echo "${1//\//:}"; }
+declare -A running=()
+start() {
+	local job=$1 f
+	f=$(file_of "$job")
+	# shellcheck disable=SC2086  # the command is a list of words
+	( timeout -k "$KILL_AFTER" "$PROGRAM_TIMEOUT" ${cmd[$job]} >"$R/$f.tap" 2>"$R/$f.err" </dev/null
+	  echo $? >"$R/$f.rc" ) &
+	running[$!]=$job
+}
+reap_one() {
+	local pid
+	wait -n -p pid
+	local job=${running[$pid]}
+	unset "running[$pid]"
+	local f
+	f=$(file_of "$job")
+	report "$job" "$f"
+}
+
+for job in "${order[@]}"; do
+	while [ ${#running[@]} -ge "$JOBS" ]; do reap_one; done
+	start "$job"
+done
+while [ ${#running[@]} -gt 0 ]; do reap_one; done
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+[ $((pass + fail)) -gt 0 ] || not_ok run "no test ran"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -14,7 +14,7 @@
  *
  * Only vCPU 0 runs the benchmark; the others halt forever.
  */
-#include "lib.h"
+#include "guest.h"
 #include "../../tools/bench/bench-abi.h"
 
 #define USER_STACK_SIZE		65536

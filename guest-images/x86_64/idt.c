@@ -5,7 +5,7 @@
  * CPUs, so vCPUs other than the one that built it may lidt it too.
  */
 #include "idt.h"
-#include "lib.h"
+#include "guest.h"
 
 #define KERNEL_CS        0x08   /* the boot GDT's 64-bit code segment */
 #define GATE_INTERRUPT64 0x8e   /* present, DPL0, 64-bit interrupt gate (clears IF) */

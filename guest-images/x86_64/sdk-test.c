@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "idt.h"
-#include "lib.h"
+#include "guest.h"
 
 /* ---- The sdktest vdev ---- */
 

@@ -6,7 +6,7 @@
  * index and RSI the vCPU count, which happen to be exactly the first two
  * SysV arguments of guest_main(cpu, ncpus), so they are left untouched.
  */
-#include "lib.h"
+#include "arch.h"
 
 	/* .text.start is placed first by guest.ld, so _start is the lowest
 	 * address of the image (0x100000). */

@@ -3,7 +3,7 @@
  * waits for it to bite. The trace vdev's counter (one tick a second) is the
  * guest's clock, so the demo behaves the same on fast and emulated hosts.
  */
-#include "lib.h"
+#include "guest.h"
 
 #define IB700_START	0x443	/* write N: 30 - 2N seconds, and (re)start */
 #define IB700_INDEX	13	/* 30 - 26 = 4 s */

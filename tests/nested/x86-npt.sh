@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs the x86_64 guests under qvm inside an emulated AMD machine whose KVM
 # uses nested paging (kvm_amd npt=1), as KVM does on real hosts; this
-# machine's own KVM does not (see README, "Testing"). Prints TAP-style
-# "ok NAME" / "not ok NAME: why" / "skip NAME: why" lines.
+# machine's own KVM does not (see README, "Testing"). Prints TAP.
 #
 #   tests/nested/x86-npt.sh BUILD_DIR
 #
@@ -13,10 +12,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 B=${1:-build}
+. tests/tap.sh
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-skip_all() { echo "skip nested-npt: $1"; exit 0; }
+skip_all() { tap_skip nested_npt "$1"; tap_end; exit; }
+fail_all() { tap_not_ok nested_npt "$1"; tap_end; exit; }
 
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (tools/deps.sh installs it)"
 BUSYBOX=$(command -v busybox) || skip_all "busybox is not installed (tools/deps.sh installs busybox-static)"
@@ -47,6 +48,14 @@ done
 cp build/guest-images/x86_64/*.elf "$R/t/build/guest-images/x86_64/"	# never sanitized: always here
 cp guest-images/x86_64/*.qvmconf "$R/t/guest-images/x86_64/"
 cp tests/configs/ok/base.qvmconf "$R/t/tests/configs/ok/"
+# the access-test guest (tests/guest/test_access.c runs it on this machine)
+cat >"$R/t/access.qvmconf" <<'EOF'
+ram 0,16M
+load build/guest-images/x86_64/access-test.elf
+set exit-on-halt on
+vdev ser8250
+vdev trace loc 0xfa000000
+EOF
 
 # Each run: NAME EXPECTED-EXIT ARGS... ; output is marked so the host can tell runs apart.
 cat >"$R/init" <<'EOF'
@@ -69,11 +78,12 @@ run() {
 run demo @guest-images/x86_64/trace-demo.qvmconf
 run one-vcpu @tests/configs/ok/base.qvmconf
 run wdog @guest-images/x86_64/wdog-demo.qvmconf
+run access @access.qvmconf
 echo "NESTED done"
 poweroff -f
 EOF
 chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/outer.cpio" || { echo "not ok nested-npt: cannot build the initramfs"; exit 0; }
+(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/outer.cpio" || fail_all "cannot build the initramfs"
 
 timeout -k 10 300 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -display none \
 	-monitor none -serial stdio -no-reboot -nodefaults \
@@ -85,37 +95,42 @@ tr -d '\r' <"$W/console.log" >"$W/log"
 
 section() { sed -n "/^NESTED begin $1\$/,/^NESTED end $1 /p" "$W/log"; }
 code_of() { sed -n "s/^NESTED end $1 \([0-9]*\)\$/\1/p" "$W/log"; }
-fail_with() { echo "not ok $1: $2"; section "${1#nested-npt/}" | tail -8 | sed 's/^/    /'; }
+fail_with() { tap_not_ok "$1" "$2"; section "$3" | tail -8 | tap_diag; }
 
 if ! grep -q '^NESTED done' "$W/log"; then
-	echo "not ok nested-npt: the emulated machine did not finish (qemu exit $qrc)"
-	tail -15 "$W/log" | sed 's/^/    /'
-	exit 0
+	fail_all "the emulated machine did not finish (qemu exit $qrc)
+$(tail -15 "$W/log")"
 fi
-grep -q '^NESTED kvm yes' "$W/log" || { echo "not ok nested-npt: no /dev/kvm in the emulated machine"; grep '^NESTED' "$W/log" | sed 's/^/    /'; exit 0; }
-grep -Eq '^NESTED npt (Y|1)$' "$W/log" || { echo "not ok nested-npt: kvm_amd runs without nested paging"; exit 0; }
-echo "ok nested-npt/kvm_amd_with_npt"
+grep -q '^NESTED kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated machine
+$(grep '^NESTED' "$W/log")"
+grep -Eq '^NESTED npt (Y|1)$' "$W/log" || fail_all "kvm_amd runs without nested paging"
+tap_ok kvm_amd_with_npt
 
 # The demo: trace counter strictly increasing 0..3 read by 32-bit MMIO, exit 0.
-t=nested-npt/demo
+counters=$(section demo | sed -n 's/^trace counter: //p' | paste -sd' ')
 if [ "$(code_of demo)" != 0 ]; then
-	fail_with $t "exit $(code_of demo), wanted 0"
-elif [ "$(section demo | sed -n 's/^trace counter: //p' | paste -sd' ')" != "0 1 2 3" ]; then
-	fail_with $t "trace counter lines: $(section demo | sed -n 's/^trace counter: //p' | paste -sd' ')"
+	fail_with demo "exit $(code_of demo), wanted 0" demo
+elif [ "$counters" != "0 1 2 3" ]; then
+	fail_with demo "trace counter lines: $counters" demo
 elif ! section demo | grep -q '^all 2 vcpus done'; then
-	fail_with $t "the vCPUs did not all check in"
+	fail_with demo "the vCPUs did not all check in" demo
 else
-	echo "ok $t"
+	tap_ok demo
 fi
-t=nested-npt/one_vcpu
 if [ "$(code_of one-vcpu)" = 0 ] && section one-vcpu | grep -q '^all 1 vcpus done'; then
-	echo "ok $t"
+	tap_ok one_vcpu
 else
-	fail_with $t "exit $(code_of one-vcpu)"
+	fail_with one_vcpu "exit $(code_of one-vcpu)" one-vcpu
 fi
-t=nested-npt/watchdog
 if [ "$(code_of wdog)" = 4 ] && section wdog | grep -q 'wdog kick 4'; then
-	echo "ok $t"
+	tap_ok watchdog
 else
-	fail_with $t "exit $(code_of wdog), wanted 4 after 4 kicks"
+	fail_with watchdog "exit $(code_of wdog), wanted 4 after 4 kicks" wdog
 fi
+if [ "$(code_of access)" = 0 ] && section access | grep -q '^guest done' &&
+		! section access | grep -q '^guest assert'; then
+	tap_ok access_widths
+else
+	fail_with access_widths "exit $(code_of access): $(section access | grep -m1 '^guest assert')" access
+fi
+tap_end

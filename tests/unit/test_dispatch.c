@@ -208,7 +208,7 @@ TEST(access_past_the_region_end_is_refused)
 		dispatch_access(&g->cpu, cases[i].space, cases[i].addr, cases[i].len, true, data);
 		unsigned calls = seen.reads + seen.writes - before;
 		if (calls != (cases[i].reaches ? 2u : 0u)) {
-			printf("  FAIL %u-byte access at %s 0x%" PRIx64 ": %u calls reached the vdev\n",
+			printf("# FAIL %u-byte access at %s 0x%" PRIx64 ": %u calls reached the vdev\n",
 					cases[i].len, cases[i].space == REGION_IO ? "io" : "mem",
 					cases[i].addr, calls);
 			test_failures++;

@@ -105,7 +105,7 @@ static void replace(unsigned n)
 	unsigned done = gasp_region_set_soft(want, g);
 	gasp_unlock(QST_MEMORY);
 	if (done != want) {
-		printf("  FAIL replacement %u: %u of %u regions set\n", n, done, want);
+		printf("# FAIL replacement %u: %u of %u regions set\n", n, done, want);
 		test_failures++;
 	}
 	if (w.vm.nretired > atomic_load(&w.max_retired))
@@ -126,7 +126,7 @@ TEST(maps_replaced_while_vcpus_dispatch)
 	atomic_store(&w.stop, true);
 	for (unsigned i = 0; i < NCPUS; i++)
 		pthread_join(t[i], NULL);
-	printf("  %lu accesses reached the vdev, at most %u replaced maps kept at once\n",
+	printf("# %lu accesses reached the vdev, at most %u replaced maps kept at once\n",
 			atomic_load(&w.reached), atomic_load(&w.max_retired));
 	CHECK(atomic_load(&w.astray) == 0);
 	CHECK(atomic_load(&w.refused_a) == 0);

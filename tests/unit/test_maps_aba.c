@@ -69,7 +69,7 @@ TEST(self_publish_then_second_rep_element)
 	/* one KVM_EXIT_IO, rep outsb, count 2: handle_io's loop */
 	dispatch_access(cpu, REGION_IO, 0x100, 1, true, &data[0]);
 	dispatch_access(cpu, REGION_IO, 0x100, 1, true, &data[1]);
-	printf("  M1=%p M3=%p  calls cookie1=%d cookie9=%d\n", w.m1, w.m3, w.calls1, w.calls9);
+	printf("# M1=%p M3=%p  calls cookie1=%d cookie9=%d\n", w.m1, w.m3, w.calls1, w.calls9);
 	CHECK(w.calls1 == 1);
 	CHECK(w.calls9 == 0);	/* port 0x100 is gone: the 2nd element must be refused */
 }

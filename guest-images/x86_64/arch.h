@@ -1,11 +1,13 @@
 /*
- * lib.h - tiny freestanding helpers for the qvm x86_64 guest images.
+ * arch.h - the x86_64 side of the guest images: the machine layout, the CPU
+ * primitives and the port and MMIO accessors that guest-images/lib/guest.h
+ * promises every architecture provides. Included through guest.h.
  *
  * The constants block is also included by start.S, so everything that is
  * not a plain #define sits behind !__ASSEMBLER__.
  */
-#ifndef QVM_GUEST_LIB_H
-#define QVM_GUEST_LIB_H
+#ifndef QVM_GUEST_ARCH_H
+#define QVM_GUEST_ARCH_H
 
 /* ---- Machine layout (fixed by the hypervisor's demo configuration) ---- */
 
@@ -124,6 +126,18 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 	__asm__ volatile("movb %0, (%1)" : : "q"(val), "r"(addr) : "memory");
 }
 
+static inline uint16_t mmio_read16(uintptr_t addr)
+{
+	uint16_t val;
+	__asm__ volatile("movw (%1), %0" : "=r"(val) : "r"(addr) : "memory");
+	return val;
+}
+
+static inline void mmio_write16(uintptr_t addr, uint16_t val)
+{
+	__asm__ volatile("movw %0, (%1)" : : "r"(val), "r"(addr) : "memory");
+}
+
 static inline uint64_t mmio_read64(uintptr_t addr)
 {
 	uint64_t val;
@@ -136,19 +150,6 @@ static inline void mmio_write64(uintptr_t addr, uint64_t val)
 	__asm__ volatile("movq %0, (%1)" : : "r"(val), "r"(addr) : "memory");
 }
 
-/* ---- Serial console (lib.c) ---- */
-
-void serial_init(void);
-void serial_putc(char c);
-void serial_puts(const char *s);
-/* Exactly `digits` lowercase hex digits, no "0x" prefix. */
-void serial_put_hex(uint64_t val, unsigned digits);
-void serial_put_dec(uint64_t val);
-
-/* ---- Entry point, called from start.S on every vCPU ---- */
-
-_Noreturn void guest_main(unsigned cpu, unsigned ncpus);
-
 #endif /* !__ASSEMBLER__ */
 
-#endif /* QVM_GUEST_LIB_H */
+#endif /* QVM_GUEST_ARCH_H */

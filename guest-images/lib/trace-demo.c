@@ -6,7 +6,7 @@
  * physical address; then all vCPUs check in one after another. Output lines
  * are grepped by tests, so their format must not change.
  */
-#include "lib.h"
+#include "guest.h"
 
 /* pause instructions between two polls of the trace counter. The counter
  * only ticks once a second and every poll is a VM exit, so back off instead

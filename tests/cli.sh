@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The command line and the tree itself: errors, --help, --version, the
+# exported API, the one exit point, and emit-trace (the host's tracefs).
+# Prints TAP.
+. "$(dirname "$0")/lib.sh"
+
+t_command_line_errors() {
+	run badarg 20 @"$BASE" frobnicate
+	expect_rc badarg 65 && expect_err badarg "command line:2: unknown option 'frobnicate'" || return 1
+	run noconf 20 @tests/configs/nonexistent.qvmconf
+	expect_rc noconf 65 &&
+	expect_err noconf "tests/configs/nonexistent.qvmconf: cannot read configuration file: No such file or directory" || return 1
+	run noargs 20
+	expect_rc noargs 65 && expect_err noargs "usage: qvm @FILE" || return 1
+	run nofile 20 --config
+	expect_rc nofile 65 && expect_err nofile "command line:1: --config needs a file"
+}
+
+t_help_version() {
+	run help 10 --help
+	expect_rc help 0 && expect_out help "usage: qvm @FILE [OPTION...]" || return 1
+	run version 10 --version
+	expect_rc version 0 && expect_out version "qvm 0.1 (vdev ABI 801)"
+}
+
+# emit-trace writes to the host's tracefs trace_marker. Mount tracefs for the
+# test if nothing is there (and unmount it after); skip where that is not allowed.
+t_emit_trace() {
+	local tfs=/sys/kernel/tracing mounted=0
+	if [ ! -e $tfs/trace_marker ]; then
+		mount -t tracefs nodev $tfs 2>/dev/null && mounted=1
+	fi
+	if [ ! -w $tfs/trace_marker ]; then
+		echo "SKIP: no writable tracefs trace_marker here and it cannot be mounted"
+		return 0
+	fi
+	echo > $tfs/trace
+	run etrace 60 @"$BASE" emit-trace 77
+	local rc=0
+	expect_rc etrace 0 || rc=1
+	grep -q "qvm trace trace event 77: write 0x12345678 at 0xfa000000" $tfs/trace ||
+		{ echo "no trace_marker line for the guest's write in $tfs/trace"; rc=1; }
+	# the guest polls the register: early reads may have left the ring buffer
+	grep -q "qvm trace trace event 77: read 0x0000000[0-9] at 0xfa000000" $tfs/trace ||
+		{ echo "no trace_marker line for a guest read"; rc=1; }
+	[ $mounted = 1 ] && umount $tfs
+	return $rc
+}
+
+# Every function the public headers declare is exported by qvm, so a vdev using it loads.
+t_api_exported() {
+	local fn missing=""
+	for fn in $(grep -ohE '^[a-z].*[ *](vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\(' include/qvm/*.h |
+			grep -oE '(vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\($' | tr -d '(' | grep -v '_t$' | sort -u); do
+		nm -D --defined-only "$QVM" | grep -qE " T $fn\$" || missing="$missing $fn"
+	done
+	[ -z "$missing" ] || { echo "declared but not exported:$missing"; return 1; }
+}
+
+# core/term.c owns the end: nothing else calls exit() or _exit().
+t_one_exit_point() {
+	local hits
+	hits=$(grep -nE '(^|[^a-z_])_?exit *\(' core/*.c arch/*/*.c | grep -v '^core/term\.c:')
+	[ -z "$hits" ] || { echo "exit outside core/term.c: $hits"; return 1; }
+}
+
+tap_check command_line_errors t_command_line_errors
+tap_check help_version t_help_version
+tap_check every_declared_function_is_exported t_api_exported
+tap_check one_exit_point t_one_exit_point
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	tap_check emit_trace t_emit_trace
+else
+	tap_skip emit_trace "/dev/kvm is not usable on this machine: guests cannot run"
+fi
+tap_end

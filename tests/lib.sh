@@ -1,0 +1,60 @@
+# Helpers for the shell tests (sourced): qvm runs whose stdout, stderr and
+# exit code land in $OUT, and checks on them that print why they failed.
+# Every qvm runs under `timeout -k $KILL_AFTER`, or is killed by finish():
+# a qvm that ignores SIGTERM (hung in its shutdown) fails its test.
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+QVM=${QVM:-$B/qvm}
+KILL_AFTER=${KILL_AFTER:-15}
+unset QVM_VDEV_PATH
+. tests/tap.sh
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+BASE=tests/configs/ok/base.qvmconf
+WDOG=guest-images/x86_64/wdog-demo.qvmconf
+LIFE="vdev lifecycle name lc"
+
+# run NAME TIMEOUT ARGS...: qvm's stdout, stderr and exit code in $OUT/NAME.*
+run() {
+	local name=$1 t=$2
+	shift 2
+	timeout -k "$KILL_AFTER" "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	echo $? >"$OUT/$name.rc"
+}
+rc_of()  { cat "$OUT/$1.rc"; }
+has()    { grep -qF -- "$2" "$OUT/$1.$3"; }
+expect_rc()  { [ "$(rc_of "$1")" = "$2" ] || { echo "exit code $(rc_of "$1"), wanted $2"; tail -5 "$OUT/$1.err"; return 1; }; }
+expect_out() { has "$1" "$2" out || { echo "no line '$2' in stdout"; return 1; }; }
+expect_err() { has "$1" "$2" err || { echo "no '$2' in stderr"; tail -5 "$OUT/$1.err"; return 1; }; }
+expect_no_err() { ! has "$1" "$2" err || { echo "unexpected '$2' in stderr"; return 1; }; }
+
+
+# bg NAME ARGS...: start qvm in the background (BG_PID), vdevs of the tests found too
+bg() {
+	local name=$1
+	shift
+	QVM_VDEV_PATH=$B/tests "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
+	BG_PID=$!
+}
+# wait_out NAME TEXT SECONDS: until the guest printed TEXT
+wait_out() {
+	local i
+	for i in $(seq $(($3 * 10))); do has "$1" "$2" out && return 0; sleep 0.1; done
+	echo "no '$2' within $3 s"
+	return 1
+}
+# finish NAME SECONDS: wait for BG_PID to end; kill it (and fail) if it hangs
+finish() {
+	local i
+	for i in $(seq $(($2 * 10))); do kill -0 $BG_PID 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $BG_PID 2>/dev/null; then
+		kill -9 $BG_PID
+		wait $BG_PID 2>/dev/null
+		echo hung >"$OUT/$1.rc"
+		echo "qvm did not end within $2 s"
+		return 1
+	fi
+	wait $BG_PID
+	echo $? >"$OUT/$1.rc"
+}

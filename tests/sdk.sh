@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The vdev SDK, out of tree: `make install` into a prefix, vdevs built
+# against it with pkg-config only, the SDK guest driving every function,
+# the ABI check, the function-safety rules; and the benchmark, once with a
+# small N. Prints TAP.
+. "$(dirname "$0")/lib.sh"
+
+PFX=$OUT/prefix
+SDKV=$OUT/vdevs
+
+# Install qvm into a temporary prefix and build vdevs against it with pkg-config only.
+t_sdk_install_and_build() {
+	make -s install PREFIX="$PFX" SANITIZE="${SANITIZE:-}" >"$OUT/install.log" 2>&1 ||
+		{ echo "make install failed"; tail -5 "$OUT/install.log"; return 1; }
+	local cflags
+	cflags=$(PKG_CONFIG_PATH=$PFX/lib/pkgconfig pkg-config --cflags qvm-vdev) ||
+		{ echo "pkg-config does not know qvm-vdev"; return 1; }
+	case "$cflags" in *"-I$PFX/include"*) ;; *) echo "pkg-config --cflags gave '$cflags'"; return 1 ;; esac
+	mkdir -p "$SDKV"
+	for v in sdktest seed badabi; do
+		cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -shared -fPIC $cflags \
+			tests/sdk/$v.c -o "$SDKV/vdev-$v.so" 2>"$OUT/cc-$v.log" ||
+			{ echo "vdev-$v.so does not build out of tree"; head -5 "$OUT/cc-$v.log"; return 1; }
+	done
+}
+
+sdk_run() {	# sdk_run NAME TIMEOUT ARGS...
+	local name=$1 t=$2
+	shift 2
+	QVM_VDEV_PATH=$SDKV XDG_RUNTIME_DIR=$OUT/xdg run "$name" "$t" "$@"
+}
+
+t_sdk_guest() {
+	[ -x "$PFX/bin/qvm" ] || { echo "no installed qvm (install failed)"; return 1; }
+	mkdir -p "$OUT/xdg"
+	QVM=$PFX/bin/qvm sdk_run sdk 90 @tests/configs/ok/sdk.qvmconf
+	local want
+	for want in "sdk test: start" "sdk id: 0x53444b31" "sdk scratch: 0x1234abcd 0x0badf00d" \
+		"sdk dma contig: HELLO, DMA WORLD sum=1498" "sdk dma reverse: DLROW AMD ,OLLEH" \
+		"sdk dma sys: MIXED CASE TEXT!" "sdk region: 0xc0de0007" "sdk region info: 1" \
+		"sdk soft region: 0xc0de0008" "sdk soft removed: 0xffffffff" "sdk traces: read" \
+		"sdk oneshot: fired" "sdk periodic: 5 ticks" "sdk periodic: stopped" \
+		"sdk irq: 1 interrupt" "sdk bus error: #GP delivered" "sdk thread: advancing" \
+		"sdk path: 1" "sdk test: done"; do
+		expect_out sdk "$want" || return 1
+	done
+	expect_rc sdk 42 &&	# the guest asked the vdev for guest_terminate(42)
+	{ ! has sdk "still running after EXIT" out || { echo "the guest ran on after guest_terminate"; return 1; }; } &&
+	expect_err sdk "qvm[sdk]: sdk1: sdktest: ready ($OUT/xdg/qvm/sdk/sdk1)" &&
+	[ -f "$OUT/xdg/qvm/sdk/sdk1/alive" ] || { echo "no file in sdk1's vdev_path()"; return 1; }
+	# per-vdev `log`: only sdk2 shows its debug line
+	expect_err sdk "qvm[sdk]: debug: sdk2: sdktest: debug message" &&
+	expect_no_err sdk "sdk1: sdktest: debug message" &&
+	# two trace instances, each its own state: only tr-a was given emit-logger
+	expect_err sdk "qvm[sdk]: tr-a: read 0x" && expect_no_err sdk "tr-b: read"
+}
+
+t_seed_and_abi() {
+	[ -f "$SDKV/vdev-seed.so" ] || { echo "vdev-seed.so was not built"; return 1; }
+	QVM=$PFX/bin/qvm sdk_run badabi 20 @tests/configs/ok/violate.qvmconf vdev badabi
+	expect_rc badabi 65 &&
+	expect_err badabi "command line:2: $SDKV/vdev-badabi.so was built for vdev ABI 802, this qvm has ABI 801: rebuild it against this qvm's headers"
+}
+
+# One run per function-safety rule: the message names the vdev, the function and the rule.
+t_phase_rules() {
+	local rule code msg n=0 bad=0
+	while IFS='|' read -r rule code msg; do
+		[ -n "$rule" ] || continue
+		n=$((n + 1))
+		sdk_run "rule-$rule" 30 @tests/configs/ok/violate.qvmconf vdev sdktest loc 0xfa000000 \
+			intr ioapic:10 violate "$rule"
+		if [ "$(rc_of "rule-$rule")" != "$code" ] || ! has "rule-$rule" "$msg" err; then
+			echo "rule $rule: exit $(rc_of "rule-$rule") (wanted $code): $(tail -1 "$OUT/rule-$rule.err")"
+			bad=1
+		fi
+	done <<'RULES'
+thread-at-startup|64|command line:2: vdev sdktest: vdev_thread_create(): may only be called after VDEV_CTRL_GUEST_CONFIGURED
+path-at-startup|64|command line:2: vdev sdktest: vdev_path(): may only be called after VDEV_CTRL_GUEST_CONFIGURED
+cpu-read-at-startup|64|command line:2: vdev sdktest: guest_cpu_read(): may only be called after VDEV_CTRL_GUEST_CONFIGURED
+intr-at-startup|64|command line:2: vdev sdktest: guest_intr_signal(): may only be called after VDEV_CTRL_GUEST_CONFIGURED
+notify-at-startup|64|command line:2: vdev sdktest: guest_timer_notify(): may only be called after VDEV_CTRL_GUEST_CONFIGURED
+soft-at-startup|64|command line:2: vdev sdktest: gasp_region_set_soft(): may only be called after VDEV_CTRL_GUEST_CONFIGURED; use gasp_region_set()
+region-when-running|64|vdev sdktest: gasp_region_set(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED); use gasp_region_set_soft()
+timer-when-running|64|vdev sdktest: guest_timer_create(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED)
+fatal-after-start|96|fatal: vdev sdktest: qvm_fatal() called after the guest started (use guest_terminate())
+region-after-start|96|fatal: vdev sdktest: gasp_region_set(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED); use gasp_region_set_soft()
+soft-unlocked|96|fatal: vdev sdktest: gasp_region_set_soft(): must be called between gasp_lock() and gasp_unlock()
+timer-after-start|96|fatal: vdev sdktest: guest_timer_create(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED)
+RULES
+	[ $n = 12 ] || { echo "ran $n rules"; return 1; }
+	return $bad
+}
+
+# ---- the benchmark, once with a small N: it runs and its numbers are sane ----
+t_bench_smoke() {
+	local d=$OUT/bench
+	"$B/tools/qvm-bench" --n 3000 --warmup 100 --rounds 1 --calib-ms 50 --vdevs 4 \
+		--qvm "$QVM" --baseline "$B/tools/kvm-baseline" --out "$d" >"$OUT/bench.log" 2>&1 ||
+		{ echo "qvm-bench failed"; tail -5 "$OUT/bench.log"; return 1; }
+	[ -s "$d/bench.json" ] && [ -s "$d/bench.svg" ] || { echo "no bench.json or bench.svg"; return 1; }
+	grep -q "mmio-read p50 within 3 %" "$OUT/bench.log" || { echo "no verdict for the targets"; return 1; }
+	# sane: every exit costs more than the timing loop's floor, percentiles are ordered
+	awk '/^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / { kind = $1; sys = $2; off = 3 }
+	     /^ +(baseline|qvm) / { sys = $1; off = 2 }
+	     /^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / || /^ +(baseline|qvm) / {
+		min = $(off); p50 = $(off+1); p99 = $(off+3); max = $(off+5)
+		if (!(min > 0 && min <= p50 && p50 <= p99 && p99 <= max)) { print "unordered " kind " " sys; bad = 1 }
+		if (kind == "floor") floor[sys] = p50; else if (p50 <= floor[sys]) { print kind " " sys " p50 not above the floor"; bad = 1 }
+		n++ }
+	     END { if (n != 12) { print "expected 12 rows, got " n; bad = 1 } exit bad }' "$OUT/bench.log"
+}
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	tap_check install_and_build_out_of_tree t_sdk_install_and_build
+	tap_check guest_drives_every_function t_sdk_guest
+	tap_check seed_compiles_and_abi_refused t_seed_and_abi
+	tap_check phase_rules t_phase_rules
+	tap_check bench_smoke t_bench_smoke
+else
+	for t in install_and_build_out_of_tree guest_drives_every_function seed_compiles_and_abi_refused \
+			phase_rules bench_smoke; do
+		tap_skip $t "/dev/kvm is not usable on this machine: guests cannot run"
+	done
+fi
+tap_end

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Termination from outside: signals at every phase (power cut, the power
+# button, status, dumps on demand) and core dumps read by readelf and gdb.
+# Prints TAP.
+. "$(dirname "$0")/lib.sh"
+
+t_sigquit_power_cut() {
+	bg quit @"$WDOG" $LIFE
+	wait_out quit "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -QUIT $BG_PID
+	finish quit 10 && expect_rc quit 3 && expect_err quit "SIGQUIT: power cut" &&
+	expect_err quit "lc: lifecycle: TERMINATE"
+}
+
+t_sigterm_button_then_cut() {
+	bg term @"$WDOG" set power-button-timeout 1 $LIFE
+	wait_out term "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -TERM $BG_PID
+	finish term 10 && expect_rc term 3 &&
+	expect_err term "Terminated: pressing the power button (power cut in 1 s)" &&
+	expect_err term "lc: lifecycle: BUTTON" &&
+	expect_err term "the guest did not power off within 1 s of the power button: power cut" &&
+	expect_err term "lc: lifecycle: TERMINATE"
+}
+
+t_sigint_twice() {
+	bg int2 @"$WDOG" $LIFE
+	wait_out int2 "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -INT $BG_PID
+	sleep 0.3
+	kill -INT $BG_PID
+	finish int2 10 && expect_rc int2 3 && expect_err int2 "Interrupt again: power cut"
+}
+
+# A guest that answers the power button (here: its vdev) powers off: exit 0.
+t_sigterm_guest_powers_off() {
+	bg termok @"$WDOG" $LIFE button-exits
+	wait_out termok "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -TERM $BG_PID
+	finish termok 10 && expect_rc termok 0 && expect_err termok "lc: lifecycle: BUTTON"
+}
+
+t_sigusr1_status() {
+	bg usr1 @"$WDOG" $LIFE
+	wait_out usr1 "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR1 $BG_PID
+	sleep 0.5
+	kill -QUIT $BG_PID
+	finish usr1 10 && expect_rc usr1 3 &&
+	expect_out usr1 "qvm[wdog-demo]: status: lifecycle lc: alive" &&
+	expect_err usr1 "qvm[wdog-demo]: status: wdog-demo, 1 vcpus, 4 vdevs, up "
+}
+
+# check_core FILE: readelf sees the vCPU notes and guest RAM; gdb shows the guest's registers.
+check_core() {
+	readelf -h "$1" 2>/dev/null | grep -q "CORE (Core file)" || { echo "$1 is not an ELF core"; return 1; }
+	readelf -n "$1" | grep -q "NT_PRSTATUS" || { echo "no NT_PRSTATUS note in $1"; return 1; }
+	readelf -lW "$1" | grep -Eq "LOAD +0x[0-9a-f]+ 0x0+ 0x0+ 0x0*1000000 0x0*1000000" ||
+		{ echo "no PT_LOAD for ram 0-16M in $1"; readelf -lW "$1" | grep LOAD; return 1; }
+	local rip
+	rip=$(gdb -nx -batch -c "$1" -ex "info registers rip" 2>/dev/null | awk '/^rip/ { print $2 }')
+	# the guest runs from 0x100000 (wdog-demo.elf's text)
+	case "$rip" in 0x10[0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;;
+		*) echo "gdb shows rip '$rip' for $1"; return 1 ;; esac
+}
+
+t_dumps() {
+	mkdir -p "$OUT/dumps"
+	bg dump @"$WDOG" action dump,terminate dump "$OUT/dumps"	# action: ib700's, the open context
+	wait_out dump "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR2 $BG_PID	# a dump on demand
+	finish dump 30 && expect_rc dump 4 || return 1
+	expect_err dump "SIGUSR2: core dump written to $OUT/dumps/wdog-demo-" &&
+	expect_err dump "watchdog: core dump written to $OUT/dumps/wdog-demo-" || return 1
+	local n=0 f
+	for f in "$OUT"/dumps/wdog-demo-*.gcore; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		check_core "$f" || return 1
+	done
+	[ $n = 2 ] || { echo "$n core files, wanted 2 (SIGUSR2 and the watchdog)"; return 1; }
+	# dump "|CMD": the core goes to a command's standard input
+	bg pipe @"$WDOG" dump "|cat > $OUT/piped.gcore"
+	wait_out pipe "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -USR2 $BG_PID
+	sleep 1
+	kill -QUIT $BG_PID
+	finish pipe 20 && expect_rc pipe 3 && check_core "$OUT/piped.gcore"
+}
+
+# Told to stop while a vdev is still starting: TERMINATE still comes, nothing hangs.
+t_stop_during_startup() {
+	bg early @"$BASE" $LIFE sleep-at 1 sleep-for 15	# 1.5 s in OPTIONS_END
+	sleep 0.5
+	kill -TERM $BG_PID
+	finish early 10 && expect_rc early 3 &&
+	expect_err early "Terminated before the guest started: stopping" &&
+	expect_err early "lc: lifecycle: TERMINATE" &&
+	{ ! has early "hello" out || { echo "the guest started"; return 1; }; } || return 1
+	# a vdev stuck in startup: qvm leaves anyway after 2 s
+	bg stuck @"$BASE" $LIFE sleep-at 1 sleep-for 100
+	sleep 0.5
+	kill -INT $BG_PID
+	finish stuck 6 && expect_rc stuck 3 && expect_err stuck "startup did not stop within 2 s: exiting"
+}
+
+# Signals arriving while the vdevs are being terminated reach nobody.
+t_no_callbacks_after_terminate() {
+	bg late @"$WDOG" $LIFE sleep-at 3 sleep-for 10	# TERMINATE takes 1 s
+	wait_out late "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	kill -QUIT $BG_PID
+	sleep 0.5
+	kill -USR1 $BG_PID
+	kill -TERM $BG_PID
+	finish late 10 && expect_rc late 3 && expect_no_err late "after TERMINATE" &&
+	expect_no_err late "lc: lifecycle: STATUS" && expect_no_err late "lc: lifecycle: BUTTON"
+}
+
+T="sigquit_power_cut t_sigquit_power_cut
+sigterm_button_then_power_cut t_sigterm_button_then_cut
+sigint_twice t_sigint_twice
+sigterm_guest_powers_off t_sigterm_guest_powers_off
+sigusr1_status t_sigusr1_status
+dumps_readelf_gdb t_dumps
+stop_during_startup t_stop_during_startup
+no_callbacks_after_terminate t_no_callbacks_after_terminate"
+while read -r name fn; do
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		tap_check "$name" "$fn"
+	else
+		tap_skip "$name" "/dev/kvm is not usable on this machine: guests cannot run"
+	fi
+done <<<"$T"
+tap_end
