@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command line and the tree itself: errors, --help, --version, the
-# exported API, the one exit point, and emit-trace (the host's tracefs).
+# exported API, the one exit point, emit-trace (the host's tracefs) and the
+# start-up benchmark.
 # Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -64,13 +65,38 @@ t_one_exit_point() {
 	[ -z "$hits" ] || { echo "exit outside core/term.c: $hits"; return 1; }
 }
 
+# The start-up benchmark measures a real demo run: two runs give a JSON file
+# whose figures are plausible, and a qvm that cannot start is an error.
+t_startup_bench() {
+	local sb=$B/tools/startup-bench
+	"$sb" --qvm "$QVM" --runs 2 --out "$OUT/sb" >"$OUT/sb.out" 2>&1 ||
+		{ echo "startup-bench failed:"; tail -5 "$OUT/sb.out"; return 1; }
+	# median FIELD: that figure's median in the JSON file (one figure per line)
+	median() { sed -n "s/^  \"$1\": { \"median\": \([0-9.]*\),.*/\1/p" "$OUT/sb/startup.json"; }
+	local su rd gt ov hwm
+	su=$(median startup_ms) rd=$(median startup_read_ms) gt=$(median guest_touched_mib)
+	ov=$(median overhead_mib) hwm=$(median vmhwm_mib)
+	awk -v su="$su" -v rd="$rd" -v gt="$gt" -v ov="$ov" -v hwm="$hwm" 'BEGIN {
+		exit !(su != "" && rd != "" && gt != "" && ov != "" && hwm != "" &&
+			su > 0 && su <= rd && rd < 10000 && gt > 0 && gt < 16 && ov > 0 && ov < hwm) }' ||
+		{ echo "implausible figures: start-up '$su' ms (read '$rd'), guest '$gt' MiB," \
+			"overhead '$ov' of VmHWM '$hwm' MiB"; return 1; }
+	grep -q '"runs": 2,' "$OUT/sb/startup.json" || { echo "not 2 runs in the JSON"; return 1; }
+	"$sb" --qvm /nonexistent/qvm --runs 1 >"$OUT/sbbad.out" 2>&1 &&
+		{ echo "startup-bench passed with no qvm"; return 1; }
+	grep -q "cannot run /nonexistent/qvm" "$OUT/sbbad.out" ||
+		{ echo "no 'cannot run' error:"; cat "$OUT/sbbad.out"; return 1; }
+}
+
 tap_check command_line_errors t_command_line_errors
 tap_check help_version t_help_version
 tap_check every_declared_function_is_exported t_api_exported
 tap_check one_exit_point t_one_exit_point
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	tap_check emit_trace t_emit_trace
+	tap_check startup_bench t_startup_bench
 else
 	tap_skip emit_trace "/dev/kvm is not usable on this machine: guests cannot run"
+	tap_skip startup_bench "/dev/kvm is not usable on this machine: guests cannot run"
 fi
 tap_end

@@ -3,15 +3,23 @@
  * besides the guest's, measured from outside on the demo configuration
  * (qvm itself is not changed). See `startup-bench --help`.
  *
- * Start-up time: CLOCK_MONOTONIC just before qvm is spawned, to the first
- * byte on the pipe that is qvm's stdout. The demo guest's first act is to
- * program the serial port (ser8250 at io:0x3f8), whose vdev writes the
- * guest's console bytes to qvm's stdout: the first byte is the guest's
- * first character, a handful of trapped port accesses (LCR, IER, FCR, LSR,
- * THR) after its very first one, so it covers exec, the dynamic loader,
+ * Start-up time: from just before qvm is spawned to the moment qvm writes
+ * the guest's first console byte. The demo guest's first act is to program
+ * the serial port (ser8250 at io:0x3f8), whose vdev writes the guest's
+ * console bytes to qvm's stdout: the first byte is the guest's first
+ * character, a handful of trapped port accesses (LCR, IER, FCR, LSR, THR)
+ * after its very first one, so it covers exec, the dynamic loader,
  * configuration, vdev loading, KVM set-up, the vCPU threads and the guest's
- * own code up to that point. qvm is then killed (SIGKILL) and reaped: the
- * demo is not waited for.
+ * own code up to that point.
+ *
+ * qvm's stdout is a datagram socket with SO_TIMESTAMPNS, so the time of the
+ * byte is the kernel's stamp of qvm's write(), not the time this program
+ * got round to reading it: on a 2-CPU machine the demo's two vCPUs (the
+ * second one spins until its turn) can keep this program off the CPUs for
+ * milliseconds after the byte is written, which is the observer's delay,
+ * not qvm's. That read time is reported too. Socket stamps are
+ * CLOCK_REALTIME, so the spawn time is taken from that clock as well.
+ * qvm is then killed (SIGKILL) and reaped: the demo is not waited for.
  *
  * Memory overhead: SETTLE_MS after the first byte (start-up allocation is
  * done by then), VmHWM of /proc/PID/status minus the guest RAM the guest
@@ -41,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -63,7 +72,7 @@ struct opts {
 
 /* One run's figures; memory in KiB, -1 when unknown. */
 struct sample {
-	double startup_ms;
+	double startup_ms, read_ms;
 	long hwm_kib, rss_file_kib, ram_kib, boot_kib;
 };
 
@@ -72,9 +81,10 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: startup-bench [OPTION...]\n"
 "Starts qvm on a configuration N times and reports, as median/min/max, the\n"
-"time from spawning qvm to the guest's first console byte on qvm's stdout,\n"
-"and qvm's memory overhead (VmHWM minus the guest RAM touched, %d ms after\n"
-"that byte). Each qvm is killed once measured.\n"
+"time from spawning qvm to its write of the guest's first console byte\n"
+"(and to this program's read of it), and qvm's memory overhead (VmHWM\n"
+"minus the guest RAM touched, %d ms after that byte). Each qvm is killed\n"
+"once measured.\n"
 "\n"
 "  --qvm PATH      default build/qvm\n"
 "  --config PATH   default guest-images/x86_64/trace-demo.qvmconf\n"
@@ -150,20 +160,76 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+static double ts_ms(const struct timespec *ts)
+{
+	return (double)ts->tv_sec * 1e3 + (double)ts->tv_nsec / 1e6;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ms(&ts);
+}
+
+/*
+ * One datagram from fd into buf; *stamp_ms is the kernel's receive stamp
+ * (the sender's write, for a local socket), -1 if there was none. Returns
+ * what recvmsg returns.
+ */
+static ssize_t recv_stamped(int fd, char *buf, size_t len, double *stamp_ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+
+	while ((n = recvmsg(fd, &m, MSG_DONTWAIT)) < 0 && errno == EINTR)
+		;
+	*stamp_ms = -1;
+	for (struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SO_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(h), sizeof(ts));
+			*stamp_ms = ts_ms(&ts);
+		}
+	return n;
+}
+
+/*
+ * Reads (and drops) qvm's console output for ms milliseconds: a datagram
+ * socket holds only a few unread datagrams before the writer blocks, and a
+ * guest stuck in its first lines would not be the demo's memory picture.
+ */
+static void drain_ms(int fd, unsigned ms)
+{
+	double end = now_ms() + ms, left, stamp;
+	char buf[256];
+
+	while ((left = end - now_ms()) > 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, (int)left + 1);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr > 0 && recv_stamped(fd, buf, sizeof(buf), &stamp) <= 0 &&
+				(p.revents & (POLLHUP | POLLERR)))
+			break;
+	}
+	if (left > 0)
+		sleep_ms((unsigned)left);
 }
 
 /* A "Name:   123 kB" field of /proc/PID/status; -1 if missing. */
@@ -285,8 +351,17 @@ static bool run_once(const struct opts *o, unsigned i, struct sample *s)
 	pid_t pid;
 	bool ok = false;
 
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		fprintf(stderr, "startup-bench: pipe: %s\n", strerror(errno));
+	static const int on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, out) < 0)
+		out[0] = out[1] = -1;
+	if (out[0] < 0 || setsockopt(out[0], SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
+			pipe2(err, O_CLOEXEC) < 0) {
+		fprintf(stderr, "startup-bench: console socket: %s\n", strerror(errno));
+		if (out[0] >= 0) {
+			close(out[0]);
+			close(out[1]);
+		}
 		return false;
 	}
 	double t0 = now_ms();
@@ -302,15 +377,15 @@ static bool run_once(const struct opts *o, unsigned i, struct sample *s)
 	int pr;
 	while ((pr = poll(&p, 1, FIRST_BYTE_TIMEOUT_MS)) < 0 && errno == EINTR)
 		;
-	double t1 = now_ms();
-	char c;
+	double t1 = now_ms(), stamp = -1;
+	char c[256];
 	if (pr == 0) {
 		fprintf(stderr, "startup-bench: run %u: no console byte within %d ms\n", i + 1,
 				FIRST_BYTE_TIMEOUT_MS);
 		kill_reap(pid);
 		goto close_pipes;
 	}
-	if (pr < 0 || read(out[0], &c, 1) != 1) {
+	if (pr < 0 || recv_stamped(out[0], c, sizeof(c), &stamp) <= 0) {
 		int status = 0;
 		waitpid(pid, &status, 0);
 		first_err_line(err[0], msg, sizeof(msg));
@@ -319,9 +394,16 @@ static bool run_once(const struct opts *o, unsigned i, struct sample *s)
 				msg[0] ? ": " : "", msg);
 		goto close_pipes;
 	}
-	s->startup_ms = t1 - t0;
+	if (stamp < 0) {
+		fprintf(stderr, "startup-bench: run %u: the console byte came without a time "
+				"stamp\n", i + 1);
+		kill_reap(pid);
+		goto close_pipes;
+	}
+	s->startup_ms = stamp - t0;
+	s->read_ms = t1 - t0;
 
-	sleep_ms(SETTLE_MS);
+	drain_ms(out[0], SETTLE_MS);
 	if (waitpid(pid, NULL, WNOHANG) != 0) {
 		fprintf(stderr, "startup-bench: run %u: qvm ended within %d ms of its first "
 				"console byte: no memory figures\n", i + 1, SETTLE_MS);
@@ -370,12 +452,13 @@ static struct stat3 stats(const double *v, unsigned n)
 	return r;
 }
 
-enum { F_STARTUP, F_HWM, F_FILE, F_GUEST, F_OVERHEAD, NFIGS };
+enum { F_STARTUP, F_READ, F_HWM, F_FILE, F_GUEST, F_OVERHEAD, NFIGS };
 
 static const struct {
 	const char *label, *json, *unit;
 } figs[NFIGS] = {
 	{ "exec -> first console byte", "startup_ms", "ms" },
+	{ "  read by this program", "startup_read_ms", "ms" },
 	{ "VmHWM", "vmhwm_mib", "MiB" },
 	{ "  of it file-backed (RssFile)", "rss_file_mib", "MiB" },
 	{ "guest RAM touched (Rss)", "guest_touched_mib", "MiB" },
@@ -394,6 +477,7 @@ static void figures(const struct sample *s, unsigned n, double *v[NFIGS])
 		bool guest = s[i].ram_kib >= 0 && s[i].boot_kib >= 0;
 		long touched = guest ? s[i].ram_kib + s[i].boot_kib : -1;
 		v[F_STARTUP][i] = s[i].startup_ms;
+		v[F_READ][i] = s[i].read_ms;
 		v[F_HWM][i] = mib(s[i].hwm_kib);
 		v[F_FILE][i] = mib(s[i].rss_file_kib);
 		v[F_GUEST][i] = mib(touched);
@@ -454,8 +538,10 @@ static int write_json(const struct opts *o, double *v[NFIGS], unsigned n)
 	fprintf(f, ",\n  \"config\": ");
 	json_string(f, o->config);
 	fprintf(f, ",\n  \"runs\": %u,\n  \"settle_ms\": %d,\n", n, SETTLE_MS);
-	fprintf(f, "  \"method\": \"startup: CLOCK_MONOTONIC before posix_spawn to the first "
-			"byte on qvm's stdout; memory %d ms later: VmHWM minus the smaps Rss of "
+	fprintf(f, "  \"method\": \"startup: CLOCK_REALTIME before posix_spawn to the kernel's "
+			"SO_TIMESTAMPNS stamp of qvm's write of the first console byte (qvm's stdout "
+			"is an AF_UNIX datagram socket); startup_read: to this program's read of it; "
+			"memory %d ms later: VmHWM minus the smaps Rss of "
 			"the 16 MiB guest RAM mapping and the 32 KiB boot area\"", SETTLE_MS);
 	for (unsigned k = 0; k < NFIGS; k++) {
 		struct stat3 st = stats(v[k], n);
@@ -520,8 +606,9 @@ int main(int argc, char **argv)
 		else
 			printf("  %-36s %9s %9s %9s\n", label, "-", "-", "-");
 	}
-	printf("  (memory read %d ms after the first byte; guest RAM touched = smaps Rss of\n"
-	       "   the 16 MiB guest RAM mapping + the 32 KiB boot area)\n", SETTLE_MS);
+	printf("  (the byte's time is the kernel's stamp of qvm's write; memory read %d ms\n"
+	       "   after it; guest RAM touched = smaps Rss of the 16 MiB guest RAM mapping\n"
+	       "   + the 32 KiB boot area)\n", SETTLE_MS);
 	if (lost_ram || lost_boot)
 		printf("  warning: the %s mapping was not found exactly once in some runs: "
 				"those runs have no guest/overhead figure\n",
