@@ -26,9 +26,9 @@ static void config_error_exit(struct qvm_vm *vm, const char *what, const char *s
 	vm_where(vm, where, sizeof(where));
 	const char *msg = err == -ERANGE ? "number out of range" : what;
 	if (vdev_running)
-		fprintf(stderr, "%svdev %s: %s '%s'\n", where, vdev_running->name, msg, str ? str : "");
+		log_stderr("%svdev %s: %s '%s'", where, vdev_running->name, msg, str ? str : "");
 	else
-		fprintf(stderr, "%s%s '%s'\n", where, msg, str ? str : "");
+		log_stderr("%s%s '%s'", where, msg, str ? str : "");
 	term_exit_now(vm, QVM_EXIT_CONFIG);
 }
 

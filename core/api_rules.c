@@ -43,11 +43,11 @@ int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const ch
 	if (!vm)
 		vm = vdp ? vdev_of(vdp)->vm : vm_current();
 	if (!vm) {
-		fprintf(stderr, "qvm: fatal: vdev %s: %s: %s\n", name, fn, rule);
+		log_stderr("qvm: fatal: vdev %s: %s: %s", name, fn, rule);
 		term_exit_bare(QVM_EXIT_FATAL);
 	}
 	if (vm_phase(vm) != QVM_PHASE_STARTED) {
-		fprintf(stderr, "%svdev %s: %s: %s\n", vm_where(vm, where, sizeof(where)), name, fn, rule);
+		log_stderr("%svdev %s: %s: %s", vm_where(vm, where, sizeof(where)), name, fn, rule);
 		if (off_main(vm))	/* a vdev's own thread or a timer callback */
 			term_exit_from_vdev(vm, QVM_EXIT_FATAL);
 		term_exit_now(vm, QVM_EXIT_FATAL);
@@ -67,7 +67,7 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!vm) {
-		fprintf(stderr, "qvm: fatal: %s\n", msg);
+		log_stderr("qvm: fatal: %s", msg);
 		term_exit_bare(term_code_qvm_fatal(source));
 	}
 	if (vm_phase(vm) == QVM_PHASE_STARTED) {
@@ -79,9 +79,9 @@ void qvm_fatal(unsigned source, const char *fmt, ...)
 	}
 	vm_where(vm, where, sizeof(where));
 	if (where[0] && vdev_running)
-		fprintf(stderr, "%svdev %s: %s\n", where, vdev_running->name, msg);
+		log_stderr("%svdev %s: %s", where, vdev_running->name, msg);
 	else if (where[0])
-		fprintf(stderr, "%s%s\n", where, msg);
+		log_stderr("%s%s", where, msg);
 	else if (vdev_running)
 		vm_log(vm, QL_QVM_FATAL, "vdev %s: %s", vdev_running->name, msg);
 	else

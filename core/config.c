@@ -108,8 +108,15 @@ static int opt_system(struct cfg *c)
 		return -EINVAL;
 	if (c->seen_option)
 		return fail(c, c->tok, -EINVAL, "'system' must come before every other option");
-	if (!*name || strlen(name) >= sizeof(c->vm->system) || strchr(name, '/'))
-		return fail(c, c->tok, -EINVAL, "invalid system name '%s'", name);
+	bool plain = true;
+	for (const char *p = name; *p; p++)
+		plain &= *p > ' ' && *p != 0x7f && *p != '/';
+	/* it names a directory under vdev_path()'s qvm/: it must not leave it */
+	if (!*name || strlen(name) >= sizeof(c->vm->system) || !plain ||
+			strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail(c, c->tok, -EINVAL, "invalid system name '%s' (at most %zu characters, "
+				"no '/', blanks or control characters, not '.' or '..')", name,
+				sizeof(c->vm->system) - 1);
 	snprintf(c->vm->system, sizeof(c->vm->system), "%s", name);
 	return 0;
 }

@@ -129,7 +129,7 @@ void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
 		if (err) {
 			/* A clash at startup is a configuration problem: say where. */
 			vm_where(vm, where, sizeof(where));
-			fprintf(stderr, "%svdev %s: gasp_region_set(): %s\n", where,
+			log_stderr("%svdev %s: gasp_region_set(): %s", where,
 					me ? vdev_of(me)->name : "?", why);
 			term_exit_now(vm, QVM_EXIT_CONFIG);
 		}

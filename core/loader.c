@@ -13,37 +13,45 @@
 #include "elf_load.h"
 #include "vm.h"
 
-static int read_file(const char *path, uint8_t **buf, size_t *size, struct qerr *e)
+/*
+ * Opens path for loading: a regular file that is not empty, opened
+ * non-blocking so that a FIFO cannot stall open() (and then refused), its
+ * size known before anything is read.
+ */
+static int open_input(const char *path, int *fd, size_t *size, struct qerr *e)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
 
-	if (fd < 0)
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
 		return qerr_set(e, -errno, "cannot read '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return qerr_set(e, -EINVAL, "cannot read '%s': not a regular file", path);
+	bool reg = fstat(*fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!reg || st.st_size <= 0) {
+		close(*fd);
+		/* /proc files are regular files of size 0: refused with the empty ones */
+		return qerr_set(e, -EINVAL, "cannot load '%s': %s", path,
+				reg ? "the file is empty" : "not a regular file");
 	}
 	*size = (size_t)st.st_size;
-	*buf = malloc(*size ? *size : 1);
-	if (!*buf) {
-		close(fd);
-		return qerr_set(e, -ENOMEM, "'%s': out of memory", path);
-	}
-	while (got < *size) {
-		ssize_t n = read(fd, *buf + got, *size - got);
+	return 0;
+}
+
+/* Exactly len bytes from fd at offset off into buf. */
+static int read_at(int fd, const char *path, void *buf, size_t len, off_t off, struct qerr *e)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + got, len - got, off + (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int err = n < 0 ? errno : EIO;
-			close(fd);
-			free(*buf);
-			return qerr_set(e, -err, "cannot read '%s': %s", path, strerror(err));
+			return qerr_set(e, -err, "cannot read '%s': %s", path,
+					n < 0 ? strerror(err) : "the file shrank while being read");
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -52,29 +60,41 @@ static void *vm_dest(void *ctx, uint64_t gpa, uint64_t len)
 	return vm_gpa_to_hva(ctx, gpa, len);
 }
 
-int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
+static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		bool have_addr, uint64_t addr, struct qerr *e)
 {
-	uint8_t *buf = NULL;
-	size_t size = 0;
-	int r = read_file(path, &buf, &size, e);
+	uint64_t entry;
+	uint8_t *buf;
+	int r;
 
-	if (r)
-		return r;
-	if (kind == LOAD_IMAGE && size >= 4 && memcmp(buf, ELFMAG, SELFMAG) == 0) {
-		uint64_t entry;
-		if (have_addr)
-			vm_log(vm, QL_QVM_WARN, "load 0x%llx,%s: an ELF image loads at its own "
-					"program headers; the address is ignored",
-					(unsigned long long)addr, path);
+	if (size > QVM_ELF_MAX_BYTES)
+		return qerr_set(e, -EFBIG, "'%s': ELF image too large (%zu bytes; at most %u)",
+				path, size, QVM_ELF_MAX_BYTES);
+	buf = malloc(size);
+	if (!buf)
+		return qerr_set(e, -ENOMEM, "'%s': out of memory", path);
+	r = read_at(fd, path, buf, size, 0, e);
+	if (!r && have_addr)
+		vm_log(vm, QL_QVM_WARN, "load 0x%llx,%s: an ELF image loads at its own "
+				"program headers; the address is ignored",
+				(unsigned long long)addr, path);
+	if (!r)
 		r = elf64_load(path, buf, size, ARCH_ELF_MACHINE, ARCH_NAME, vm_dest, vm, &entry, e);
-		if (!r) {
-			vm->boot.entry = entry;
-			vm->boot.have_entry = true;
-		}
-		free(buf);
-		return r;
+	free(buf);
+	if (!r && !vm_gpa_to_hva(vm, entry, 1))
+		r = qerr_set(e, -ERANGE, "'%s': entry point 0x%llx is outside guest memory", path,
+				(unsigned long long)entry);
+	if (!r) {
+		vm->boot.entry = entry;
+		vm->boot.have_entry = true;
 	}
+	return r;
+}
+
+/* A raw file straight into guest memory, once it is known to fit. */
+static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
+		enum load_kind kind, bool have_addr, uint64_t addr, struct qerr *e)
+{
 	if (!have_addr) {
 		bool found = false;
 		for (unsigned i = 0; i < vm->nmem; i++)
@@ -82,25 +102,38 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 				addr = vm->mem[i].gpa;
 				found = true;
 			}
-		if (!found) {
-			free(buf);
+		if (!found)
 			return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
-		}
 	}
-	uint8_t *dst = size ? vm_gpa_to_hva(vm, addr, size) : NULL;
-	if (size && !dst) {
-		free(buf);
+	uint8_t *dst = vm_gpa_to_hva(vm, addr, size);
+	if (!dst)
 		return qerr_set(e, -ERANGE, "'%s' (%zu bytes) does not fit in ram/rom at 0x%llx",
 				path, size, (unsigned long long)addr);
-	}
-	if (size)
-		memcpy(dst, buf, size);
-	free(buf);
-	if (kind == LOAD_IMAGE) {
+	int r = read_at(fd, path, dst, size, 0, e);
+	if (!r && kind == LOAD_IMAGE) {
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
 	}
-	return 0;
+	return r;
+}
+
+int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
+		bool have_addr, uint64_t addr, struct qerr *e)
+{
+	uint8_t magic[SELFMAG] = { 0 };
+	size_t size = 0;
+	int fd, r = open_input(path, &fd, &size, e);
+
+	if (r)
+		return r;
+	if (kind == LOAD_IMAGE && size >= SELFMAG)
+		r = read_at(fd, path, magic, SELFMAG, 0, e);
+	if (!r && kind == LOAD_IMAGE && memcmp(magic, ELFMAG, SELFMAG) == 0)
+		r = load_elf(vm, path, fd, size, have_addr, addr, e);
+	else if (!r)
+		r = load_raw(vm, path, fd, size, kind, have_addr, addr, e);
+	close(fd);
+	return r;
 }
 
 int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum load_kind kind,

@@ -28,6 +28,8 @@ struct qvm_load {
 };
 
 #define QVM_MAX_LOADS	256
+/* An ELF image is read whole to be parsed: bounded so a huge file cannot exhaust the host. */
+#define QVM_ELF_MAX_BYTES	(256u << 20)
 
 /* Add a load to vm's plan; where is "FILE:LINE: ". Only checks what the option says. */
 int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum load_kind kind,

@@ -52,11 +52,66 @@ int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, st
 	return 0;
 }
 
+size_t log_escape(char *dst, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		char esc[4];
+		size_t k = 0;
+		if (c >= 0x20 && c < 0x7f) {
+			esc[k++] = (char)c;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			esc[k++] = '\\';
+			esc[k++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		} else {
+			esc[k++] = '\\';
+			esc[k++] = 'x';
+			esc[k++] = hex[c >> 4];
+			esc[k++] = hex[c & 15];
+		}
+		if (n + k >= cap)
+			break;
+		memcpy(dst + n, esc, k);
+		n += k;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+static void write_line(int fd, const char *line, size_t n)
+{
+	ssize_t w;
+
+	/* One write per line: lines from several threads never interleave. */
+	do
+		w = write(fd, line, n);
+	while (w < 0 && errno == EINTR);
+}
+
+void log_stderr(const char *fmt, ...)
+{
+	char raw[1024], line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = log_escape(line, sizeof(line) - 1, raw,
+			(size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
+	line[len++] = '\n';
+	write_line(2, line, len);
+}
+
 void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 		const char *prefix, const char *fmt, va_list ap)
 {
 	unsigned sev = level & QLL_MASK;
-	char line[1024];
+	char raw[1024], line[1024];
 	int n = 0;
 
 	if (sev >= LOG_SEVERITIES)
@@ -70,18 +125,21 @@ void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 		return;
 
 	if (vm && vm->system[0])
-		n = snprintf(line, sizeof(line), "qvm[%s]: ", vm->system);
+		n = snprintf(raw, sizeof(raw), "qvm[%s]: ", vm->system);
 	else
-		n = snprintf(line, sizeof(line), "qvm: ");
+		n = snprintf(raw, sizeof(raw), "qvm: ");
 	if (sev != QLL_INFO)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ",
+		n += snprintf(raw + n, sizeof(raw) - (size_t)n, "%s: ",
 				sev == QLL_WARN ? "warning" : sev_name[sev]);
 	if (prefix)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", prefix);
-	if (n < (int)sizeof(line))
-		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	if (n >= (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 2;
+		n += snprintf(raw + n, sizeof(raw) - (size_t)n, "%s: ", prefix);
+	if (n < (int)sizeof(raw))
+		n += vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(raw))
+		n = (int)sizeof(raw) - 1;
+	n = (int)log_escape(line, sizeof(line) - 1, raw, (size_t)n);
 	line[n++] = '\n';
 
 	if (dest == LOG_SLOG) {
@@ -93,11 +151,7 @@ void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 	}
 	if (dest == LOG_STDOUT)
 		fflush(stdout);
-	/* One write per line: lines from several threads never interleave. */
-	ssize_t w;
-	do
-		w = write(dest == LOG_STDOUT ? 1 : 2, line, (size_t)n);
-	while (w < 0 && errno == EINTR);
+	write_line(dest == LOG_STDOUT ? 1 : 2, line, (size_t)n);
 }
 
 void vm_log(struct qvm_vm *vm, unsigned level, const char *fmt, ...)

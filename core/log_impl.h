@@ -30,6 +30,19 @@ int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, st
 void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 		const char *prefix, const char *fmt, va_list ap);
 
+/*
+ * src[0..len) into dst (cap > 0 bytes, always terminated) as one line of
+ * plain text: newline, tab and carriage return as \n, \t, \r, every other
+ * control or non-ASCII byte as \xNN, cut where dst is full. Every message
+ * qvm writes passes through here, so no input (a token, a file name, a
+ * vdev's message) can split a line, forge one or send terminal escapes.
+ * Returns the length written.
+ */
+size_t log_escape(char *dst, size_t cap, const char *src, size_t len);
+
+/* One line on stderr: formatted, escaped, in one write. */
+void log_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* qvm's own log lines. */
 void vm_log(struct qvm_vm *vm, unsigned level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -59,7 +59,7 @@ static int gather(int argc, char **argv, struct qvm_tokens *t, int *done)
 			file = a + 1;
 		else if (strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "command line:%d: --config needs a file\n", i);
+				log_stderr("command line:%d: --config needs a file", i);
 				return -1;
 			}
 			file = argv[++i];
@@ -67,9 +67,12 @@ static int gather(int argc, char **argv, struct qvm_tokens *t, int *done)
 		int r = file ? tokens_add_file(t, file, &e) : tokens_add_arg(t, a, (unsigned)i);
 		if (r) {
 			if (file)
-				fprintf(stderr, "%s\n", e.msg);
+				log_stderr("%s", e.msg);
+			else if (r == -E2BIG)
+				log_stderr("command line:%d: too many tokens (the configuration "
+						"may hold at most %u)", i, QVM_MAX_TOKENS);
 			else
-				fprintf(stderr, "qvm: out of memory\n");
+				log_stderr("qvm: out of memory");
 			return -1;
 		}
 	}
@@ -95,21 +98,21 @@ int main(int argc, char **argv)
 	}
 
 	if (vm_create(&vm, &e)) {	/* no KVM yet: that comes once the configuration is checked */
-		fprintf(stderr, "qvm: %s\n", e.msg);
+		log_stderr("qvm: %s", e.msg);
 		vm_destroy(vm);
 		return QVM_EXIT_FATAL;
 	}
 	vm_set_current(vm);
 	if (signals_start(vm)) {
-		fprintf(stderr, "qvm: cannot start the signal thread\n");
+		log_stderr("qvm: cannot start the signal thread");
 		return QVM_EXIT_FATAL;
 	}
 	if (config_run(vm, &toks, &e)) {
-		fprintf(stderr, "%s\n", e.msg);
+		log_stderr("%s", e.msg);
 		term_exit_now(vm, QVM_EXIT_CONFIG);
 	}
 	if (vm_check(vm, &e)) {
-		fprintf(stderr, "%s\n", e.msg);
+		log_stderr("%s", e.msg);
 		term_exit_now(vm, QVM_EXIT_CONFIG);
 	}
 	if (signals_stop_pending())

@@ -1,32 +1,46 @@
 #include "token.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Keeps block (allocated with malloc) until tokens_free; NULL (and block freed) on ENOMEM. */
+static char *keep(struct qvm_tokens *t, char *block)
+{
+	if (block && t->nnames == t->names_cap) {
+		size_t cap = t->names_cap ? t->names_cap * 2 : 16;
+		char **nn = realloc(t->names, cap * sizeof(*nn));
+		if (!nn) {
+			free(block);
+			return NULL;
+		}
+		t->names = nn;
+		t->names_cap = cap;
+	}
+	if (block)
+		t->names[t->nnames++] = block;
+	return block;
+}
 
 static char *keep_name(struct qvm_tokens *t, const char *name)
 {
-	char **nn = realloc(t->names, (t->nnames + 1) * sizeof(*nn));
-	if (!nn)
-		return NULL;
-	t->names = nn;
-	nn[t->nnames] = strdup(name);
-	if (!nn[t->nnames])
-		return NULL;
-	return nn[t->nnames++];
+	return keep(t, strdup(name));
 }
 
 static int push(struct qvm_tokens *t, char *text, const char *file,
 		const char *dir, unsigned line)
 {
+	if (t->n >= QVM_MAX_TOKENS)
+		return -E2BIG;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		struct qvm_token *v = realloc(t->v, cap * sizeof(*v));
-		if (!v) {
-			free(text);
+		if (!v)
 			return -ENOMEM;
-		}
 		t->v = v;
 		t->cap = cap;
 	}
@@ -54,6 +68,14 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 
 	if (!file || (dir && !kdir))
 		return qerr_set(e, -ENOMEM, "out of memory");
+	/*
+	 * Every token is at most as long as its source and is followed by a
+	 * blank or the end, so text and terminating NULs fit in len + 1 bytes:
+	 * one block for the whole file.
+	 */
+	char *out = keep(t, malloc(len + 1));
+	if (!out)
+		return qerr_set(e, -ENOMEM, "%s: out of memory", name);
 	while (i < len) {
 		char c = s[i];
 		if (c == '\n') {
@@ -66,21 +88,21 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 			continue;
 		}
 		if (c == '#') {
-			while (i < len && s[i] != '\n')
+			while (i < len && s[i] != '\n') {
+				if (s[i] == '\0')
+					return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
 				i++;
+			}
 			continue;
 		}
-		if (c == '\0')
-			return qerr_set(e, -EINVAL, "%s:%u: NUL character in file", name, line);
 
-		char *buf = malloc(len - i + 1);
-		size_t n = 0;
+		char *buf = out;
 		unsigned start_line = line;
-		if (!buf)
-			return qerr_set(e, -ENOMEM, "out of memory");
 		while (i < len && !is_space(s[i])) {
+			if (s[i] == '\0')
+				return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
 			if (s[i] != '"') {
-				buf[n++] = s[i++];
+				*out++ = s[i++];
 				continue;
 			}
 			i++;
@@ -89,53 +111,84 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 					i++;
 				if (s[i] == '\n')
 					line++;
-				buf[n++] = s[i++];
+				if (s[i] == '\0')
+					return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
+				*out++ = s[i++];
 			}
-			if (i == len) {
-				free(buf);
+			if (i == len)
 				return qerr_set(e, -EINVAL, "%s:%u: unterminated string", name, start_line);
-			}
 			i++;
 		}
-		buf[n] = '\0';
+		*out++ = '\0';
 		int r = push(t, buf, file, kdir, start_line);
+		if (r == -E2BIG)
+			return qerr_set(e, r, "%s:%u: too many tokens (the configuration may hold "
+					"at most %u)", name, start_line, QVM_MAX_TOKENS);
 		if (r)
-			return qerr_set(e, r, "out of memory");
+			return qerr_set(e, r, "%s: out of memory", name);
 	}
+	return 0;
+}
+
+/*
+ * The file's bytes, for a regular file of at most QVM_CONFIG_MAX_BYTES: a
+ * FIFO or a device would block or never end. Opened non-blocking so that
+ * open() itself cannot wait on a FIFO.
+ */
+static int read_config(const char *path, char **text, size_t *len, struct qerr *e)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	size_t got = 0;
+	int err;
+
+	if (fd < 0)
+		return qerr_set(e, -errno, "%s: cannot read configuration file: %s", path,
+				strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return qerr_set(e, -EINVAL, "%s: cannot read configuration file: not a regular file",
+				path);
+	}
+	if (st.st_size > (off_t)QVM_CONFIG_MAX_BYTES) {
+		close(fd);
+		return qerr_set(e, -EFBIG, "%s: configuration file too large (%lld bytes; at most "
+				"%u)", path, (long long)st.st_size, QVM_CONFIG_MAX_BYTES);
+	}
+	/* One byte more than its size: a file that grows meanwhile is read only so far. */
+	*text = malloc((size_t)st.st_size + 1);
+	if (!*text) {
+		close(fd);
+		return qerr_set(e, -ENOMEM, "%s: out of memory", path);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *text + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			close(fd);
+			free(*text);
+			return qerr_set(e, -err, "%s: cannot read configuration file: %s", path,
+					strerror(err));
+		}
+		if (n == 0)
+			break;	/* shrank meanwhile: what is there */
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
 	return 0;
 }
 
 int tokens_add_file(struct qvm_tokens *t, const char *path, struct qerr *e)
 {
-	FILE *f = fopen(path, "rb");
 	char *text = NULL, *dir;
-	size_t len = 0, cap = 0;
-	int r;
+	size_t len = 0;
+	int r = read_config(path, &text, &len, e);
 
-	if (!f)
-		return qerr_set(e, -errno, "%s: cannot read configuration file: %s", path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			char *nt = realloc(text, cap);
-			if (!nt) {
-				fclose(f);
-				free(text);
-				return qerr_set(e, -ENOMEM, "out of memory");
-			}
-			text = nt;
-		}
-		size_t got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	r = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (r) {
-		free(text);
-		return qerr_set(e, r, "%s: cannot read configuration file", path);
-	}
+	if (r)
+		return r;
 	/* Relative paths inside the file resolve against the file's directory. */
 	dir = strdup(path);
 	if (!dir) {
@@ -155,19 +208,18 @@ int tokens_add_arg(struct qvm_tokens *t, const char *arg, unsigned argno)
 {
 	const char *file = t->nnames && strcmp(t->names[t->nnames - 1], "command line") == 0 ?
 		t->names[t->nnames - 1] : keep_name(t, "command line");
-	char *text = strdup(arg);
+	char *text = keep(t, strdup(arg));
 
-	if (!file || !text) {
-		free(text);
+	if (!file || !text)
 		return -ENOMEM;
-	}
+	/* keep the name last, so the next argument finds it */
+	t->names[t->nnames - 1] = (char *)file;
+	t->names[t->nnames - 2] = text;
 	return push(t, text, file, NULL, argno);
 }
 
 void tokens_free(struct qvm_tokens *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].text);
 	for (size_t i = 0; i < t->nnames; i++)
 		free(t->names[i]);
 	free(t->v);

@@ -18,11 +18,20 @@ struct qvm_token {
 	unsigned line;		/* line in file, or argument number */
 };
 
+/*
+ * Limits on what a configuration may hold, checked before the work: a file
+ * is refused above QVM_CONFIG_MAX_BYTES, the whole configuration above
+ * QVM_MAX_TOKENS tokens. Memory is proportional to the input: the tokens of
+ * one file share one block the size of the file.
+ */
+#define QVM_CONFIG_MAX_BYTES	(16u << 20)
+#define QVM_MAX_TOKENS		(4u << 20)
+
 struct qvm_tokens {
 	struct qvm_token *v;
 	size_t n, cap;
-	char **names;		/* file and directory names the tokens point at */
-	size_t nnames;
+	char **names;		/* blocks the tokens point into: names, directories, texts */
+	size_t nnames, names_cap;
 };
 
 /* Tokenize the file at path and append its tokens. */

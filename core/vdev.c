@@ -208,12 +208,76 @@ int vm_vdevs_control(struct qvm_vm *vm, unsigned ctrl, struct qerr *e)
 	return 0;
 }
 
-static bool name_taken(struct qvm_vm *vm, const struct qvm_vdev *self, const char *name)
+/* This factory's naming hint, made on first use; NULL on ENOMEM. */
+static struct auto_name *auto_name_of(struct qvm_vm *vm, const struct vdev_factory *f)
 {
-	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
-		if (d != self && strcmp(d->name, name) == 0)
-			return true;
-	return false;
+	for (unsigned i = 0; i < vm->nauto_names; i++)
+		if (vm->auto_names[i].factory == f)
+			return &vm->auto_names[i];
+	struct auto_name *a = realloc(vm->auto_names, (vm->nauto_names + 1) * sizeof(*a));
+	if (!a)
+		return NULL;
+	vm->auto_names = a;
+	a[vm->nauto_names] = (struct auto_name){ f, 1 };
+	return &a[vm->nauto_names++];
+}
+
+/* "TYPE" for n == 1, else "TYPE-N" (room for the suffix kept). */
+static void auto_name(char *out, size_t len, const char *type, unsigned n)
+{
+	if (n == 1)
+		snprintf(out, len, "%s", type);
+	else
+		snprintf(out, len, "%.52s-%u", type, n);
+}
+
+/*
+ * The first free TYPE, TYPE-2, TYPE-3... Each type's hint is the lowest N
+ * that may be free, so naming the k-th vdev does not retry the k-1 names
+ * before it: a configuration's vdevs are named in linear time.
+ */
+static int pick_name(struct qvm_vdev *d)
+{
+	struct auto_name *a = auto_name_of(d->vm, d->factory);
+	unsigned n;
+
+	if (!a)
+		return -ENOMEM;
+	for (n = a->next;; n++) {
+		auto_name(d->name, sizeof(d->name), d->type, n);
+		if (!name_set_has(&d->vm->vdev_names, d->name))
+			break;
+	}
+	a->next = n + 1;
+	return name_set_add(&d->vm->vdev_names, d->name);
+}
+
+/* name is no longer held: hints that could have produced it go back to it. */
+static void name_released(struct qvm_vm *vm, const char *name)
+{
+	char buf[sizeof(((struct qvm_vdev *)0)->name)];
+
+	name_set_remove(&vm->vdev_names, name);
+	for (unsigned i = 0; i < vm->nauto_names; i++) {
+		struct auto_name *a = &vm->auto_names[i];
+		const char *type = a->factory->name;
+		size_t plen = strnlen(type, 52);
+		unsigned long n = 1;
+		if (strcmp(name, type) != 0) {
+			char *end;
+			if (strncmp(name, type, plen) != 0 || name[plen] != '-' ||
+					name[plen + 1] < '1' || name[plen + 1] > '9')
+				continue;
+			n = strtoul(name + plen + 1, &end, 10);
+			if (*end || n > UINT_MAX)
+				continue;
+			auto_name(buf, sizeof(buf), type, (unsigned)n);
+			if (strcmp(buf, name) != 0)
+				continue;
+		}
+		if (n < a->next)
+			a->next = (unsigned)n;
+	}
 }
 
 int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *where,
@@ -225,6 +289,8 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 
 	if (r)
 		return r;
+	if (vm->nvdevs >= QVM_MAX_VDEVS)
+		return qerr_set(e, -E2BIG, "too many vdevs (at most %u)", QVM_MAX_VDEVS);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return qerr_set(e, -ENOMEM, "out of memory");
@@ -252,12 +318,12 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 		pthread_mutex_init(&d->pub.v_mtx, &a);
 		pthread_mutexattr_destroy(&a);
 	}
-	snprintf(d->name, sizeof(d->name), "%s", type);
-	for (unsigned i = 2; name_taken(vm, d, d->name); i++)	/* room for "-N" kept */
-		snprintf(d->name, sizeof(d->name), "%.52s-%u", type, i);
 	*vm->vdev_tail = d;
 	vm->vdev_tail = &d->next;
+	vm->nvdevs++;
 	*out = d;
+	if (pick_name(d))
+		return qerr_set(e, -ENOMEM, "out of memory");
 
 	r = vdev_control(d, VDEV_CTRL_OPTIONS_START, NULL);
 	if (r)
@@ -362,11 +428,18 @@ int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, s
 		if (!valid_type(args[0]))
 			return qerr_set(e, -EINVAL, "vdev %s: invalid name '%s' (letters, digits, "
 					"'-', '_', '.'; at most 63)", d->name, args[0]);
-		if (name_taken(d->vm, d, args[0]))
+		if (strcmp(args[0], ".") == 0 || strcmp(args[0], "..") == 0)
+			return qerr_set(e, -EINVAL, "vdev %s: invalid name '%s' (it names a directory "
+					"in vdev_path())", d->name, args[0]);
+		if (strcmp(args[0], d->name) == 0)
+			return 0;
+		if (name_set_has(&d->vm->vdev_names, args[0]))
 			return qerr_set(e, -EEXIST, "vdev %s: name '%s' is already used by another vdev",
 					d->name, args[0]);
+		name_released(d->vm, d->name);
 		snprintf(d->name, sizeof(d->name), "%s", args[0]);
-		return 0;
+		return name_set_add(&d->vm->vdev_names, d->name) ?
+			qerr_set(e, -ENOMEM, "out of memory") : 0;
 	}
 	if (strcmp(opt, "log") == 0) {
 		if (!d->has_log)
@@ -397,6 +470,12 @@ static int map_loc(struct qvm_vdev *d, struct qerr *e)
 
 	if ((d->factory->factory_flags & VFF_MANUAL_REGION) || v->v_block.location == QSL_NO_LOCATION)
 		return 0;
+	/* QSL_NO_LOCATION is all ones, so a region ending at the very top is refused too */
+	if (v->v_block.location + len < v->v_block.location ||
+			v->v_block.location + len == QSL_NO_LOCATION)
+		return qerr_set(e, -ERANGE, "vdev %s: %s:0x%llx (0x%llx bytes) runs past the end "
+				"of the address space", d->name, space == REGION_IO ? "io" : "mem",
+				(unsigned long long)v->v_block.location, (unsigned long long)len);
 	owner = vm_range_owner(d->vm, space, v->v_block.location, len);
 	if (owner)
 		return qerr_set(e, -EEXIST, "vdev %s: %s:0x%llx (0x%llx bytes) overlaps %s", d->name,
@@ -444,4 +523,9 @@ void vdevs_destroy(struct qvm_vm *vm)
 	}
 	vm->vdevs = NULL;
 	vm->vdev_tail = &vm->vdevs;
+	vm->nvdevs = 0;
+	name_set_free(&vm->vdev_names);
+	free(vm->auto_names);
+	vm->auto_names = NULL;
+	vm->nauto_names = 0;
 }

@@ -16,6 +16,8 @@
 #include "vcpu.h"
 #include "vdev_impl.h"
 
+#define VDEV_THREAD_STACK	(256u << 10)
+
 struct thread_start {
 	struct qvm_vdev *vdev;
 	struct qvm_vm *vm;
@@ -48,7 +50,16 @@ int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
 	if (!ts)
 		return ENOMEM;
 	*ts = (struct thread_start){ d, d->vm, func, arg };
-	r = pthread_create(&t, attr, thread_trampoline, ts);
+	pthread_attr_t def;
+	if (!attr) {
+		/* 256 KiB, not the 8 MiB of RLIMIT_STACK: a VM may have thousands of vdev threads,
+		 * and creating and joining big stacks costs more with each one alive */
+		pthread_attr_init(&def);
+		pthread_attr_setstacksize(&def, VDEV_THREAD_STACK);
+	}
+	r = pthread_create(&t, attr ? attr : &def, thread_trampoline, ts);
+	if (!attr)
+		pthread_attr_destroy(&def);
 	if (r) {
 		free(ts);
 		return r;

@@ -20,6 +20,7 @@
 #include <qvm/log.h>
 
 #include "log_impl.h"
+#include "names.h"
 #include "qerr.h"
 #include "regions.h"
 #include "term.h"
@@ -106,6 +107,15 @@ struct qvm_vdev {
 
 struct qvm_load;
 
+/* The lowest N for which "TYPE-N" may be free (1: TYPE itself). */
+struct auto_name {
+	const struct vdev_factory *factory;
+	unsigned next;
+};
+
+/* At most this many vdevs in one VM: a configuration error beyond. */
+#define QVM_MAX_VDEVS	16384
+
 struct qvm_vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
@@ -119,6 +129,10 @@ struct qvm_vm {
 	struct guest_cpu *cpus;
 
 	struct qvm_vdev *vdevs, **vdev_tail;
+	unsigned nvdevs;
+	struct name_set vdev_names;	/* every instance name (core/names.c) */
+	struct auto_name *auto_names;	/* per vdev type, the next "TYPE-N" to try */
+	unsigned nauto_names;
 	struct qvm_vdev *pics;		/* built-in interrupt controllers (core/intr.c) */
 	unsigned npics;
 

@@ -39,6 +39,7 @@ for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
 	[ -x "$t" ] && add "guest/${t#"$B"/tests/guest/}" "$t"
 done
 add cli tests/cli.sh
+add inputs tests/inputs.sh
 add golden tests/golden.sh "$B"
 add nokvm tests/golden.sh "$B" --no-kvm
 for t in "$B"/tests/test_*; do

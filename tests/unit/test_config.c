@@ -222,6 +222,24 @@ TEST(vdev_context_and_names)
 	vm_destroy(vm);
 }
 
+/* Automatic names: the lowest free TYPE-N, however names were taken and given back. */
+TEST(vdev_auto_names_reuse)
+{
+	struct qvm_vm *vm = run("ram 1M\n"
+			"vdev trace loc 0xfa000000\n"			/* trace */
+			"vdev trace loc 0xfa001000 name trace-3\n"	/* trace-2, then trace-3 */
+			"vdev trace loc 0xfa002000\n"			/* trace-2 */
+			"vdev trace loc 0xfa003000\n"			/* trace-4: trace-3 is taken */
+			"vdev trace loc 0xfa004000 name x\n"		/* trace-5, given back */
+			"vdev trace loc 0xfa005000\n", false);		/* trace-5 again */
+	static const char *const want[] = { "trace", "trace-3", "trace-2", "trace-4", "x", "trace-5" };
+	CHECK_STR(msg, "OK");
+	struct qvm_vdev *d = vm->vdevs;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++, d = d ? d->next : NULL)
+		CHECK(d && strcmp(d->name, want[i]) == 0);
+	vm_destroy(vm);
+}
+
 /* The errors named by the first issue, one line each, naming FILE:LINE. */
 TEST(errors_required)
 {
@@ -344,6 +362,7 @@ int main(int argc, char **argv)
 	RUN(cpus_and_contexts);
 	RUN(globals);
 	RUN(vdev_context_and_names);
+	RUN(vdev_auto_names_reuse);
 	RUN(loc_spaces);
 	RUN(repeated_loc_last_wins);
 	RUN(vdev_log_inherits);
