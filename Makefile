@@ -169,7 +169,11 @@ unit: $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
 
 # Test programs run in parallel: as many as `make -jN` says, else one per CPU.
 CHECK_JOBS = $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc))
-check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
+$(B)/tests/exec-pending: tests/tools/exec-pending.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
+check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS) $(B)/tests/exec-pending
 	@SANITIZE=$(SANITIZE) JOBS=$(CHECK_JOBS) tests/run.sh $(B)
 
 ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)

@@ -79,6 +79,19 @@ static int gather(int argc, char **argv, struct qvm_tokens *t, int *done)
 	return 0;
 }
 
+/*
+ * The documented signal behaviour holds from qvm's first code on: this runs
+ * before libc's own start-up work and every other constructor, so a signal
+ * that comes then stays pending until the signal thread takes it, and one
+ * already pending at exec (the parent had it blocked) is not lost either.
+ * Only the dynamic loader's work before it (about a millisecond) is not
+ * covered: no code of a dynamically linked program runs there.
+ */
+__attribute__((constructor(101))) static void block_signals_first(void)
+{
+	signals_block();
+}
+
 int main(int argc, char **argv)
 {
 	struct qvm_tokens toks = { 0 };
@@ -87,7 +100,7 @@ int main(int argc, char **argv)
 	int done = 0, code;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed output pipe is an error return, not death */
-	signals_block();		/* before any thread: only the signal thread takes them */
+	signals_block();		/* again, in case a constructor unblocked them */
 	if (argc < 2) {
 		usage(stderr);
 		return QVM_EXIT_CONFIG;

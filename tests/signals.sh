@@ -116,7 +116,28 @@ t_no_callbacks_after_terminate() {
 	expect_no_err late "lc: lifecycle: STATUS" && expect_no_err late "lc: lifecycle: BUTTON"
 }
 
+# A signal already pending when qvm's first instruction runs (sent before
+# the exec, blocked across it) gets the documented startup behaviour:
+# TERM, INT and QUIT stop qvm with 3, USR1 and USR2 are ignored.
+t_signal_pending_at_exec() {
+	local sig want
+	for sig in TERM:3 INT:3 QUIT:3 USR1:0 USR2:0; do
+		want=${sig#*:} sig=${sig%:*}
+		timeout -k "$KILL_AFTER" 30 "$B/tests/exec-pending" "$(kill -l "$sig")" "$QVM" @"$BASE" dryrun \
+			>"$OUT/pend.out" 2>"$OUT/pend.err" </dev/null
+		echo $? >"$OUT/pend.rc"
+		expect_rc pend "$want" || { echo "(SIG$sig pending at exec)"; return 1; }
+		if [ "$want" = 3 ]; then
+			expect_err pend "before the guest started: stopping" || return 1
+		else
+			expect_err pend "SIG$sig before the guest started: ignored" &&
+			expect_err pend "Exiting: dryrun completed" || return 1
+		fi
+	done
+}
+
 T="sigquit_power_cut t_sigquit_power_cut
+signal_pending_at_exec t_signal_pending_at_exec
 sigterm_button_then_power_cut t_sigterm_button_then_cut
 sigint_twice t_sigint_twice
 sigterm_guest_powers_off t_sigterm_guest_powers_off
