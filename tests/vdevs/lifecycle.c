@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qvm/guest.h>
@@ -79,7 +80,10 @@ static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		guest_terminate(GTC_NORMAL_EXIT);
 	if (ctrl == VDEV_CTRL_GUEST_CONFIGURED) {
 		const char *p = vdev_path(vdp);
-		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: path %s", p ? p : "(none)");
+		struct stat st;
+		/* the directory must exist while the vdev runs */
+		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: path %s", p && stat(p, &st) == 0 &&
+				S_ISDIR(st.st_mode) ? p : "(none)");
 	}
 	if (s->fail_set && ctrl == s->fail_at)
 		return EIO;
