@@ -5,7 +5,7 @@
 # limits are in the README ("Limits"). Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
-ELF=$B/guest-images/x86_64/trace-demo.elf
+ELF=build/guest-images/x86_64/trace-demo.elf	# guest images are not sanitized: always here
 KVM=0
 [ -r /dev/kvm ] && [ -w /dev/kvm ] && KVM=1
 NO_KVM="/dev/kvm is not usable on this machine: the VM cannot be built"
