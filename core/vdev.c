@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qvm/log.h>
@@ -100,10 +101,32 @@ static bool valid_type(const char *t)
 	return true;
 }
 
+/*
+ * Loading a vdev runs its code inside qvm: refuse one that someone other
+ * than its owner (root or us) could have replaced. what is "file" or
+ * "directory"; NULL if path may be trusted, else why not.
+ */
+static const char *untrusted(const char *path, bool dir)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return strerror(errno);
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return dir ? "not a directory" : "not a regular file";
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return "owned by another user";
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0))
+		return "writable by others than its owner and root";
+	return NULL;
+}
+
 /* dlopen vdev-TYPE.so from the search path; registry lock held. */
 static int load_factory(const char *type, struct factory_entry **out, struct qerr *e)
 {
 	char path[PATH_MAX * 2 + 64], file[PATH_MAX + 80];
+	const char *insecure = getenv("QVM_VDEV_INSECURE"), *why;
+	bool check = !(insecure && strcmp(insecure, "1") == 0);
 	void *h = NULL;
 
 	vdev_search_path(path, sizeof(path));
@@ -116,6 +139,13 @@ static int load_factory(const char *type, struct factory_entry **out, struct qer
 		snprintf(file, sizeof(file), "%s/vdev-%s.so", dir, type);
 		if (access(file, F_OK) != 0)
 			continue;
+		if (check && dir[0] != '/')
+			return qerr_set(e, -EPERM, "vdev %s: not loading %s: the search path entry '%s' "
+					"is relative (QVM_VDEV_INSECURE=1 allows it)", type, file, dir);
+		if (check && ((why = untrusted(dir, true)) || (why = untrusted(file, false))))
+			return qerr_set(e, -EPERM, "vdev %s: not loading %s: %s is %s "
+					"(QVM_VDEV_INSECURE=1 allows it)", type, file,
+					untrusted(dir, true) ? "its directory" : "the file", why);
 		loading = (struct loading){ .active = true };
 		h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 		loading.active = false;

@@ -81,10 +81,33 @@ t_elf_entry_outside() {
 	expect_one_line entry "'$OUT/entry.elf': entry point 0x40000000 is outside guest memory"
 }
 
+# A vdev runs inside qvm: one that others could have replaced is not loaded.
+t_vdev_trust() {
+	local vd=$OUT/vd
+	mkdir -m 755 "$vd" && cp "$B/vdev-trace.so" "$vd/" && chmod 755 "$vd/vdev-trace.so"
+	QVM_VDEV_PATH=$vd run trok 10 ram 0,16M vdev trace
+	expect_no_err trok "not loading" || return 1
+	chmod o+w "$vd/vdev-trace.so"
+	QVM_VDEV_PATH=$vd run trfile 10 ram 0,16M vdev trace
+	expect_one_line trfile "command line:3: vdev trace: not loading $vd/vdev-trace.so: the file is writable by others than its owner and root (QVM_VDEV_INSECURE=1 allows it)" || return 1
+	chmod o-w "$vd/vdev-trace.so"
+	chmod 777 "$vd"
+	QVM_VDEV_PATH=$vd run trdir 10 ram 0,16M vdev trace
+	expect_one_line trdir "not loading $vd/vdev-trace.so: its directory is writable by others than its owner and root" || return 1
+	QVM_VDEV_INSECURE=1 QVM_VDEV_PATH=$vd run trinsec 10 ram 0,16M vdev trace
+	expect_no_err trinsec "not loading" || return 1
+	chmod 755 "$vd"
+	local qvm_abs=$PWD/$QVM
+	# the same directory, named relative to / from there
+	(cd / && QVM_VDEV_PATH=${vd#/} "$qvm_abs" ram 0,16M vdev trace >/dev/null 2>"$OUT/trrel.err" </dev/null; echo $? >"$OUT/trrel.rc")
+	expect_one_line trrel "the search path entry '${vd#/}' is relative (QVM_VDEV_INSECURE=1 allows it)"
+}
+
 tap_check config_fifo_and_device t_config_fifo_and_device
 tap_check config_too_large t_config_too_large
 tap_check config_10mb t_config_10mb
 tap_check many_vdevs t_many_vdevs
 tap_check load_checked_first t_load_checked_first
 tap_check elf_entry_outside t_elf_entry_outside
+tap_check vdev_trust t_vdev_trust
 tap_end

@@ -34,7 +34,7 @@ expect_no_err() { ! has "$1" "$2" err || { echo "unexpected '$2' in stderr"; ret
 bg() {
 	local name=$1
 	shift
-	QVM_VDEV_PATH=$B/tests "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
+	QVM_VDEV_PATH=$PWD/$B/tests "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
 	BG_PID=$!
 }
 # wait_out NAME TEXT SECONDS: until the guest printed TEXT

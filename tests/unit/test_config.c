@@ -355,7 +355,9 @@ int main(int argc, char **argv)
 	(void)argc;
 	/* The vdevs are in build/, one up from build/tests/. */
 	snprintf(dir, sizeof(dir), "%s/..", dirname(copy));
-	setenv("QVM_VDEV_PATH", dir, 1);
+	char *abs = realpath(dir, NULL);	/* a relative search path entry is refused */
+	setenv("QVM_VDEV_PATH", abs ? abs : dir, 1);
+	free(abs);
 	free(copy);
 
 	RUN(ram_rom_placement);
