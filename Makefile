@@ -169,11 +169,38 @@ unit: $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
 
 # Test programs run in parallel: as many as `make -jN` says, else one per CPU.
 CHECK_JOBS = $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc))
+# libFuzzer targets (clang): tests/fuzz/NAME.c with the core sources it names.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -fsanitize=fuzzer,address,undefined
+FUZZ_TARGETS := token number elf
+FUZZ_SRCS_token := core/token.c core/qerr.c
+FUZZ_SRCS_number := core/number.c
+FUZZ_SRCS_elf := core/elf_load.c core/qerr.c
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/%)
+
+build/fuzz/%: tests/fuzz/%.c $(wildcard core/*.c core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS, from a corpus seeded with the test configurations
+# and the guest images. A crash leaves its input in build/fuzz/.
+fuzz: deps $(FUZZ_BINS) $(GUESTS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t && cp tests/configs/*/*.qvmconf build/guest-images/*/*.elf build/fuzz/corpus-$$t/ && \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s" && \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \
+			build/fuzz/corpus-$$t >build/fuzz/$$t.log 2>&1 || \
+		{ tail -30 build/fuzz/$$t.log; exit 1; }; \
+	done
+
 $(B)/tests/exec-pending: tests/tools/exec-pending.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 
-check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS) $(B)/tests/exec-pending
+check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS) $(B)/tests/exec-pending $(FUZZ_BINS)
 	@SANITIZE=$(SANITIZE) JOBS=$(CHECK_JOBS) tests/run.sh $(B)
 
 ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)
@@ -191,5 +218,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps demo demo-wdog unit check install clean tools bench
+.PHONY: all deps demo demo-wdog unit check install clean tools bench fuzz fuzz-build
 .SECONDARY:

@@ -40,6 +40,7 @@ for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
 done
 add cli tests/cli.sh
 add inputs tests/inputs.sh
+add fuzz tests/fuzz/smoke.sh
 add golden tests/golden.sh "$B"
 add nokvm tests/golden.sh "$B" --no-kvm
 for t in "$B"/tests/test_*; do

@@ -13,6 +13,7 @@ need bash bash
 need pkg-config pkg-config
 need gdb gdb		# tests open guest core dumps with it
 need valgrind valgrind	# make bench counts dispatch instructions with callgrind
+need clang clang		# the libFuzzer targets (make fuzz; make check runs each briefly)
 if [ "$(uname -m)" = x86_64 ]; then
 	# The nested-paging test boots a Debian kernel in QEMU with a busybox initramfs.
 	need qemu-system-x86_64 qemu-system-x86
