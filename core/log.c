@@ -81,6 +81,16 @@ size_t log_escape(char *dst, size_t cap, const char *src, size_t len)
 	return n;
 }
 
+/* raw (n bytes as snprintf counted them, maybe more than fit) as one escaped line ending in \n. */
+static size_t finish_line(char *line, size_t cap, const char *raw, size_t raw_cap, int n)
+{
+	size_t len = (size_t)n < raw_cap ? (size_t)n : raw_cap - 1;
+
+	len = log_escape(line, cap - 1, raw, len);
+	line[len++] = '\n';
+	return len;
+}
+
 static void write_line(int fd, const char *line, size_t n)
 {
 	ssize_t w;
@@ -101,10 +111,7 @@ void log_stderr(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	size_t len = log_escape(line, sizeof(line) - 1, raw,
-			(size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
-	line[len++] = '\n';
-	write_line(2, line, len);
+	write_line(2, line, finish_line(line, sizeof(line), raw, sizeof(raw), n));
 }
 
 void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
@@ -137,10 +144,7 @@ void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 		n += vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
 	if (n < 0)
 		return;
-	if (n >= (int)sizeof(raw))
-		n = (int)sizeof(raw) - 1;
-	n = (int)log_escape(line, sizeof(line) - 1, raw, (size_t)n);
-	line[n++] = '\n';
+	n = (int)finish_line(line, sizeof(line), raw, sizeof(raw), n);
 
 	if (dest == LOG_SLOG) {
 		static const int prio[LOG_SEVERITIES] = {

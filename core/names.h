@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct name_set {
-	const char **slot;	/* NULL: empty; name_set_gone: removed */
+	const char **slot;	/* NULL: empty; a mark of names.c's own: removed */
 	size_t cap, used;	/* used counts removed slots too */
 };
 

@@ -68,6 +68,13 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 
 	if (!file || (dir && !kdir))
 		return qerr_set(e, -ENOMEM, "out of memory");
+	/* A NUL would end a token early without a word: refused wherever it is. */
+	const char *nul = memchr(s, '\0', len);
+	if (nul) {
+		for (const char *p = s; p < nul; p++)
+			line += *p == '\n';
+		return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
+	}
 	/*
 	 * Every token is at most as long as its source and is followed by a
 	 * blank or the end, so text and terminating NULs fit in len + 1 bytes:
@@ -88,19 +95,14 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 			continue;
 		}
 		if (c == '#') {
-			while (i < len && s[i] != '\n') {
-				if (s[i] == '\0')
-					return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
+			while (i < len && s[i] != '\n')
 				i++;
-			}
 			continue;
 		}
 
 		char *buf = out;
 		unsigned start_line = line;
 		while (i < len && !is_space(s[i])) {
-			if (s[i] == '\0')
-				return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
 			if (s[i] != '"') {
 				*out++ = s[i++];
 				continue;
@@ -111,8 +113,6 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 					i++;
 				if (s[i] == '\n')
 					line++;
-				if (s[i] == '\0')
-					return qerr_set(e, -EINVAL, "%s:%u: NUL character", name, line);
 				*out++ = s[i++];
 			}
 			if (i == len)
@@ -206,16 +206,13 @@ int tokens_add_file(struct qvm_tokens *t, const char *path, struct qerr *e)
 
 int tokens_add_arg(struct qvm_tokens *t, const char *arg, unsigned argno)
 {
-	const char *file = t->nnames && strcmp(t->names[t->nnames - 1], "command line") == 0 ?
-		t->names[t->nnames - 1] : keep_name(t, "command line");
+	if (!t->arg_file)
+		t->arg_file = keep_name(t, "command line");
 	char *text = keep(t, strdup(arg));
 
-	if (!file || !text)
+	if (!t->arg_file || !text)
 		return -ENOMEM;
-	/* keep the name last, so the next argument finds it */
-	t->names[t->nnames - 1] = (char *)file;
-	t->names[t->nnames - 2] = text;
-	return push(t, text, file, NULL, argno);
+	return push(t, text, t->arg_file, NULL, argno);
 }
 
 void tokens_free(struct qvm_tokens *t)

@@ -32,6 +32,7 @@ struct qvm_tokens {
 	size_t n, cap;
 	char **names;		/* blocks the tokens point into: names, directories, texts */
 	size_t nnames, names_cap;
+	const char *arg_file;	/* "command line", kept once for every argument */
 };
 
 /* Tokenize the file at path and append its tokens. */

@@ -103,8 +103,8 @@ static bool valid_type(const char *t)
 
 /*
  * Loading a vdev runs its code inside qvm: refuse one that someone other
- * than its owner (root or us) could have replaced. what is "file" or
- * "directory"; NULL if path may be trusted, else why not.
+ * than its owner (root or us) could have replaced. NULL if path (a
+ * directory when dir) may be trusted, else why not.
  */
 static const char *untrusted(const char *path, bool dir)
 {
@@ -142,10 +142,15 @@ static int load_factory(const char *type, struct factory_entry **out, struct qer
 		if (check && dir[0] != '/')
 			return qerr_set(e, -EPERM, "vdev %s: not loading %s: the search path entry '%s' "
 					"is relative (QVM_VDEV_INSECURE=1 allows it)", type, file, dir);
-		if (check && ((why = untrusted(dir, true)) || (why = untrusted(file, false))))
+		const char *what = "its directory";
+		why = check ? untrusted(dir, true) : NULL;
+		if (check && !why) {
+			what = "the file";
+			why = untrusted(file, false);
+		}
+		if (why)
 			return qerr_set(e, -EPERM, "vdev %s: not loading %s: %s is %s "
-					"(QVM_VDEV_INSECURE=1 allows it)", type, file,
-					untrusted(dir, true) ? "its directory" : "the file", why);
+					"(QVM_VDEV_INSECURE=1 allows it)", type, file, what, why);
 		loading = (struct loading){ .active = true };
 		h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 		loading.active = false;

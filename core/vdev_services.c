@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
 static int mkdirs(char *path, size_t *had)
 {
 	size_t prev = 0;
+	bool made = false;
 
 	*had = strlen(path);
 	for (char *p = path + 1;; p++) {
@@ -100,8 +102,10 @@ static int mkdirs(char *path, size_t *had)
 		*p = c;
 		if (r < 0 && errno != EEXIST)
 			return -errno;
-		if (r == 0 && *had == strlen(path))
+		if (r == 0 && !made) {
 			*had = prev;
+			made = true;
+		}
 		prev = (size_t)(p - path);
 		if (!c)
 			return 0;
@@ -127,15 +131,14 @@ void vdev_paths_remove(struct qvm_vm *vm)
 		if (d->path && d->path_had < strlen(d->path))
 			nftw(d->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
-		if (!d->path)
+		char dir[PATH_MAX], *slash;
+		/* a copy: a vdev stuck in a callback may still hold d->path */
+		if (!d->path || snprintf(dir, sizeof(dir), "%s", d->path) >= (int)sizeof(dir))
 			continue;
-		char *slash;
-		while ((slash = strrchr(d->path, '/')) && (size_t)(slash - d->path) > d->path_had) {
+		while ((slash = strrchr(dir, '/')) && (size_t)(slash - dir) > d->path_had) {
 			*slash = '\0';
-			rmdir(d->path);	/* fails, harmlessly, while not empty */
+			rmdir(dir);	/* fails, harmlessly, while not empty */
 		}
-		free(d->path);
-		d->path = NULL;
 	}
 }
 
