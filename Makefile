@@ -34,6 +34,8 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
 CPPFLAGS := -Iinclude -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
 	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
 
+# libcap-ng drops capabilities, libseccomp builds the sandbox (core/privs.c, core/sandbox.c).
+CORE_LIBS := -lcap-ng -lseccomp -ldl
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard $(ARCHDIR)/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o)
 HEADERS := $(wildcard include/qvm/*.h core/*.h $(ARCHDIR)/*.h)
@@ -82,7 +84,7 @@ $(B)/libqvmcore.a: $(CORE_OBJS)
 # The API is exported from the executable for vdev-*.so to bind to.
 $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
 	$(CC) $(BASE_CFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
-		$(B)/obj/core/main.o $(CORE_OBJS) -ldl
+		$(B)/obj/core/main.o $(CORE_OBJS) $(CORE_LIBS)
 
 # (second expansion: the wildcard must see the stem, and match nothing quietly)
 .SECONDEXPANSION:
@@ -101,7 +103,7 @@ $(G)/$(GARCH)/%.elf: $(wildcard $(GA)/* guest-images/lib/*)
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/rig.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
-		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
+		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive $(CORE_LIBS)
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.c $(wildcard tests/guest/*.h) \
 		tests/guest/$(GARCH)/platform.h
@@ -130,7 +132,7 @@ $(B)/tools/qvm-bench: $(wildcard tools/bench/qvm-bench.c tools/bench/report*.c t
 $(B)/tools/dispatch-bench: tools/bench/dispatch-bench.c tests/unit/rig.h $(B)/libqvmcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) -Itests/unit -Wl,--dynamic-list=core/exports.list -o $@ $< \
-		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive -ldl
+		-Wl,--whole-archive $(B)/libqvmcore.a -Wl,--no-whole-archive $(CORE_LIBS)
 
 # qvm's start-up time and memory overhead, measured from outside
 $(B)/tools/startup-bench: tools/bench/startup-bench.c

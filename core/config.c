@@ -306,8 +306,16 @@ static int opt_set(struct cfg *c)
 		c->vm->button_timeout = (unsigned)v;
 		return 0;
 	}
+	if (strcmp(var, "sandbox") == 0) {
+		static const char *const modes[] = { [SANDBOX_OFF] = "off", [SANDBOX_ON] = "on",
+				[SANDBOX_LOG] = "log" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(val, modes[i]) == 0)
+				return c->vm->privs.sandbox = (enum qvm_sandbox)i, 0;
+		return fail(c, c->tok, -EINVAL, "set sandbox: '%s' is not on, off or log", val);
+	}
 	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: exit-on-halt, "
-			"fdt-dump-file, power-button-timeout)", var);
+			"fdt-dump-file, power-button-timeout, sandbox)", var);
 }
 
 static int opt_dryrun(struct cfg *c)

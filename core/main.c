@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 		return QVM_EXIT_FATAL;
 	}
 	vm_set_current(vm);
+	vm->privs.enforce = true;	/* core/privs.c: once the VM is built */
 	if (signals_start(vm)) {
 		log_stderr("qvm: cannot start the signal thread");
 		return QVM_EXIT_FATAL;

@@ -6,11 +6,13 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <qvm/vdev-core.h>
 
 #include "dump.h"
+#include "sandbox.h"
 #include "vdev_impl.h"
 #include "vm.h"
 
@@ -27,7 +29,16 @@ static struct {
 	_Atomic int early_stop;		/* exit code asked for before the guest started */
 	_Atomic bool quit;
 	_Atomic bool muted;
-} sig;
+	_Atomic pid_t tid;		/* for the sandbox's SIGSYS handler */
+	/* A job main hands over (signals_run) */
+	pthread_mutex_t job_lock;
+	pthread_cond_t job_cond;
+	int (*job)(void *);
+	void *job_arg;
+	int job_result;
+	bool job_done;
+	_Atomic bool sandbox_stop;	/* a thread made a forbidden system call */
+} sig = { .job_lock = PTHREAD_MUTEX_INITIALIZER, .job_cond = PTHREAD_COND_INITIALIZER };
 
 void signals_mute(void)
 {
@@ -121,6 +132,52 @@ static void early_stop(struct qvm_vm *vm, int signo)
 	}
 }
 
+/* Run main's job, if there is one, and say it is done. */
+static void run_job(void)
+{
+	pthread_mutex_lock(&sig.job_lock);
+	if (sig.job && !sig.job_done) {
+		sig.job_result = sig.job(sig.job_arg);
+		sig.job_done = true;
+		pthread_cond_broadcast(&sig.job_cond);
+	}
+	pthread_mutex_unlock(&sig.job_lock);
+}
+
+int signals_run(int (*fn)(void *), void *arg)
+{
+	if (!sig.started)
+		return 0;
+	pthread_mutex_lock(&sig.job_lock);
+	sig.job = fn;
+	sig.job_arg = arg;
+	sig.job_done = false;
+	pthread_mutex_unlock(&sig.job_lock);
+	pthread_kill(sig.thread, wake_signal());
+	pthread_mutex_lock(&sig.job_lock);
+	while (!sig.job_done)
+		pthread_cond_wait(&sig.job_cond, &sig.job_lock);
+	sig.job = NULL;
+	int r = sig.job_result;
+	pthread_mutex_unlock(&sig.job_lock);
+	return r;
+}
+
+bool signals_running(void)
+{
+	return sig.started;
+}
+
+bool signals_sandbox_stop(void)
+{
+	pid_t tid = atomic_load(&sig.tid);
+
+	if (!tid || tid == (pid_t)syscall(SYS_gettid))
+		return false;
+	atomic_store(&sig.sandbox_stop, true);
+	return syscall(SYS_tgkill, getpid(), tid, wake_signal()) == 0;
+}
+
 static void *signal_thread(void *arg)
 {
 	struct qvm_vm *vm = arg;
@@ -129,6 +186,7 @@ static void *signal_thread(void *arg)
 	sigset_t set;
 
 	vm_set_current(vm);
+	atomic_store(&sig.tid, (pid_t)syscall(SYS_gettid));
 	waited_set(&set);
 	while (!atomic_load(&sig.quit)) {
 		siginfo_t si;
@@ -154,6 +212,11 @@ static void *signal_thread(void *arg)
 		} else {
 			signo = sigwaitinfo(&set, &si);
 		}
+		if (atomic_load(&sig.sandbox_stop)) {
+			sandbox_stop(vm);	/* does not return */
+		}
+		if (signo == wake_signal())
+			run_job();
 		if (signo < 0 || signo == wake_signal() || atomic_load(&sig.muted))
 			continue;
 
@@ -218,5 +281,6 @@ void signals_stop(void)
 	atomic_store(&sig.quit, true);
 	pthread_kill(sig.thread, wake_signal());
 	pthread_join(sig.thread, NULL);
+	atomic_store(&sig.tid, 0);
 	sig.started = false;
 }

@@ -25,5 +25,14 @@ void signals_stop(void);
 void signals_mute(void);
 /* A stop asked for before the guest started: the exit code, or 0 if none. */
 int signals_stop_pending(void);
+/* Is the signal thread there? */
+bool signals_running(void);
+/* Run fn(arg) on the signal thread and return what it returns (0 if there is no such thread). */
+int signals_run(int (*fn)(void *), void *arg);
+/*
+ * From the sandbox's SIGSYS handler (async-signal-safe): have the signal
+ * thread end qvm. false if it cannot (none, or it is the caller).
+ */
+bool signals_sandbox_stop(void);
 
 #endif

@@ -133,6 +133,12 @@ void term_exit_now(struct qvm_vm *vm, int code)
 		for (;;)
 			pause();
 	}
+	term_exit_claimed(vm, code);
+}
+
+void term_exit_claimed(struct qvm_vm *vm, int code)
+{
+	signals_mute();
 	fflush(stdout);
 	vcpus_stop(vm);		/* all but this thread; none before the guest started */
 	term_vdevs(vm);
@@ -144,6 +150,11 @@ void term_exit_from_vdev(struct qvm_vm *vm, int code)
 	/* That thread may be inside its vdev's vread holding v_mtx: no TERMINATE for it. */
 	vm->term.fatal_vdev = vdev_running;
 	term_exit_now(vm, code);
+}
+
+void term_exit_signal_safe(int code)
+{
+	_exit(code);
 }
 
 void term_exit_bare(int code)

@@ -79,9 +79,13 @@ int term_shutdown(struct qvm_vm *vm);
  * thread owns the shutdown, ask it for code and wait.
  */
 __attribute__((noreturn)) void term_exit_now(struct qvm_vm *vm, int code);
+/* term_exit_now's shutdown, for a caller that has claimed it (term_claim). */
+__attribute__((noreturn)) void term_exit_claimed(struct qvm_vm *vm, int code);
 /* The same from the thread of the vdev running now, which gets no TERMINATE. */
 __attribute__((noreturn)) void term_exit_from_vdev(struct qvm_vm *vm, int code);
 /* End at once with no shutdown: there is no VM, or its main thread is stuck. */
 __attribute__((noreturn)) void term_exit_bare(int code);
+/* The same from a signal handler: nothing flushed. */
+__attribute__((noreturn)) void term_exit_signal_safe(int code);
 
 #endif

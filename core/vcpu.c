@@ -20,6 +20,8 @@
 
 #include <qvm/guest.h>
 
+#include "sandbox.h"
+
 #define HALT_POLL_MS		20
 #define HALT_ANSWER_MS		200
 #define STOP_JOIN_SECONDS	2
@@ -191,6 +193,12 @@ static void *vcpu_thread(void *arg)
 	tls_run = cpu->run;
 	vcpu_self = cpu;
 	place_thread(cpu);
+	int r = sandbox_vcpu(cpu);
+	if (r) {
+		vm_log(cpu->vm, QL_QVM_ERR, "vcpu %u: cannot narrow the sandbox: %s", cpu->index,
+				strerror(-r));
+		term_request(cpu->vm, QVM_EXIT_FATAL_RUNNING);	/* never enters the guest */
+	}
 	sigemptyset(&set);
 	sigaddset(&set, kick_signal());
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

@@ -93,6 +93,9 @@ int vm_check(struct qvm_vm *vm, struct qerr *e)
 	int r = loader_run(vm, e);
 	if (r)
 		return r;
+	if (vm->privs.sandbox != SANDBOX_OFF && vm->dump_dest && vm->dump_dest[0] == '|')
+		return qerr_set(e, -EINVAL, "qvm: set sandbox: `dump \"|COMMAND\"` runs a command, which "
+				"the sandbox forbids (dump to a directory instead)");
 	if (!vm->boot.have_entry)
 		return qerr_set(e, -EINVAL, "qvm: nothing to run: no `load` of an executable image");
 	if (vm->ncpus == 0)
@@ -116,6 +119,9 @@ int vm_prepare(struct qvm_vm *vm, struct qerr *e)
 	if (vm_publish_map(vm))
 		return qerr_set(e, -ENOMEM, "out of memory");
 	r = vcpus_create(vm, e);
+	/* Built: from here on (vdev and timer threads are yet to come) qvm needs little. */
+	if (!r && vm->privs.enforce)
+		r = privs_drop(vm, e);
 	if (r)
 		return r;
 	r = timers_start(vm, e);

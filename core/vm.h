@@ -21,6 +21,7 @@
 
 #include "log_impl.h"
 #include "names.h"
+#include "privs.h"
 #include "qerr.h"
 #include "regions.h"
 #include "term.h"
@@ -150,6 +151,7 @@ struct qvm_vm {
 	_Atomic bool unsupp_full;
 
 	bool exit_on_halt, dryrun;
+	struct qvm_privs privs;		/* core/privs.c */
 	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;
 	struct qvm_logger log;

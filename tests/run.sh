@@ -35,6 +35,7 @@ add() { local name=$1; shift; order+=("$name"); cmd[$name]="$*"; }
 [ "$(uname -m)" = x86_64 ] && add nested tests/nested/x86-npt.sh "$B"
 add sdk tests/sdk.sh
 add signals tests/signals.sh
+add privs tests/privs.sh
 for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
 	[ -x "$t" ] && add "guest/${t#"$B"/tests/guest/}" "$t"
 done

@@ -24,6 +24,8 @@ if [ "$(uname -m)" = x86_64 ]; then
 fi
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
+[ -f /usr/include/cap-ng.h ] || missing="$missing libcap-ng-dev"	# core/privs.c
+[ -f /usr/include/seccomp.h ] || missing="$missing libseccomp-dev"	# core/sandbox.c
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "qvm: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2

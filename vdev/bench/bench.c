@@ -22,6 +22,7 @@
 
 struct bench {
 	char *out;
+	int fd;		/* out, opened before the guest runs: a vCPU thread opens nothing */
 };
 
 static const char *const bench_options[] = { "out", NULL };
@@ -32,6 +33,7 @@ static int bench_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 
 	switch (ctrl) {
 	case VDEV_CTRL_OPTIONS_START:
+		b->fd = -1;
 		vdp->v_block.location = BENCH_DEV_GPA;
 		vdp->v_block.length = 0x1000;
 		break;
@@ -43,7 +45,15 @@ static int bench_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (!b->out)
 			qvm_fatal(QLS_CNF, "no `out FILE` for the results");
 		break;
+	case VDEV_CTRL_GUEST_STARTING:
+		b->fd = open(b->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (b->fd < 0)
+			qvm_fatal(QLS_QVM, "cannot open %s: %s", b->out, strerror(errno));
+		break;
 	case VDEV_CTRL_TERMINATE:
+		if (b->fd >= 0)
+			close(b->fd);
+		b->fd = -1;
 		free(b->out);
 		b->out = NULL;
 		break;
@@ -78,12 +88,9 @@ static int save(const struct bench *b, uint64_t gpa)
 		return err;
 	if (r.magic != BENCH_MAGIC)
 		return EBADMSG;
-	int fd = open(b->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno;
-	ssize_t n = write(fd, &r, sizeof(r));
+	ssize_t n = pwrite(b->fd, &r, sizeof(r), 0);
 	err = n == (ssize_t)sizeof(r) ? 0 : n < 0 ? errno : EIO;
-	if (close(fd) && !err)
+	if (!err && fsync(b->fd))
 		err = errno;
 	return err;
 }
