@@ -59,6 +59,7 @@ ifeq ($(ARCH),x86_64)
 GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
 GUEST_SRCS_bench := $(GA)/bench.c $(GA)/user.S
+GUEST_SRCS_hostile := $(GA)/hostile.c
 endif
 GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.VARIABLES)))
 
@@ -174,16 +175,32 @@ CHECK_JOBS = $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc))
 # libFuzzer targets (clang): tests/fuzz/NAME.c with the core sources it names.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -fsanitize=fuzzer,address,undefined
-FUZZ_TARGETS := token number elf
+# No vdev file is ever found from a fuzz target: QVM_VDEV_DIR names nothing.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\"  \
+	-DQVM_VDEV_DIR=\"/nonexistent/qvm-fuzz\"
+FUZZ_SAN := address,undefined
+FUZZ_TARGETS := token number elf config parse
 FUZZ_SRCS_token := core/token.c core/qerr.c
 FUZZ_SRCS_number := core/number.c
 FUZZ_SRCS_elf := core/elf_load.c core/qerr.c
+# The configuration processor and the SDK parsers need the whole core (but main).
+FUZZ_CORE := $(CORE_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_OBJS_config := $(FUZZ_CORE)
+FUZZ_OBJS_parse := $(FUZZ_CORE)
+FUZZ_LIBS_config := $(CORE_LIBS)
+FUZZ_LIBS_parse := $(CORE_LIBS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/%)
 
-build/fuzz/%: tests/fuzz/%.c $(wildcard core/*.c core/*.h)
+build/fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+# (second expansion is on: see the vdev rule)
+build/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) $$(FUZZ_OBJS_$$*) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_SRCS_$*) \
+		$(FUZZ_OBJS_$*) $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -192,6 +209,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: deps $(FUZZ_BINS) $(GUESTS)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus-$$t && cp tests/configs/*/*.qvmconf build/guest-images/*/*.elf build/fuzz/corpus-$$t/ && \
+		{ [ ! -d tests/fuzz/seeds/$$t ] || cp tests/fuzz/seeds/$$t/* build/fuzz/corpus-$$t/; } && \
 		echo "fuzz $$t: $(FUZZ_SECONDS) s" && \
 		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \
 			build/fuzz/corpus-$$t >build/fuzz/$$t.log 2>&1 || \

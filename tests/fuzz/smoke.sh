@@ -16,6 +16,7 @@ for src in tests/fuzz/*.c; do
 		continue
 	fi
 	mkdir -p "$W/$name" && cp tests/configs/*/*.qvmconf "$W/$name/"
+	[ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$W/$name/"
 	cp build/guest-images/*/*.elf "$W/$name/" 2>/dev/null	# seeds for the ELF loader
 	if timeout -k 10 $((SECONDS_EACH + 60)) "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -artifact_prefix=build/fuzz/ \
 			"$W/$name" >"$W/$name.log" 2>&1; then
