@@ -109,13 +109,13 @@ static int opt_system(struct cfg *c)
 	if (c->seen_option)
 		return fail(c, c->tok, -EINVAL, "'system' must come before every other option");
 	bool plain = true;
-	for (const char *p = name; *p; p++)
-		plain &= *p > ' ' && *p != 0x7f && *p != '/';
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		plain &= *p > ' ' && *p < 0x7f && *p != '/';
 	/* it names a directory under vdev_path()'s qvm/: it must not leave it */
 	if (!*name || strlen(name) >= sizeof(c->vm->system) || !plain ||
 			strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return fail(c, c->tok, -EINVAL, "invalid system name '%s' (at most %zu characters, "
-				"no '/', blanks or control characters, not '.' or '..')", name,
+		return fail(c, c->tok, -EINVAL, "invalid system name '%s' (at most %zu characters of "
+				"printable ASCII with no '/' or blanks, not '.' or '..')", name,
 				sizeof(c->vm->system) - 1);
 	snprintf(c->vm->system, sizeof(c->vm->system), "%s", name);
 	return 0;
