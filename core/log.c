@@ -20,6 +20,14 @@ void logger_init_default(struct qvm_logger *l)
 		l->dest[i] = i <= QLL_INFO ? LOG_STDERR : LOG_NONE;
 }
 
+bool logger_uses_slog(const struct qvm_logger *l)
+{
+	for (int i = 0; i < LOG_SEVERITIES; i++)
+		if (l->dest[i] == LOG_SLOG)
+			return true;
+	return false;
+}
+
 int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, struct qerr *e)
 {
 	static const char *const dest_name[] = { "none", "stdout", "stderr", "slog" };

@@ -17,6 +17,9 @@ struct qvm_logger {
 
 struct qvm_vm;
 
+/* Does any severity of l go to the system log? */
+bool logger_uses_slog(const struct qvm_logger *l);
+
 /* The default: fatal,internal,error,warn,info to stderr; debug, verbose off. */
 void logger_init_default(struct qvm_logger *l);
 

@@ -15,6 +15,11 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <link.h>
+#include <linux/kvm.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -34,6 +39,10 @@
 #include "signals.h"
 #include "vm.h"
 
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* si_code of a SIGSYS from a seccomp filter (linux/signal.h) */
+#endif
+
 #define NAMED_CALLS	512	/* system call numbers the report can name */
 
 enum { EVERY = 1, VCPU = 2 };	/* which filters allow a call */
@@ -51,12 +60,13 @@ static const struct allowed {
 	{ "poll", EVERY | VCPU }, { "ppoll", EVERY | VCPU }, { "pselect6", EVERY | VCPU },
 	{ "epoll_wait", EVERY | VCPU }, { "epoll_pwait", EVERY | VCPU },
 	{ "openat", EVERY }, { "open", EVERY }, { "dup", EVERY }, { "dup3", EVERY },
-	{ "getdents64", EVERY }, { "readlink", EVERY }, { "readlinkat", EVERY },
+	{ "readlink", EVERY }, { "readlinkat", EVERY },
 	{ "access", EVERY }, { "faccessat", EVERY }, { "faccessat2", EVERY }, { "getcwd", EVERY },
 	{ "mkdir", EVERY }, { "mkdirat", EVERY }, { "epoll_create1", EVERY },
 	{ "epoll_ctl", EVERY }, { "eventfd2", EVERY }, { "timerfd_create", EVERY },
 	/* removing vdev_path directories is part of any shutdown, also one a vCPU runs */
 	{ "rmdir", EVERY | VCPU }, { "unlink", EVERY | VCPU }, { "unlinkat", EVERY | VCPU },
+	{ "getdents64", EVERY | VCPU },
 	{ "timerfd_settime", EVERY | VCPU }, { "timerfd_gettime", EVERY | VCPU },
 	/* time */
 	{ "clock_gettime", EVERY | VCPU }, { "clock_getres", EVERY | VCPU },
@@ -93,6 +103,7 @@ static const struct allowed {
 
 static struct {
 	_Atomic bool armed;
+	struct qvm_vm *vm;
 	enum qvm_sandbox mode;
 	int vm_fd;
 	bool stop_before_start;
@@ -136,6 +147,11 @@ static void on_sigsys(int signo, siginfo_t *si, void *uc)
 
 	(void)signo;
 	(void)uc;
+	if (si->si_code != SYS_SECCOMP) {	/* a SIGSYS from outside: what it would have done */
+		signal(SIGSYS, SIG_DFL);
+		raise(SIGSYS);
+		return;
+	}
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
 	n = put_str(line, n, cap, sb.prefix);
 	n = put_str(line, n, cap, "thread ");
@@ -155,17 +171,36 @@ static void on_sigsys(int signo, siginfo_t *si, void *uc)
 	if (write(2, line, n) < 0)
 		(void)0;	/* nowhere left to say it */
 	atomic_store(&sb.fatal_vdev, d);
-	if (!signals_sandbox_stop())
-		term_exit_signal_safe(QVM_EXIT_FATAL_RUNNING);	/* no signal thread to end qvm properly */
+	if (d)	/* it may hold its locks: no TERMINATE for it, whichever report comes first */
+		atomic_store(&d->terminated, true);
+	if (!signals_sandbox_stop())	/* no signal thread to end qvm properly (or it is this one) */
+		term_exit_signal_safe(term_code_fatal(sb.vm));
 	/* Stopped for good: this thread may hold locks, and must not run on. */
 	static _Atomic int never;
 	for (;;)
 		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 }
 
+#define STOP_DEADLINE	10	/* s the clean-up gets: the parked thread may hold a lock it needs */
+
+static void *deadline(void *arg)
+{
+	struct timespec ts = { STOP_DEADLINE, 0 };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+	term_exit_bare(*(int *)arg);
+	return NULL;
+}
+
 _Noreturn void sandbox_stop(struct qvm_vm *vm)
 {
-	int code = term_code_fatal(vm);
+	static int code;
+	pthread_t t;
+
+	code = term_code_fatal(vm);
+	if (pthread_create(&t, NULL, deadline, &code) == 0)
+		pthread_detach(t);
 
 	/* Like a vdev's qvm_fatal: the vdev the call came from gets no TERMINATE. */
 	vm->term.fatal_vdev = atomic_load(&sb.fatal_vdev);
@@ -213,6 +248,7 @@ static int fill(scmp_filter_ctx f, unsigned where, const struct guest_cpu *cpu)
 	struct scmp_arg_cmp tcgets = SCMP_A1(SCMP_CMP_EQ, TCGETS);
 	if (!r)
 		r = add(f, "ioctl", SCMP_ACT_ALLOW, 1, &tcgets);
+
 	/* A vCPU thread adds its own filter; a filter only ever takes away. */
 	struct scmp_arg_cmp filter = SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER);
 	if (!r && (where & EVERY))
@@ -225,8 +261,16 @@ static int fill(scmp_filter_ctx f, unsigned where, const struct guest_cpu *cpu)
 			r = add(f, "clone", SCMP_ACT_ALLOW, 1, &thread);
 		if (!r)
 			r = add(f, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL);
+		/* KVM's ioctls and terminal settings; not TIOCSTI (typing into a terminal) */
+		struct scmp_arg_cmp kvm = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8);
 		if (!r)
-			r = add(f, "ioctl", SCMP_ACT_ALLOW, 0, NULL);
+			r = add(f, "ioctl", SCMP_ACT_ALLOW, 1, &kvm);
+		static const unsigned long tty[] = { TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, FIONBIO,
+				FIONREAD, FIOCLEX };
+		for (size_t i = 0; i < sizeof(tty) / sizeof(tty[0]) && !r; i++) {
+			struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, tty[i]);
+			r = add(f, "ioctl", SCMP_ACT_ALLOW, 1, &req);
+		}
 	} else {
 		struct scmp_arg_cmp own = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)cpu->fd);
 		struct scmp_arg_cmp vmfd = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sb.vm_fd);
@@ -234,6 +278,11 @@ static int fill(scmp_filter_ctx f, unsigned where, const struct guest_cpu *cpu)
 			r = add(f, "ioctl", SCMP_ACT_ALLOW, 1, &own);
 		if (!r)
 			r = add(f, "ioctl", SCMP_ACT_ALLOW, 1, &vmfd);
+		/* A vCPU thread's shutdown (qvm_fatal in vread) removes vdev_path directories:
+		 * it may open directories, never files (O_DIRECTORY fails on anything else). */
+		struct scmp_arg_cmp dirs = SCMP_A2(SCMP_CMP_MASKED_EQ, O_DIRECTORY, O_DIRECTORY);
+		if (!r)
+			r = add(f, "openat", SCMP_ACT_ALLOW, 1, &dirs);
 	}
 	return r;
 }
@@ -257,6 +306,40 @@ static int load(unsigned where, const struct guest_cpu *cpu, bool sync)
 	return r;
 }
 
+/* The first loaded object asking for an executable stack, into name. */
+static int exec_stack(struct dl_phdr_info *info, size_t size, void *name)
+{
+	(void)size;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_STACK && (info->dlpi_phdr[i].p_flags & PF_X)) {
+			snprintf(name, PATH_MAX, "%s", info->dlpi_name[0] ? info->dlpi_name : "qvm");
+			return 1;
+		}
+	return 0;
+}
+
+int sandbox_check(struct qvm_vm *vm, struct qerr *e)
+{
+	char name[PATH_MAX];
+
+	if (vm->privs.sandbox == SANDBOX_OFF)
+		return 0;
+	if (vm->dump_dest && vm->dump_dest[0] == '|')
+		return qerr_set(e, -EINVAL, "qvm: set sandbox: `dump \"|COMMAND\"` runs a command, which "
+				"the sandbox forbids (dump to a directory instead)");
+	bool slog = logger_uses_slog(&vm->log);
+	for (const struct qvm_vdev *d = vm->vdevs; d && !slog; d = d->next)
+		slog = d->has_log && logger_uses_slog(&d->log);
+	if (slog)
+		return qerr_set(e, -EINVAL, "qvm: set sandbox: the `slog` log destination needs a "
+				"socket, which the sandbox forbids (log to stderr or stdout instead)");
+	/* With one, the C library maps every new thread's stack executable, which the sandbox refuses. */
+	if (dl_iterate_phdr(exec_stack, name))
+		return qerr_set(e, -EINVAL, "qvm: set sandbox: %s asks for an executable stack, which the "
+				"sandbox forbids (link it with -z noexecstack)", name);
+	return 0;
+}
+
 int sandbox_start(struct qvm_vm *vm, struct qerr *e)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
@@ -265,6 +348,7 @@ int sandbox_start(struct qvm_vm *vm, struct qerr *e)
 	if (atomic_exchange(&sb.armed, true))
 		return qerr_set(e, -EBUSY, "set sandbox: one sandbox per process, and it is on already");
 	sb.mode = vm->privs.sandbox;
+	sb.vm = vm;
 	sb.vm_fd = vm->vm_fd;
 	if (vm->system[0])	/* as core/log.c says it */
 		snprintf(sb.prefix, sizeof(sb.prefix), "qvm[%s]: fatal: sandbox: ", vm->system);

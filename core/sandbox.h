@@ -12,6 +12,8 @@
 struct qvm_vm;
 struct guest_cpu;
 
+/* What `set sandbox on|log` cannot go with (vm_check): 0 or -errno with e set. */
+int sandbox_check(struct qvm_vm *vm, struct qerr *e);
 /* The filter for every thread, synced to all of them. 0 or -errno with e set. */
 int sandbox_start(struct qvm_vm *vm, struct qerr *e);
 /* A vCPU thread narrows its own filter before it first enters the guest. */

@@ -112,26 +112,6 @@ static void status(struct qvm_vm *vm)
 	tell_vdevs(vm, VDEV_CTRL_STATUS);
 }
 
-/* A stop before the guest runs: main stops at its next step, or we do after a while. */
-static void early_stop(struct qvm_vm *vm, int signo)
-{
-	atomic_store(&sig.early_stop, QVM_EXIT_POWER_CUT);	/* first: main may be looking */
-	vm_log(vm, QL_QVM_INFO, "%s before the guest started: stopping", strsignal(signo));
-	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
-		struct timespec ts = { 0, 100000000 };
-		nanosleep(&ts, NULL);
-		if (vm_phase(vm) == QVM_PHASE_STARTED) {
-			/* vm_run may have looked just before we said so: say it again */
-			term_request(vm, QVM_EXIT_POWER_CUT);
-			return;
-		}
-	}
-	if (!atomic_load(&sig.quit)) {
-		vm_log(vm, QL_QVM_ERR, "startup did not stop within %d s: exiting", EARLY_STOP_WAIT);
-		term_exit_bare(QVM_EXIT_POWER_CUT);
-	}
-}
-
 /* Run main's job, if there is one, and say it is done. */
 static void run_job(void)
 {
@@ -142,6 +122,27 @@ static void run_job(void)
 		pthread_cond_broadcast(&sig.job_cond);
 	}
 	pthread_mutex_unlock(&sig.job_lock);
+}
+
+/* A stop before the guest runs: main stops at its next step, or we do after a while. */
+static void early_stop(struct qvm_vm *vm, int signo)
+{
+	atomic_store(&sig.early_stop, QVM_EXIT_POWER_CUT);	/* first: main may be looking */
+	vm_log(vm, QL_QVM_INFO, "%s before the guest started: stopping", strsignal(signo));
+	for (int i = 0; i < EARLY_STOP_WAIT * 10 && !atomic_load(&sig.quit); i++) {
+		struct timespec ts = { 0, 100000000 };
+		nanosleep(&ts, NULL);
+		run_job();	/* main may be waiting for one on its way to the stop */
+		if (vm_phase(vm) == QVM_PHASE_STARTED) {
+			/* vm_run may have looked just before we said so: say it again */
+			term_request(vm, QVM_EXIT_POWER_CUT);
+			return;
+		}
+	}
+	if (!atomic_load(&sig.quit)) {
+		vm_log(vm, QL_QVM_ERR, "startup did not stop within %d s: exiting", EARLY_STOP_WAIT);
+		term_exit_bare(QVM_EXIT_POWER_CUT);
+	}
 }
 
 int signals_run(int (*fn)(void *), void *arg)

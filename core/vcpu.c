@@ -192,6 +192,9 @@ static void *vcpu_thread(void *arg)
 	vm_set_current(cpu->vm);
 	tls_run = cpu->run;
 	vcpu_self = cpu;
+	char name[16];
+	snprintf(name, sizeof(name), "vcpu%u", cpu->index);
+	pthread_setname_np(pthread_self(), name);	/* itself, before anything can report it */
 	place_thread(cpu);
 	int r = sandbox_vcpu(cpu);
 	if (r) {
@@ -261,9 +264,6 @@ int vcpus_start(struct qvm_vm *vm, struct qerr *e)
 			return qerr_set(e, -r, "vcpu %u: cannot create its thread: %s", i, strerror(r));
 		}
 		cpu->thread_started = true;
-		char name[16];
-		snprintf(name, sizeof(name), "vcpu%u", i);
-		pthread_setname_np(cpu->thread, name);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "loader.h"
+#include "sandbox.h"
 #include "signals.h"
 #include "timer.h"
 #include "vcpu.h"
@@ -93,9 +94,9 @@ int vm_check(struct qvm_vm *vm, struct qerr *e)
 	int r = loader_run(vm, e);
 	if (r)
 		return r;
-	if (vm->privs.sandbox != SANDBOX_OFF && vm->dump_dest && vm->dump_dest[0] == '|')
-		return qerr_set(e, -EINVAL, "qvm: set sandbox: `dump \"|COMMAND\"` runs a command, which "
-				"the sandbox forbids (dump to a directory instead)");
+	r = sandbox_check(vm, e);
+	if (r)
+		return r;
 	if (!vm->boot.have_entry)
 		return qerr_set(e, -EINVAL, "qvm: nothing to run: no `load` of an executable image");
 	if (vm->ncpus == 0)

@@ -118,11 +118,44 @@ t_early_thread_refused() {
 	expect_err early "a vdev started a thread of its own, which would keep qvm's privileges"
 }
 
+# qvm_fatal in vread: the shutdown on the vCPU thread removes the vdev's directory,
+# and the sandbox lets it (no report blaming the vdev).
+t_fatal_on_a_vcpu() {
+	kvm_ok || { echo "$SKIP_KVM"; return 0; }
+	mkdir -m 700 "$OUT/xdg"
+	XDG_RUNTIME_DIR=$OUT/xdg QVM_VDEV_PATH=$PWD/$B/tests run vfatal 20 system vf set sandbox on \
+		$ACCESS $FORBID fatal
+	expect_rc vfatal 96 && expect_err vfatal "forbid: fatal in an access" &&
+	expect_err vfatal "forbid: path $OUT/xdg/qvm/vf/forbid" && expect_no_err vfatal "sandbox:" ||
+		return 1
+	[ ! -e "$OUT/xdg/qvm/vf" ] || { echo "$OUT/xdg/qvm/vf left behind"; return 1; }
+}
+
+# A SIGSYS sent from outside is not a forbidden call: the default action, no report.
+t_outside_sigsys() {
+	kvm_ok || { echo "$SKIP_KVM"; return 0; }
+	start_idle sys set sandbox on || return 1
+	kill -SYS $BG_PID
+	finish sys 10 && expect_rc sys $((128 + 31)) && expect_no_err sys "sandbox:"
+}
+
+# A vdev linked with an executable stack would have every new thread's stack executable.
+t_exec_stack_refused() {
+	mkdir -m 700 "$OUT/xs"
+	gcc -std=c11 -D_GNU_SOURCE -pthread -Iinclude -fPIC -shared -Wl,-z,execstack \
+		-o "$OUT/xs/vdev-forbid.so" tests/vdevs/forbid.c 2>"$OUT/xs.cc" ||
+		{ echo "SKIP: cannot build a vdev with -z execstack: $(tail -1 "$OUT/xs.cc")"; return 0; }
+	QVM_VDEV_PATH=$OUT/xs run xs 20 set sandbox on $ACCESS $FORBID dryrun
+	expect_rc xs 65 && expect_err xs "$OUT/xs/vdev-forbid.so asks for an executable stack"
+}
+
 t_sandbox_option_errors() {
 	run badmode 10 set sandbox maybe $ACCESS
 	expect_rc badmode 65 && expect_err badmode "set sandbox: 'maybe' is not on, off or log" || return 1
 	run piped 10 set sandbox on dump "|cat" $ACCESS dryrun
-	expect_rc piped 65 && expect_err piped "runs a command, which the sandbox forbids"
+	expect_rc piped 65 && expect_err piped "runs a command, which the sandbox forbids" || return 1
+	run slog 10 set sandbox log logger warn slog $ACCESS dryrun
+	expect_rc slog 65 && expect_err slog "the \`slog\` log destination needs a socket"
 }
 
 tap_check privileges_dropped t_privileges_dropped
@@ -132,5 +165,8 @@ tap_check forbidden_call_stopped t_forbidden_call_stopped
 tap_check forbidden_before_start t_forbidden_before_start
 tap_check log_mode t_log_mode
 tap_check early_thread_refused t_early_thread_refused
+tap_check fatal_on_a_vcpu t_fatal_on_a_vcpu
+tap_check outside_sigsys t_outside_sigsys
+tap_check exec_stack_refused t_exec_stack_refused
 tap_check sandbox_option_errors t_sandbox_option_errors
 tap_end

@@ -5,6 +5,9 @@
  *                  rather than in the first guest access (on a vCPU thread)
  *   early-thread   start a thread of its own in OPTIONS_END, before qvm
  *                  drops its privileges (which qvm must refuse)
+ *   fatal          instead of socket(), make a vdev_path() directory in
+ *                  GUEST_CONFIGURED and call qvm_fatal() in the first access:
+ *                  the shutdown runs on the vCPU thread
  * It logs "forbid: socket: ok" or the error; reads return all ones.
  */
 #include <errno.h>
@@ -16,10 +19,11 @@
 
 #include <qvm/guest.h>
 #include <qvm/log.h>
+#include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 
 struct forbid {
-	int at_configured, early_thread;
+	int at_configured, early_thread, fatal;
 	atomic_int done;
 	pthread_t thread;
 	int thread_started;
@@ -27,7 +31,8 @@ struct forbid {
 };
 
 static const char *const forbid_options[] = {
-	QVM_OPTION_NO_ARG_PREFIX "at-configured", QVM_OPTION_NO_ARG_PREFIX "early-thread", NULL,
+	QVM_OPTION_NO_ARG_PREFIX "at-configured", QVM_OPTION_NO_ARG_PREFIX "early-thread",
+	QVM_OPTION_NO_ARG_PREFIX "fatal", NULL,
 };
 
 static void call(vdev_t *vdp)
@@ -36,6 +41,8 @@ static void call(vdev_t *vdp)
 
 	if (atomic_exchange(&f->done, 1))
 		return;
+	if (f->fatal)
+		qvm_fatal(QLS_QVM, "forbid: fatal in an access");
 	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
 	if (s < 0) {
 		vdev_logf(QL_QVM_INFO, vdp, "forbid: socket: %s", strerror(errno));
@@ -70,7 +77,12 @@ static int forbid_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (f->early_thread && pthread_create(&f->thread, NULL, idle, f) == 0)
 			f->thread_started = 1;
 		break;
+	case VDEV_CTRL_FIRST_OPTIDX + 2:
+		f->fatal = 1;
+		break;
 	case VDEV_CTRL_GUEST_CONFIGURED:
+		if (f->fatal)
+			vdev_logf(QL_QVM_INFO, vdp, "forbid: path %s", vdev_path(vdp));
 		if (f->at_configured)
 			call(vdp);
 		break;
