@@ -306,6 +306,12 @@ static int opt_set(struct cfg *c)
 		c->vm->button_timeout = (unsigned)v;
 		return 0;
 	}
+	if (strcmp(var, "user") == 0) {
+		struct qerr ue;
+		if (privs_set_user(&c->vm->privs, val, &ue))
+			return fail(c, c->tok, -EINVAL, "%s", ue.msg);
+		return 0;
+	}
 	if (strcmp(var, "sandbox") == 0) {
 		static const char *const modes[] = { [SANDBOX_OFF] = "off", [SANDBOX_ON] = "on",
 				[SANDBOX_LOG] = "log" };
@@ -315,7 +321,7 @@ static int opt_set(struct cfg *c)
 		return fail(c, c->tok, -EINVAL, "set sandbox: '%s' is not on, off or log", val);
 	}
 	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: exit-on-halt, "
-			"fdt-dump-file, power-button-timeout, sandbox)", var);
+			"fdt-dump-file, power-button-timeout, sandbox, user)", var);
 }
 
 static int opt_dryrun(struct cfg *c)

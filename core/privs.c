@@ -4,10 +4,13 @@
 #include <cap-ng.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "sandbox.h"
 #include "signals.h"
@@ -37,6 +40,58 @@ static int drop_self(void *arg)
 		return -EPERM;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
+	return 0;
+}
+
+/*
+ * Main's own drop with `set user`: the uid change (every thread's, through
+ * the C library) keeps only what main asked for; the bounding set goes too.
+ */
+static int change_user(const struct qvm_privs *p)
+{
+	bool nice;
+
+	if (capng_get_caps_process() < 0)
+		return -EPERM;
+	nice = p->keep_nice && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_NICE);
+	capng_clear(CAPNG_SELECT_ALL);
+	if (nice)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				CAP_SYS_NICE);
+	if (capng_change_id((int)p->uid, (int)p->gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
+			CAPNG_CLEAR_AMBIENT) < 0)
+		return -EPERM;
+	if (getuid() != p->uid || geteuid() != p->uid || getgid() != p->gid)
+		return -EPERM;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int privs_set_user(struct qvm_privs *p, const char *spec, struct qerr *e)
+{
+	char name[256];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (!n || n >= sizeof(name))
+		return qerr_set(e, -EINVAL, "set user: '%s' is not NAME or NAME:GROUP", spec);
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		return qerr_set(e, -ENOENT, "set user: no user '%s'", name);
+	p->uid = pw->pw_uid;
+	p->gid = pw->pw_gid;
+	if (colon) {
+		struct group *gr = getgrnam(colon + 1);
+		if (!gr)
+			return qerr_set(e, -ENOENT, "set user: no group '%s'", colon + 1);
+		p->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0 && (p->uid != geteuid() || p->gid != getegid()))
+		return qerr_set(e, -EPERM, "set user: only root can run qvm as another user");
+	p->has_user = true;
 	return 0;
 }
 
@@ -104,14 +159,15 @@ int privs_drop(struct qvm_vm *vm, struct qerr *e)
 		return qerr_set(e, -EBUSY, "%d threads before GUEST_CONFIGURED (expected %d): a vdev "
 				"started a thread of its own, which would keep qvm's privileges "
 				"(vdev_thread_create() is the way, from GUEST_CONFIGURED on)", r, expected);
-	r = drop_self(p);
+	r = p->has_user ? change_user(p) : drop_self(p);
 	if (!r)
 		r = signals_run(drop_self, p);
 	if (r)
 		return qerr_set(e, r, "cannot drop privileges: %s", strerror(-r));
 	p->dropped = true;
-	vm_log(vm, QL_QVM_DEBUG, "privileges dropped: no capabilities%s, no_new_privs set",
-			p->keep_nice ? " but CAP_SYS_NICE (for `sched`)" : "");
+	vm_log(vm, QL_QVM_DEBUG, "privileges dropped: no capabilities%s, no_new_privs set%s",
+			p->keep_nice ? " but CAP_SYS_NICE (for `sched`)" : "",
+			p->has_user ? ", running as the `set user`" : "");
 	if (p->sandbox != SANDBOX_OFF)
 		return sandbox_start(vm, e);
 	return 0;

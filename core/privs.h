@@ -20,6 +20,8 @@ struct qvm_privs {
 	bool enforce;			/* qvm itself sets this; a test's VM keeps its privileges */
 	enum qvm_sandbox sandbox;
 	bool keep_nice;			/* CAP_SYS_NICE: a `sched` priority asks for it */
+	bool has_user;			/* `set user NAME[:GROUP]`: run on as uid:gid */
+	unsigned uid, gid;
 	bool dropped;
 };
 
@@ -28,5 +30,7 @@ struct qvm_privs {
  * the only threads there may be at this point. 0 or -errno with e set.
  */
 int privs_drop(struct qvm_vm *vm, struct qerr *e);
+/* `set user NAME[:GROUP]`: look them up now (the lookup may need files). 0 or -errno with e set. */
+int privs_set_user(struct qvm_privs *p, const char *spec, struct qerr *e);
 
 #endif

@@ -77,6 +77,40 @@ t_sandbox_filters() {
 	expect_no_err sbx "sandbox:"
 }
 
+# `set user`: every thread runs as that user, with its group only and no capabilities
+# (CAP_SYS_NICE kept across the change when `sched` asks for it).
+t_set_user() {
+	kvm_ok || { echo "$SKIP_KVM"; return 0; }
+	[ $ROOT = 1 ] || { echo "SKIP: not root: only root can run qvm as another user"; return 0; }
+	local who
+	who=$(id -un 65534 2>/dev/null) || { echo "SKIP: no user with uid 65534 here"; return 0; }
+	start_idle user set user "$who" cpu sched 1 || return 1
+	local pid=$BG_PID bad="" t
+	for t in /proc/$pid/task/*; do
+		local name uid gid groups cap
+		name=$(cat "$t/comm")
+		uid=$(awk '$1 == "Uid:" { print $2 $3 $4 $5 }' "$t/status")
+		gid=$(awk '$1 == "Gid:" { print $2 $3 $4 $5 }' "$t/status")
+		groups=$(awk '$1 == "Groups:" { print $2 }' "$t/status")
+		cap=$(awk '$1 == "CapEff:" { print $2 }' "$t/status")
+		[ "$uid" = 65534655346553465534 ] || bad="$bad; thread $name has uids $uid"
+		[ "$gid" = "$(id -g "$who")$(id -g "$who")$(id -g "$who")$(id -g "$who")" ] ||
+			bad="$bad; thread $name has gids $gid"
+		[ -z "$groups" ] || bad="$bad; thread $name has groups $groups"
+		case $name in signals) ;; *) [ "$cap" = 0000000000800000 ] ||
+			bad="$bad; thread $name has CapEff $cap (sched 1 keeps CAP_SYS_NICE)" ;; esac
+	done
+	stop_idle user || return 1
+	[ -z "$bad" ] || { echo "${bad#; }"; return 1; }
+	run nouser 10 set user no-such-user-here $ACCESS dryrun
+	expect_rc nouser 65 && expect_err nouser "set user: no user 'no-such-user-here'" || return 1
+	command -v setpriv >/dev/null || return 0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$QVM" set user root $ACCESS dryrun \
+		>/dev/null 2>"$OUT/notroot.err" </dev/null
+	echo $? >"$OUT/notroot.rc"
+	expect_rc notroot 65 && expect_err notroot "set user: only root can run qvm as another user"
+}
+
 # A vdev on a vCPU thread calls socket(): reported, stopped, exit 96.
 t_forbidden_call_stopped() {
 	kvm_ok || { echo "$SKIP_KVM"; return 0; }
@@ -160,6 +194,7 @@ t_sandbox_option_errors() {
 
 tap_check privileges_dropped t_privileges_dropped
 tap_check sched_keeps_nice t_sched_keeps_nice
+tap_check set_user t_set_user
 tap_check sandbox_filters t_sandbox_filters
 tap_check forbidden_call_stopped t_forbidden_call_stopped
 tap_check forbidden_before_start t_forbidden_before_start
