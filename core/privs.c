@@ -20,20 +20,31 @@
  * Capabilities and no_new_privs belong to a thread, not to the process:
  * each thread drops its own. libcap-ng keeps its state per thread too.
  */
-static int drop_self(void *arg)
+/*
+ * libcap-ng's state for this thread: nothing, or CAP_SYS_NICE if asked for
+ * and held (a capability cannot be added back). *bounds: may this thread
+ * change its bounding set? -EPERM if its capabilities cannot be read.
+ */
+static int select_kept(const struct qvm_privs *p, bool *bounds)
 {
-	const struct qvm_privs *p = arg;
-	bool nice, bounds;
-
 	if (capng_get_caps_process() < 0)
 		return -EPERM;
-	/* Keep only what this thread has: a capability cannot be added back. */
-	nice = p->keep_nice && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_NICE);
-	bounds = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	bool nice = p->keep_nice && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_NICE);
+	*bounds = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
 	capng_clear(CAPNG_SELECT_ALL);
 	if (nice)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 				CAP_SYS_NICE);
+	return 0;
+}
+
+static int drop_self(void *arg)
+{
+	const struct qvm_privs *p = arg;
+	bool bounds;
+
+	if (select_kept(p, &bounds))
+		return -EPERM;
 	/* The bounding set can only be changed with CAP_SETPCAP; without it, no_new_privs
 	 * already keeps an exec from gaining anything. */
 	if (capng_apply(bounds ? CAPNG_SELECT_ALL : CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)
@@ -49,17 +60,12 @@ static int drop_self(void *arg)
  */
 static int change_user(const struct qvm_privs *p)
 {
-	bool nice;
+	bool bounds;
 
-	if (capng_get_caps_process() < 0)
+	if (select_kept(p, &bounds))
 		return -EPERM;
-	nice = p->keep_nice && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_NICE);
-	capng_clear(CAPNG_SELECT_ALL);
-	if (nice)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				CAP_SYS_NICE);
-	if (capng_change_id((int)p->uid, (int)p->gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-			CAPNG_CLEAR_AMBIENT) < 0)
+	if (capng_change_id((int)p->uid, (int)p->gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_AMBIENT |
+			(bounds ? CAPNG_CLEAR_BOUNDING : 0)) < 0)
 		return -EPERM;
 	if (getuid() != p->uid || geteuid() != p->uid || getgid() != p->gid)
 		return -EPERM;
@@ -91,7 +97,7 @@ int privs_set_user(struct qvm_privs *p, const char *spec, struct qerr *e)
 	}
 	if (geteuid() != 0 && (p->uid != geteuid() || p->gid != getegid()))
 		return qerr_set(e, -EPERM, "set user: only root can run qvm as another user");
-	p->has_user = true;
+	p->has_user = geteuid() == 0;	/* naming oneself changes nothing (nor could it) */
 	return 0;
 }
 

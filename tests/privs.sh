@@ -105,10 +105,25 @@ t_set_user() {
 	run nouser 10 set user no-such-user-here $ACCESS dryrun
 	expect_rc nouser 65 && expect_err nouser "set user: no user 'no-such-user-here'" || return 1
 	command -v setpriv >/dev/null || return 0
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$QVM" set user root $ACCESS dryrun \
+	timeout -k "$KILL_AFTER" 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$QVM" set user root $ACCESS dryrun \
 		>/dev/null 2>"$OUT/notroot.err" </dev/null
 	echo $? >"$OUT/notroot.rc"
 	expect_rc notroot 65 && expect_err notroot "set user: only root can run qvm as another user"
+}
+
+# An unprivileged qvm (uid 65534 in the kvm group) with the sandbox and `set user`
+# naming itself runs the guest to its end: nothing here needs root.
+t_unprivileged() {
+	kvm_ok || { echo "$SKIP_KVM"; return 0; }
+	[ $ROOT = 1 ] && command -v setpriv >/dev/null ||
+		{ echo "SKIP: needs root and setpriv to start qvm as another user"; return 0; }
+	local kvm who
+	kvm=$(stat -c %g /dev/kvm)
+	who=$(id -un 65534 2>/dev/null) || { echo "SKIP: no user with uid 65534 here"; return 0; }
+	timeout -k "$KILL_AFTER" 20 setpriv --reuid=65534 --regid=65534 --groups="$kvm" "$QVM" set user "$who" set sandbox on \
+		$ACCESS >"$OUT/unpriv.out" 2>"$OUT/unpriv.err" </dev/null
+	echo $? >"$OUT/unpriv.rc"
+	expect_rc unpriv 0 && expect_out unpriv "guest done" && expect_no_err unpriv "sandbox:"
 }
 
 # A vdev on a vCPU thread calls socket(): reported, stopped, exit 96.
@@ -195,6 +210,7 @@ t_sandbox_option_errors() {
 tap_check privileges_dropped t_privileges_dropped
 tap_check sched_keeps_nice t_sched_keeps_nice
 tap_check set_user t_set_user
+tap_check unprivileged t_unprivileged
 tap_check sandbox_filters t_sandbox_filters
 tap_check forbidden_call_stopped t_forbidden_call_stopped
 tap_check forbidden_before_start t_forbidden_before_start
