@@ -21,6 +21,11 @@ if [ "$(uname -m)" = x86_64 ]; then
 	{ [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic'; } ||
 		missing="$missing busybox-static"
 	ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"
+	# The aarch64 tests: cross-built, run under KVM in an emulated arm64 machine
+	# (Debian's arm64 kernel and busybox are fetched by tools/arm64-kit.sh).
+	need qemu-system-aarch64 qemu-system-arm
+	need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+	[ -f /usr/aarch64-linux-gnu/include/stdio.h ] || missing="$missing libc6-dev-arm64-cross"
 fi
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Boots Debian's arm64 kernel in an emulated arm64 machine with emulated EL2
+# (qemu-system-aarch64 -M virt,virtualization=on), where KVM works, and runs
+# there what is cross-built for aarch64: today the KVM probe
+# (tests/nested/arm64-probe.c), the ground the aarch64 port stands on.
+# Prints TAP.
+#
+#   tests/nested/arm64-kvm.sh BUILD_DIR
+#
+# The kernel and a static busybox come from Debian's arm64 packages
+# (tools/arm64-kit.sh, kept in BUILD_DIR/arm64-kit). /init runs each program
+# between markers on the console and powers off.
+set -u
+cd "$(dirname "$0")/../.."
+B=${1:-build}
+. tests/tap.sh
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+KIT=$B/arm64-kit
+CC=aarch64-linux-gnu-gcc
+
+skip_all() { tap_skip arm64_kvm "$1"; tap_end; exit; }
+fail_all() { tap_not_ok arm64_kvm "$1"; tap_end; exit; }
+
+command -v qemu-system-aarch64 >/dev/null || skip_all "qemu-system-aarch64 is not installed (tools/deps.sh installs qemu-system-arm)"
+command -v $CC >/dev/null || skip_all "$CC is not installed (tools/deps.sh installs gcc-aarch64-linux-gnu)"
+tools/arm64-kit.sh "$KIT" >/dev/null 2>"$W/kit.err" ||
+	skip_all "Debian's arm64 kernel and busybox cannot be fetched here: $(tail -1 "$W/kit.err")"
+
+R=$W/root
+mkdir -p "$R"/{bin,dev,proc,sys,t}
+cp "$KIT/busybox" "$R/bin/busybox"
+$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o "$R/t/probe" \
+	tests/nested/arm64-probe.c 2>"$W/cc.err" || fail_all "cannot build the probe: $(head -3 "$W/cc.err")"
+cat >"$R/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+[ -e /dev/kvm ] && echo "ARM64 kvm yes" || echo "ARM64 kvm no"
+run() {
+	name=$1; shift
+	echo "ARM64 begin $name"
+	timeout -k 5 60 "$@" </dev/null 2>&1
+	echo "ARM64 end $name $?"
+}
+run probe /t/probe
+echo "ARM64 done"
+poweroff -f
+EOF
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/root.cpio" || fail_all "cannot build the initramfs"
+
+# pauth-impdef: the architected pointer authentication is slow to emulate (host.md)
+timeout -k 10 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+	-cpu max,pauth-impdef=on -smp 2 -m 1024 -display none -monitor none -serial stdio \
+	-no-reboot -nodefaults -kernel "$KIT/Image" -initrd "$W/root.cpio" \
+	-append "console=ttyAMA0 panic=-1 quiet" </dev/null >"$W/console.log" 2>&1
+qrc=$?
+tr -d '\r' <"$W/console.log" >"$W/log"
+
+section() { sed -n "/^ARM64 begin $1\$/,/^ARM64 end $1 /p" "$W/log"; }
+code_of() { sed -n "s/^ARM64 end $1 \([0-9]*\)\$/\1/p" "$W/log"; }
+
+grep -q '^ARM64 done' "$W/log" || fail_all "the emulated machine did not finish (qemu exit $qrc)
+$(tail -15 "$W/log")"
+grep -q '^ARM64 kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated arm64 machine"
+tap_ok kvm_in_emulated_arm64
+
+# The probe: an MMIO store exit with its address, width and data; SYSTEM_OFF by KVM's PSCI.
+if [ "$(code_of probe)" = 0 ] && section probe | grep -q '^probe ok$'; then
+	tap_ok kvm_probe_mmio_and_psci
+else
+	tap_not_ok kvm_probe_mmio_and_psci "exit $(code_of probe)"
+	section probe | tail -8 | tap_diag
+fi
+tap_end
