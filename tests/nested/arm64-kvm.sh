@@ -2,7 +2,9 @@
 # Boots Debian's arm64 kernel in an emulated arm64 machine with emulated EL2
 # (qemu-system-aarch64 -M virt,virtualization=on), where KVM works, and runs
 # there what is cross-built for aarch64: today the KVM probe
-# (tests/nested/arm64-probe.c), the ground the aarch64 port stands on.
+# (tests/nested/arm64-probe.c), the ground the aarch64 port stands on, and a
+# program linked as qvm will be (tests/nested/arm64-libs.c), with the arm64
+# loader and libraries in the initramfs.
 # Prints TAP.
 #
 #   tests/nested/arm64-kvm.sh BUILD_DIR
@@ -27,11 +29,21 @@ command -v $CC >/dev/null || skip_all "$CC is not installed (tools/deps.sh insta
 tools/arm64-kit.sh "$KIT" >/dev/null 2>"$W/kit.err" ||
 	skip_all "Debian's arm64 kernel and busybox cannot be fetched here: $(tail -1 "$W/kit.err")"
 
+S=$(realpath "$KIT/sysroot")
+CROSS_LIB=/usr/aarch64-linux-gnu/lib	# libc6-arm64-cross
 R=$W/root
-mkdir -p "$R"/{bin,dev,proc,sys,t}
+mkdir -p "$R"/{bin,dev,proc,sys,t} "$R/lib/aarch64-linux-gnu"
 cp "$KIT/busybox" "$R/bin/busybox"
 $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o "$R/t/probe" \
 	tests/nested/arm64-probe.c 2>"$W/cc.err" || fail_all "cannot build the probe: $(head -3 "$W/cc.err")"
+$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$S/usr/include" -L"$S/usr/lib/aarch64-linux-gnu" \
+	-L"$S/lib/aarch64-linux-gnu" -Wl,-rpath-link,"$S/lib/aarch64-linux-gnu" -o "$R/t/libs" \
+	tests/nested/arm64-libs.c -lcap-ng -lseccomp -lfdt -ldl 2>"$W/cc.err" ||
+	fail_all "cannot build the library check: $(head -3 "$W/cc.err")"
+# the loader where the program asks for it, the libraries where it looks by default
+cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
+cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$R/lib/aarch64-linux-gnu/"
+cp -L "$S"/lib/aarch64-linux-gnu/*.so.* "$S"/usr/lib/aarch64-linux-gnu/*.so.* "$R/lib/aarch64-linux-gnu/"
 cat >"$R/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -47,6 +59,7 @@ run() {
 	echo "ARM64 end $name $?"
 }
 run probe /t/probe
+run libs /t/libs
 echo "ARM64 done"
 poweroff -f
 EOF
@@ -75,5 +88,12 @@ if [ "$(code_of probe)" = 0 ] && section probe | grep -q '^probe ok$'; then
 else
 	tap_not_ok kvm_probe_mmio_and_psci "exit $(code_of probe)"
 	section probe | tail -8 | tap_diag
+fi
+# Dynamically linked against the arm64 libcap-ng, libseccomp and libfdt; dlopen() works.
+if [ "$(code_of libs)" = 0 ] && section libs | grep -q '^libs ok$'; then
+	tap_ok dynamic_libs_and_dlopen
+else
+	tap_not_ok dynamic_libs_and_dlopen "exit $(code_of libs)"
+	section libs | tail -8 | tap_diag
 fi
 tap_end
