@@ -9,18 +9,29 @@ ARCH ?= $(shell uname -m)
 ifeq ($(ARCH),x86_64)
 ARCHDIR := arch/x86
 else ifeq ($(ARCH),aarch64)
-$(error aarch64 hosts are not supported yet: the arm64 port is planned (see README))
+ARCHDIR := arch/arm64
 else
 $(error unsupported architecture $(ARCH))
 endif
 
+# A cross build for aarch64 from another machine (the port is under way; see
+# arch/arm64/README.md): make ARCH=aarch64 ARM64_SYSROOT=DIR, DIR from
+# tools/arm64-kit.sh. Its objects go to build-aarch64.
+ifneq ($(ARCH),$(shell uname -m))
+CROSS ?= $(ARCH)-linux-gnu-
+ARM64_SYSROOT ?=
+ifneq ($(ARM64_SYSROOT),)
+CROSS_FLAGS := -isystem $(ARM64_SYSROOT)/usr/include -L$(ARM64_SYSROOT)/usr/lib/$(ARCH)-linux-gnu \
+	-L$(ARM64_SYSROOT)/lib/$(ARCH)-linux-gnu -Wl,-rpath-link,$(ARM64_SYSROOT)/lib/$(ARCH)-linux-gnu
+endif
+endif
 # Sanitized objects go to their own directory: flags are not tracked per object.
-B := build$(if $(SANITIZE),-san)
+B := build$(if $(CROSS),-$(ARCH))$(if $(SANITIZE),-san)
 # Guest images are freestanding and never sanitized: one place for every build.
 G := build/guest-images
 PREFIX ?= /usr/local
 VERSION := 0.1
-CC := gcc
+CC := $(CROSS)gcc
 # `make V=1` shows the commands.
 Q := $(if $(V),,@)
 
@@ -30,7 +41,7 @@ SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno
 CFLAGS ?= -O2 -g
 # snprintf truncation is how we bound messages and paths, not a bug to warn about.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS) $(CROSS_FLAGS)
 CPPFLAGS := -Iinclude -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
 	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
 
@@ -53,8 +64,10 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 GARCH := $(ARCH)
 GA := guest-images/$(GARCH)
 GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images/lib/report.c
+ifneq ($(wildcard $(GA)/start.S),)
 GUEST_SRCS_trace-demo := guest-images/lib/trace-demo.c
 GUEST_SRCS_access-test := guest-images/lib/access-test.c
+endif
 ifeq ($(ARCH),x86_64)
 GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
@@ -236,7 +249,7 @@ install: all
 		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qvm-vdev.pc
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-aarch64 build-aarch64-san
 
 .PHONY: all deps demo demo-wdog unit check install clean tools bench fuzz fuzz-build
 .SECONDARY:

@@ -4,7 +4,9 @@
 # there what is cross-built for aarch64: today the KVM probe
 # (tests/nested/arm64-probe.c), the ground the aarch64 port stands on, and a
 # program linked as qvm will be (tests/nested/arm64-libs.c), with the arm64
-# loader and libraries in the initramfs.
+# loader and libraries in the initramfs; and qvm itself, cross-built
+# (make ARCH=aarch64), running a raw guest that stores to a trace vdev and
+# powers off with PSCI.
 # Prints TAP.
 #
 #   tests/nested/arm64-kvm.sh BUILD_DIR
@@ -40,6 +42,15 @@ $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$S/usr/include" -L"$S/us
 	-L"$S/lib/aarch64-linux-gnu" -Wl,-rpath-link,"$S/lib/aarch64-linux-gnu" -o "$R/t/libs" \
 	tests/nested/arm64-libs.c -lcap-ng -lseccomp -lfdt -ldl 2>"$W/cc.err" ||
 	fail_all "cannot build the library check: $(head -3 "$W/cc.err")"
+# qvm and its vdevs for aarch64, in build-aarch64
+make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all >"$W/make.log" 2>&1 ||
+	fail_all "the aarch64 cross build failed: $(grep -m3 -E 'error|Error' "$W/make.log")"
+mkdir -p "$R/t/build"
+cp build-aarch64/qvm build-aarch64/vdev-*.so "$R/t/build/"
+# The raw guest (the probe's): a 32-bit store of 0x42 to the trace vdev, then PSCI SYSTEM_OFF.
+printf '\x01\x20\xa1\xd2\x42\x08\x80\x52\x22\x00\x00\xb9\x00\x01\x80\xd2\x00\x80\xb0\xf2\x02\x00\x00\xd4\x00\x00\x00\x14' >"$R/t/guest.bin"
+printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000 emit-logger\n' \
+	>"$R/t/raw.qvmconf"
 # the loader where the program asks for it, the libraries where it looks by default
 cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
 cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$R/lib/aarch64-linux-gnu/"
@@ -60,6 +71,8 @@ run() {
 }
 run probe /t/probe
 run libs /t/libs
+cd /t
+run qvm-raw build/qvm @raw.qvmconf
 echo "ARM64 done"
 poweroff -f
 EOF
@@ -95,5 +108,13 @@ if [ "$(code_of libs)" = 0 ] && section libs | grep -q '^libs ok$'; then
 else
 	tap_not_ok dynamic_libs_and_dlopen "exit $(code_of libs)"
 	section libs | tail -8 | tap_diag
+fi
+# qvm on arm64: the store reaches the trace vdev, SYSTEM_OFF ends qvm with 0.
+if [ "$(code_of qvm-raw)" = 0 ] && section qvm-raw | grep -q 'trace: write 0x00000042 at 0x9000000' &&
+		section qvm-raw | grep -q 'the guest asked for a system shutdown'; then
+	tap_ok qvm_raw_guest_trace_and_system_off
+else
+	tap_not_ok qvm_raw_guest_trace_and_system_off "exit $(code_of qvm-raw)"
+	section qvm-raw | tail -8 | tap_diag
 fi
 tap_end

@@ -1,0 +1,26 @@
+/* aarch64 parts of struct qvm_vm and struct guest_cpu (see README.md). */
+#ifndef QVM_ARCH_TYPES_H
+#define QVM_ARCH_TYPES_H
+
+#include <elf.h>
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ARCH_NAME		"aarch64"
+#define ARCH_ELF_MACHINE	EM_AARCH64
+/* No ports: `loc io:` and VFF_VDEV_X86_IO-only vdevs find no port space. */
+#define ARCH_IO_QST		QST_NO_TYPE
+
+struct arch_vm {
+	unsigned ipa_bits;		/* the VM's IPA size (arch_vm_type) */
+};
+
+struct arch_vcpu {
+	struct kvm_vcpu_init init;	/* target and features (arch_vcpu_init) */
+	/* saved on the vCPU's thread for core dumps (arch_vcpu_save_regs) */
+	uint64_t regs[31], sp, pc, pstate;
+	bool saved;
+};
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * aarch64 VM and vCPU set-up: the IPA size the memory map needs, vCPUs from
+ * KVM's preferred target with PSCI 0.2 handled in the kernel (secondaries
+ * powered off until CPU_ON), and what the guest is told of faults.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <qvm/log.h>
+
+#include "vcpu.h"
+#include "vm.h"
+
+/* The highest guest-physical address anything of the VM uses, plus one. */
+static uint64_t top_of_map(const struct qvm_vm *vm)
+{
+	uint64_t top = 0;
+
+	for (unsigned i = 0; i < vm->nmem; i++)
+		if (vm->mem[i].gpa + vm->mem[i].len > top)
+			top = vm->mem[i].gpa + vm->mem[i].len;
+	for (const struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
+		const struct qvm_state_block *b = &d->pub.v_block;
+		if (b->qst_type == QST_MEMORY && b->location != QSL_NO_LOCATION &&
+				b->location + b->length > top)
+			top = b->location + b->length;
+	}
+	return top;
+}
+
+int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
+{
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+	uint64_t top = top_of_map(vm);
+	unsigned bits = 32;	/* KVM's smallest */
+
+	while (bits < 64 && top && (top - 1) >> bits)
+		bits++;
+	if (bits > (unsigned)(max > 0 ? max : 40))
+		return qerr_set(e, -ERANGE, "the memory map reaches 0x%llx, beyond the %d-bit "
+				"guest-physical space KVM offers", (unsigned long long)top, max > 0 ? max : 40);
+	if (max <= 0) {		/* no choice: KVM's 40 bits */
+		vm->arch.ipa_bits = 40;
+		return 0;
+	}
+	vm->arch.ipa_bits = bits;
+	return (int)KVM_VM_TYPE_ARM_IPA_SIZE(bits);
+}
+
+int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
+{
+	(void)vm;
+	(void)e;
+	return 0;	/* the vGIC comes with the `gic` vdev */
+}
+
+int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
+{
+	struct kvm_vcpu_init *init = &cpu->arch.init;
+
+	if (ioctl(cpu->vm->vm_fd, KVM_ARM_PREFERRED_TARGET, init) < 0)
+		return qerr_set(e, -errno, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+	init->features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if (cpu->index > 0)	/* secondaries wait for PSCI CPU_ON */
+		init->features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, init) < 0)
+		return qerr_set(e, -errno, "KVM_ARM_VCPU_INIT: %s", strerror(errno));
+	return 0;
+}
+
+int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
+{
+	(void)vm;
+	(void)e;
+	return 0;
+}
+
+/* WFI is handled in the kernel: qvm never sees a vCPU halted for good. */
+bool arch_vcpu_idle(struct guest_cpu *cpu)
+{
+	(void)cpu;
+	return false;
+}
+
+void arch_inject_bus_error(struct guest_cpu *cpu)
+{
+	struct kvm_vcpu_events ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.ext_dabt_pending = 1;	/* a synchronous external abort on this access */
+	if (ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: cannot inject an external abort: %s",
+				cpu->index, strerror(errno));
+}
+
+void arch_inject_undefined(struct guest_cpu *cpu)
+{
+	/* KVM has no call for it: the same abort, which the guest sees as a fault too */
+	arch_inject_bus_error(cpu);
+}
+
+const struct arch_pic *arch_pics(unsigned *n)
+{
+	*n = 0;		/* the GIC is the `gic` vdev's */
+	return NULL;
+}
+
+int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level)
+{
+	(void)vm;
+	(void)pic;
+	(void)line;
+	(void)level;
+	return -ENODEV;
+}
+
+const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
+{
+	(void)vm;
+	(void)space;
+	(void)base;
+	(void)len;
+	return NULL;
+}
+
+void arch_vm_destroy(struct qvm_vm *vm)
+{
+	(void)vm;
+}
