@@ -170,7 +170,6 @@ int privs_drop(struct qvm_vm *vm, struct qerr *e)
 		r = signals_run(drop_self, p);
 	if (r)
 		return qerr_set(e, r, "cannot drop privileges: %s", strerror(-r));
-	p->dropped = true;
 	vm_log(vm, QL_QVM_DEBUG, "privileges dropped: no capabilities%s, no_new_privs set%s",
 			p->keep_nice ? " but CAP_SYS_NICE (for `sched`)" : "",
 			p->has_user ? ", running as the `set user`" : "");

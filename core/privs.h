@@ -22,7 +22,6 @@ struct qvm_privs {
 	bool keep_nice;			/* CAP_SYS_NICE: a `sched` priority asks for it */
 	bool has_user;			/* `set user NAME[:GROUP]`: run on as uid:gid */
 	unsigned uid, gid;
-	bool dropped;
 };
 
 /*

@@ -106,7 +106,6 @@ static struct {
 	struct qvm_vm *vm;
 	enum qvm_sandbox mode;
 	int vm_fd;
-	bool stop_before_start;
 	char prefix[96];			/* "qvm[SYSTEM]: fatal: sandbox: " */
 	char names[NAMED_CALLS][24];		/* resolved before the filter is on */
 	_Atomic(struct qvm_vdev *) fatal_vdev;	/* the vdev the forbidden call came from */

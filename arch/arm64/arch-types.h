@@ -4,6 +4,7 @@
 
 #include <elf.h>
 #include <linux/kvm.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -11,6 +12,12 @@
 #define ARCH_ELF_MACHINE	EM_AARCH64
 /* No ports: `loc io:` and VFF_VDEV_X86_IO-only vdevs find no port space. */
 #define ARCH_IO_QST		QST_NO_TYPE
+
+/* The KVM_{GET,SET}_ONE_REG id of the core register at offset off in struct kvm_regs. */
+static inline uint64_t arch_core_reg(size_t off)
+{
+	return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off / sizeof(uint32_t));
+}
 
 struct arch_vm {
 	unsigned ipa_bits;		/* the VM's IPA size (arch_vm_type) */

@@ -12,14 +12,9 @@
 
 #define PSTATE_EL1H_MASKED	0x3c5
 
-static uint64_t core_reg(size_t off)
-{
-	return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off / sizeof(uint32_t));
-}
-
 static int set_reg(struct guest_cpu *cpu, size_t off, uint64_t v, const char *name, struct qerr *e)
 {
-	struct kvm_one_reg r = { core_reg(off), (uintptr_t)&v };
+	struct kvm_one_reg r = { arch_core_reg(off), (uintptr_t)&v };
 
 	if (ioctl(cpu->fd, KVM_SET_ONE_REG, &r) < 0)
 		return qerr_set(e, -errno, "KVM_SET_ONE_REG %s: %s", name, strerror(errno));

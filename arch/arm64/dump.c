@@ -8,8 +8,7 @@
 
 static bool get_reg(struct guest_cpu *cpu, size_t off, uint64_t *v)
 {
-	struct kvm_one_reg r = { KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
-			(off / sizeof(uint32_t)), (uintptr_t)v };
+	struct kvm_one_reg r = { arch_core_reg(off), (uintptr_t)v };
 
 	return ioctl(cpu->fd, KVM_GET_ONE_REG, &r) == 0;
 }

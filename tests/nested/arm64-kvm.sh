@@ -13,11 +13,12 @@
 #
 # The kernel and a static busybox come from Debian's arm64 packages
 # (tools/arm64-kit.sh, kept in BUILD_DIR/arm64-kit). /init runs each program
-# between markers on the console and powers off.
+# between markers on the console (tests/nested/lib.sh) and powers off.
 set -u
 cd "$(dirname "$0")/../.."
 B=${1:-build}
 . tests/tap.sh
+. tests/nested/lib.sh
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 KIT=$B/arm64-kit
@@ -55,29 +56,17 @@ printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000
 cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
 cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$R/lib/aarch64-linux-gnu/"
 cp -L "$S"/lib/aarch64-linux-gnu/*.so.* "$S"/usr/lib/aarch64-linux-gnu/*.so.* "$R/lib/aarch64-linux-gnu/"
-cat >"$R/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-[ -e /dev/kvm ] && echo "ARM64 kvm yes" || echo "ARM64 kvm no"
-run() {
-	name=$1; shift
-	echo "ARM64 begin $name"
-	timeout -k 5 60 "$@" </dev/null 2>&1
-	echo "ARM64 end $name $?"
-}
+nested_init "$R/init"
+cat >>"$R/init" <<'EOF'
+[ -e /dev/kvm ] && echo "NESTED kvm yes" || echo "NESTED kvm no"
 run probe /t/probe
 run libs /t/libs
 cd /t
 run qvm-raw build/qvm @raw.qvmconf
-echo "ARM64 done"
+echo "NESTED done"
 poweroff -f
 EOF
-chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/root.cpio" || fail_all "cannot build the initramfs"
+nested_pack "$R" "$W/root.cpio" || fail_all "cannot build the initramfs"
 
 # pauth-impdef: the architected pointer authentication is slow to emulate (host.md)
 timeout -k 10 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
@@ -85,14 +74,11 @@ timeout -k 10 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
 	-no-reboot -nodefaults -kernel "$KIT/Image" -initrd "$W/root.cpio" \
 	-append "console=ttyAMA0 panic=-1 quiet" </dev/null >"$W/console.log" 2>&1
 qrc=$?
-tr -d '\r' <"$W/console.log" >"$W/log"
+nested_log
 
-section() { sed -n "/^ARM64 begin $1\$/,/^ARM64 end $1 /p" "$W/log"; }
-code_of() { sed -n "s/^ARM64 end $1 \([0-9]*\)\$/\1/p" "$W/log"; }
-
-grep -q '^ARM64 done' "$W/log" || fail_all "the emulated machine did not finish (qemu exit $qrc)
+grep -q '^NESTED done' "$W/log" || fail_all "the emulated machine did not finish (qemu exit $qrc)
 $(tail -15 "$W/log")"
-grep -q '^ARM64 kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated arm64 machine"
+grep -q '^NESTED kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated arm64 machine"
 tap_ok kvm_in_emulated_arm64
 
 # The probe: an MMIO store exit with its address, width and data; SYSTEM_OFF by KVM's PSCI.

@@ -13,6 +13,7 @@ set -u
 cd "$(dirname "$0")/../.."
 B=${1:-build}
 . tests/tap.sh
+. tests/nested/lib.sh
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
@@ -57,33 +58,20 @@ vdev ser8250
 vdev trace loc 0xfa000000
 EOF
 
-# Each run: NAME EXPECTED-EXIT ARGS... ; output is marked so the host can tell runs apart.
-cat >"$R/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+nested_init "$R/init"
+cat >>"$R/init" <<'EOF'
 for m in irqbypass kvm ccp kvm-amd; do insmod /mod/$m.ko || echo "NESTED insmod $m failed"; done
 echo "NESTED npt $(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"
 [ -e /dev/kvm ] && echo "NESTED kvm yes" || echo "NESTED kvm no"
 cd /t
-run() {
-	name=$1; shift
-	echo "NESTED begin $name"
-	timeout -k 5 60 build/qvm "$@" </dev/null 2>&1
-	echo "NESTED end $name $?"
-}
-run demo @guest-images/x86_64/trace-demo.qvmconf
-run one-vcpu @tests/configs/ok/base.qvmconf
-run wdog @guest-images/x86_64/wdog-demo.qvmconf
-run access @access.qvmconf
+run demo build/qvm @guest-images/x86_64/trace-demo.qvmconf
+run one-vcpu build/qvm @tests/configs/ok/base.qvmconf
+run wdog build/qvm @guest-images/x86_64/wdog-demo.qvmconf
+run access build/qvm @access.qvmconf
 echo "NESTED done"
 poweroff -f
 EOF
-chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/outer.cpio" || fail_all "cannot build the initramfs"
+nested_pack "$R" "$W/outer.cpio" || fail_all "cannot build the initramfs"
 
 timeout -k 10 300 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -display none \
 	-monitor none -serial stdio -no-reboot -nodefaults \
@@ -91,10 +79,7 @@ timeout -k 10 300 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -display n
 	-append "console=ttyS0 panic=-1 mitigations=off quiet kvm_amd.npt=1" \
 	</dev/null >"$W/console.log" 2>&1
 qrc=$?
-tr -d '\r' <"$W/console.log" >"$W/log"
-
-section() { sed -n "/^NESTED begin $1\$/,/^NESTED end $1 /p" "$W/log"; }
-code_of() { sed -n "s/^NESTED end $1 \([0-9]*\)\$/\1/p" "$W/log"; }
+nested_log
 fail_with() { tap_not_ok "$1" "$2"; section "$3" | tail -8 | tap_diag; }
 
 if ! grep -q '^NESTED done' "$W/log"; then

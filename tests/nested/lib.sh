@@ -1,0 +1,32 @@
+# Helpers for the tests that boot an emulated machine (sourced; needs $W):
+# its /init, its initramfs and what its console says. /init runs each
+# program between "NESTED begin NAME" and "NESTED end NAME CODE" lines, so
+# the host can tell the runs apart in the console log.
+
+# nested_init FILE: the start of /init (busybox, /proc, /sys, /dev) and its
+# run NAME COMMAND...; the caller appends the rest with >>.
+nested_init() {
+	cat >"$1" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+run() {
+	name=$1; shift
+	echo "NESTED begin $name"
+	timeout -k 5 60 "$@" </dev/null 2>&1
+	echo "NESTED end $name $?"
+}
+EOF
+	chmod +x "$1"
+}
+
+# nested_pack ROOT CPIO: the initramfs of the tree ROOT
+nested_pack() { (cd "$1" && find . | cpio -o -H newc --quiet) >"$2"; }
+
+# After the machine ran with its console in $W/console.log: $W/log, without CRs.
+nested_log() { tr -d '\r' <"$W/console.log" >"$W/log"; }
+section() { sed -n "/^NESTED begin $1\$/,/^NESTED end $1 /p" "$W/log"; }
+code_of() { sed -n "s/^NESTED end $1 \([0-9]*\)\$/\1/p" "$W/log"; }
