@@ -46,16 +46,20 @@ CPPFLAGS := -Iinclude -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
 	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
 
 # libcap-ng drops capabilities, libseccomp builds the sandbox (core/privs.c, core/sandbox.c).
-CORE_LIBS := -lcap-ng -lseccomp -ldl
+CORE_LIBS := -lcap-ng -lseccomp -lfdt -ldl
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard $(ARCHDIR)/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o)
 HEADERS := $(wildcard include/qvm/*.h core/*.h $(ARCHDIR)/*.h)
 
-VDEVS := $(notdir $(wildcard vdev/*))
+# vdev/common holds what several vdevs include, not a vdev
+VDEVS := $(filter-out common,$(notdir $(wildcard vdev/*)))
 VDEV_SOS := $(VDEVS:%=$(B)/vdev-%.so)
 
+GUEST_FLAGS_x86_64 := -mno-red-zone -mno-sse -mno-mmx
+# the MMU is off: all data accesses are Device memory, which faults when unaligned
+GUEST_FLAGS_aarch64 := -mstrict-align
 GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only $(GUEST_FLAGS_$(ARCH)) \
 	-nostdlib -static -no-pie $(WARN) -Wl,--build-id=none \
 	-ffunction-sections -Wl,--gc-sections
 # Guest images: guest-images/<arch>/ holds the start code, the console and
@@ -64,9 +68,16 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 GARCH := $(ARCH)
 GA := guest-images/$(GARCH)
 GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images/lib/report.c
+# arm64 guests find their devices and vCPUs in the FDT
+GUEST_LIB_aarch64 := $(GA)/boot.c guest-images/lib/devtree.c
+GUEST_LIB += $(GUEST_LIB_$(ARCH))
 ifneq ($(wildcard $(GA)/start.S),)
 GUEST_SRCS_trace-demo := guest-images/lib/trace-demo.c
 GUEST_SRCS_access-test := guest-images/lib/access-test.c
+endif
+ifeq ($(ARCH),aarch64)
+GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
+GUEST_SRCS_irq-test := $(GA)/irq-test.c
 endif
 ifeq ($(ARCH),x86_64)
 GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
@@ -102,9 +113,9 @@ $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
 
 # (second expansion: the wildcard must see the stem, and match nothing quietly)
 .SECONDEXPANSION:
-$(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h)
+$(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h vdev/common/*.h)
 	@$(if $(Q),echo "  VDEV    $@")
-	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -Ivdev/common -fPIC -shared -o $@ $(filter %.c,$^)
 
 $(G)/x86_64/bench.elf: tools/bench/bench-abi.h
 

@@ -10,6 +10,7 @@
 #define QVM_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch-types.h"
@@ -27,6 +28,16 @@ struct qvm_boot;
 
 /* The KVM_CREATE_VM machine type for this VM's memory (arm64: its IPA size); -errno. */
 int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
+/*
+ * An untyped `load` of a file that is not ELF: size bytes, head its first
+ * headlen (up to 64). ram is the start of the lowest ram; *addr comes in
+ * as the option's address (have_addr) and goes out as where the file goes;
+ * *span is what it covers from there (a kernel's bss too). Returns 1 for a
+ * kernel image of the architecture's boot protocol (boot->proto set), 0
+ * for plain bytes, -errno (with e) for a malformed image.
+ */
+int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *span, struct qerr *e);
 /*
  * After KVM_CREATE_VM and the ram/rom slots: the boot structures, placed
  * from the final memory layout: x86 its boot page tables and GDT (a slot of
@@ -80,9 +91,14 @@ void arch_vm_destroy(struct qvm_vm *vm);
 /* The interrupt controllers the VM has built in (in the kernel), by `intr` name. */
 struct arch_pic {
 	const char *name;	/* "ioapic", "8259", "gic" */
-	unsigned lines;
+	unsigned first, lines;	/* a vdev's `intr` may use lines first to lines - 1 */
 };
 const struct arch_pic *arch_pics(unsigned *n);
+/*
+ * The FDT `interrupts` cells of line of built-in controller pic into
+ * cells (room for max): how many, or -errno (no FDT on this architecture).
+ */
+int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t *cells, size_t max);
 /* Drive line of built-in controller pic (index into arch_pics) to level 0/1. */
 int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level);
 

@@ -29,6 +29,7 @@ struct qvm_boot {
 	enum qvm_boot_proto proto;
 	uint64_t entry;
 	bool have_entry;
+	struct qvm_blob image;		/* what the image's `load` covers, bss included */
 	struct qvm_blob initrd;		/* `initrd load` */
 	struct qvm_blob cmdline;	/* `cmdline`, NUL-terminated, once placed */
 	struct qvm_blob fdt;		/* generated or `fdt load`: arm64 x0 */

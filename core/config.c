@@ -210,6 +210,11 @@ static int opt_typed_load(struct cfg *c)
 	c->pos++;
 	if (strcmp(type, "data") == 0)
 		return load_option(c, LOAD_DATA);
+	if (strcmp(type, "fdt") == 0 && ARCH_HAS_FDT)
+		return load_option(c, LOAD_FDT);
+	if (strcmp(type, "fdt") == 0)
+		return fail(c, c->tok, -ENOTSUP, "'fdt load': %s guests are described by ACPI, "
+				"not an FDT", ARCH_NAME);
 	return fail(c, c->tok, -ENOTSUP, "'%s load' is not supported yet on this architecture", type);
 }
 

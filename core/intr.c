@@ -65,8 +65,10 @@ int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char *
 			continue;
 		if (number_parse(colon + 1, QPNF_ALLOW_TRAILING, &line, end))
 			return qerr_set(e, -EINVAL, "malformed line number '%s'", colon + 1);
-		if (line >= pics[i].lines)
-			return qerr_set(e, -ERANGE, "%s has lines 0 to %u", pics[i].name, pics[i].lines - 1);
+		if (line < pics[i].first || line >= pics[i].lines)
+			return qerr_set(e, -ERANGE, "%s has lines %u to %u%s", pics[i].name,
+					pics[i].first, pics[i].lines - 1, pics[i].first ?
+					" (the ones below are private to each vCPU)" : "");
 		*out = (guest_intr_t){ .pic = &vm->pics[i].pub, .param = (unsigned)line };
 		return 0;
 	}

@@ -55,9 +55,29 @@ static int read_at(int fd, const char *path, void *buf, size_t len, off_t off, s
 	return 0;
 }
 
+/* Widen the image's extent to cover [gpa, gpa+len). */
+static void cover(struct qvm_blob *img, uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return;
+	if (!img->len) {
+		*img = (struct qvm_blob){ gpa, len };
+		return;
+	}
+	uint64_t end = img->gpa + img->len > gpa + len ? img->gpa + img->len : gpa + len;
+	if (gpa < img->gpa)
+		img->gpa = gpa;
+	img->len = end - img->gpa;
+}
+
 static void *vm_dest(void *ctx, uint64_t gpa, uint64_t len)
 {
-	return vm_gpa_to_hva(ctx, gpa, len);
+	struct qvm_vm *vm = ctx;
+	void *p = vm_gpa_to_hva(vm, gpa, len);
+
+	if (p)
+		cover(&vm->boot.image, gpa, len);
+	return p;
 }
 
 static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
@@ -95,25 +115,62 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		enum load_kind kind, bool have_addr, uint64_t addr, struct qerr *e)
 {
-	if (!have_addr) {
-		bool found = false;
-		for (unsigned i = 0; i < vm->nmem; i++)
-			if (!vm->mem[i].rom && (!found || vm->mem[i].gpa < addr)) {
-				addr = vm->mem[i].gpa;
-				found = true;
-			}
-		if (!found)
-			return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
+	uint64_t ram = 0, span = size;
+	bool found = false;
+	int r;
+
+	for (unsigned i = 0; i < vm->nmem; i++)
+		if (!vm->mem[i].rom && (!found || vm->mem[i].gpa < ram)) {
+			ram = vm->mem[i].gpa;
+			found = true;
+		}
+	if (!have_addr && !found)
+		return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
+	if (kind == LOAD_IMAGE) {
+		uint8_t head[64] = { 0 };
+		size_t n = size < sizeof(head) ? size : sizeof(head);
+		r = read_at(fd, path, head, n, 0, e);
+		if (!r)
+			r = arch_raw_image(vm, head, n, size, ram, have_addr, &addr, &span, e);
+		if (r < 0) {
+			qerr_prefix(e, "'%s': ", path);
+			return r;
+		}
+	} else if (!have_addr) {
+		addr = ram;
 	}
-	uint8_t *dst = vm_gpa_to_hva(vm, addr, size);
+	uint8_t *dst = vm_gpa_to_hva(vm, addr, span);
 	if (!dst)
-		return qerr_set(e, -ERANGE, "'%s' (%zu bytes) does not fit in ram/rom at 0x%llx",
-				path, size, (unsigned long long)addr);
-	int r = read_at(fd, path, dst, size, 0, e);
+		return qerr_set(e, -ERANGE, "'%s' (%llu bytes%s) does not fit in ram/rom at 0x%llx",
+				path, (unsigned long long)span, span > size ? " with its bss" : "",
+				(unsigned long long)addr);
+	r = read_at(fd, path, dst, size, 0, e);
 	if (!r && kind == LOAD_IMAGE) {
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
+		cover(&vm->boot.image, addr, span);
 	}
+	return r;
+}
+
+/* The whole file, for vfdt_set_user: bounded by the boot protocol's 2 MiB. */
+static int load_fdt(struct qvm_vm *vm, const char *path, int fd, size_t size,
+		bool have_addr, uint64_t addr, struct qerr *e)
+{
+	if (size > QVM_FDT_MAX)
+		return qerr_set(e, -EFBIG, "'%s': an FDT is at most %u bytes (this is %zu)", path,
+				QVM_FDT_MAX, size);
+	void *buf = malloc(size);
+	if (!buf)
+		return qerr_set(e, -ENOMEM, "'%s': out of memory", path);
+	int r = read_at(fd, path, buf, size, 0, e);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	r = vfdt_set_user(vm, buf, size, have_addr, addr, e);
+	if (r)
+		qerr_prefix(e, "'%s': ", path);
 	return r;
 }
 
@@ -126,6 +183,11 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 
 	if (r)
 		return r;
+	if (kind == LOAD_FDT) {
+		r = load_fdt(vm, path, fd, size, have_addr, addr, e);
+		close(fd);
+		return r;
+	}
 	if (kind == LOAD_IMAGE && size >= SELFMAG)
 		r = read_at(fd, path, magic, SELFMAG, 0, e);
 	if (!r && kind == LOAD_IMAGE && memcmp(magic, ELFMAG, SELFMAG) == 0)

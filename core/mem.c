@@ -19,7 +19,7 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 	struct qvm_mem *m;
 
 	if (!have_start) {
-		start = 0;
+		start = vm->nmem ? 0 : ARCH_RAM_BASE;
 		for (unsigned i = 0; i < vm->nmem; i++)
 			if (vm->mem[i].gpa + vm->mem[i].len > start)
 				start = vm->mem[i].gpa + vm->mem[i].len;

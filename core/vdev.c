@@ -324,6 +324,10 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 
 	if (r)
 		return r;
+	if (ARCH_IO_QST == QST_NO_TYPE && (f->factory_flags & VFF_VDEV_X86_IO) &&
+			!(f->factory_flags & (VFF_VDEV_MEM | VFF_VDEV_PCI)))
+		return qerr_set(e, -EINVAL, "vdev %s works only in x86 I/O port space, which %s "
+				"does not have", type, ARCH_NAME);
 	if (vm->nvdevs >= QVM_MAX_VDEVS)
 		return qerr_set(e, -E2BIG, "too many vdevs (at most %u)", QVM_MAX_VDEVS);
 	d = calloc(1, sizeof(*d));
@@ -417,6 +421,9 @@ static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 		type = QST_MEMORY;
 		space_flag = VFF_VDEV_MEM;
 	} else if (strncmp(spec, "io:", 3) == 0) {
+		if (ARCH_IO_QST == QST_NO_TYPE)
+			return qerr_set(e, -EINVAL, "vdev %s: loc '%s': %s has no I/O port space "
+					"(give a memory address, mem:ADDR)", d->name, spec, ARCH_NAME);
 		num = spec + 3;
 		type = QST_X86_IO;
 		space_flag = VFF_VDEV_X86_IO;
@@ -505,6 +512,10 @@ static int map_loc(struct qvm_vdev *d, struct qerr *e)
 
 	if ((d->factory->factory_flags & VFF_MANUAL_REGION) || v->v_block.location == QSL_NO_LOCATION)
 		return 0;
+	if (space == REGION_IO && ARCH_IO_QST == QST_NO_TYPE)	/* a vdev's default, e.g. io:0x3f8 */
+		return qerr_set(e, -EINVAL, "vdev %s: io:0x%llx: %s has no I/O port space "
+				"(give `loc mem:ADDR`)", d->name, (unsigned long long)v->v_block.location,
+				ARCH_NAME);
 	/* QSL_NO_LOCATION is all ones, so a region ending at the very top is refused too */
 	if (v->v_block.location + len < v->v_block.location ||
 			v->v_block.location + len == QSL_NO_LOCATION)

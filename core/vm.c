@@ -77,6 +77,7 @@ void vm_destroy(struct qvm_vm *vm)
 	loader_free(vm);
 	free(vm->cmdline);
 	free(vm->fdt_dump_file);
+	vfdt_free(vm);
 	free(vm->dump_dest);
 	struct qvm_vm *expect = vm;
 	atomic_compare_exchange_strong(&last_vm, &expect, NULL);

@@ -17,6 +17,7 @@
 
 #include "arch.h"
 #include "boot.h"
+#include "devtree.h"
 #include <qvm/log.h>
 
 #include "log_impl.h"
@@ -154,6 +155,7 @@ struct qvm_vm {
 	struct qvm_privs privs;		/* core/privs.c */
 	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;
+	struct qvm_fdt fdt;		/* the guest's FDT (core/devtree.c) */
 	struct qvm_logger log;
 	bool logger_given;
 

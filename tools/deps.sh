@@ -31,6 +31,8 @@ fi
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
 [ -f /usr/include/cap-ng.h ] || missing="$missing libcap-ng-dev"	# core/privs.c
 [ -f /usr/include/seccomp.h ] || missing="$missing libseccomp-dev"	# core/sandbox.c
+[ -f /usr/include/libfdt.h ] || missing="$missing libfdt-dev"		# core/fdt.c
+need dtc device-tree-compiler	# the arm64 FDT is checked against golden dtc output
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "qvm: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2

@@ -12,6 +12,9 @@
 #define ARCH_ELF_MACHINE	EM_AARCH64
 /* No ports: `loc io:` and VFF_VDEV_X86_IO-only vdevs find no port space. */
 #define ARCH_IO_QST		QST_NO_TYPE
+/* As QEMU's virt machine: devices below 1 GiB, RAM from there. */
+#define ARCH_RAM_BASE		0x40000000ull
+#define ARCH_HAS_FDT		1
 
 /* The KVM_{GET,SET}_ONE_REG id of the core register at offset off in struct kvm_regs. */
 static inline uint64_t arch_core_reg(size_t off)
@@ -19,8 +22,19 @@ static inline uint64_t arch_core_reg(size_t off)
 	return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off / sizeof(uint32_t));
 }
 
+/* The in-kernel vGIC (gic.c): `vdev gic` options, or the defaults. */
+struct arch_gic {
+	unsigned version;		/* 2 or 3; 0 = not set (3) */
+	uint64_t dist, cpu;		/* distributor; v3 redistributors or v2 CPU interface */
+	bool dist_given, cpu_given;
+	bool configured;		/* a `vdev gic` exists */
+	unsigned nirqs;			/* 32 + SPIs, from the highest `intr gic:N` */
+	int fd;				/* KVM_CREATE_DEVICE's, -1 before */
+};
+
 struct arch_vm {
 	unsigned ipa_bits;		/* the VM's IPA size (arch_vm_type) */
+	struct arch_gic gic;
 };
 
 struct arch_vcpu {

@@ -9,6 +9,8 @@
 
 #include <qvm/log.h>
 
+#include "arm64.h"
+#include "gic.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -20,6 +22,10 @@ static uint64_t top_of_map(const struct qvm_vm *vm)
 	for (unsigned i = 0; i < vm->nmem; i++)
 		if (vm->mem[i].gpa + vm->mem[i].len > top)
 			top = vm->mem[i].gpa + vm->mem[i].len;
+	struct gic_range g[2];
+	for (int i = gic_ranges(vm, g); i-- > 0;)
+		if (g[i].base + g[i].len > top)
+			top = g[i].base + g[i].len;
 	for (const struct qvm_vdev *d = vm->vdevs; d; d = d->next) {
 		const struct qvm_state_block *b = &d->pub.v_block;
 		if (b->qst_type == QST_MEMORY && b->location != QSL_NO_LOCATION &&
@@ -34,7 +40,10 @@ int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
 	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
 	uint64_t top = top_of_map(vm);
 	unsigned bits = 32;	/* KVM's smallest */
+	int r = gic_check(vm, e);
 
+	if (r)
+		return r;
 	while (bits < 64 && top && (top - 1) >> bits)
 		bits++;
 	if (bits > (unsigned)(max > 0 ? max : 40))
@@ -50,9 +59,7 @@ int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
 
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 {
-	(void)vm;
-	(void)e;
-	return 0;	/* the vGIC comes with the `gic` vdev */
+	return gic_create(vm, e);
 }
 
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
@@ -71,9 +78,14 @@ int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
 
 int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 {
-	(void)vm;
-	(void)e;
-	return 0;
+	int r = gic_init(vm, e);
+
+	if (!r)
+		r = arm64_fdt_setup(vm, e);
+	if (!r)
+		r = arm64_set_core_reg(&vm->cpus[0], offsetof(struct kvm_regs, regs.regs[0]),
+				vm->boot.fdt.gpa, "x0", e);
+	return r;
 }
 
 /* WFI is handled in the kernel: qvm never sees a vCPU halted for good. */
@@ -102,29 +114,31 @@ void arch_inject_undefined(struct guest_cpu *cpu)
 
 const struct arch_pic *arch_pics(unsigned *n)
 {
-	*n = 0;		/* the GIC is the `gic` vdev's */
-	return NULL;
+	static const struct arch_pic pics[] = { { "gic", 32, GIC_MAX_IRQS } };
+
+	*n = 1;
+	return pics;
 }
 
 int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level)
 {
+	(void)pic;
+	return gic_irq_line(vm, line, level);
+}
+
+int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t *cells, size_t max)
+{
 	(void)vm;
 	(void)pic;
-	(void)line;
-	(void)level;
-	return -ENODEV;
+	return gic_fdt_interrupt(line, cells, max);
 }
 
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
 {
-	(void)vm;
-	(void)space;
-	(void)base;
-	(void)len;
-	return NULL;
+	return space == REGION_MEM ? gic_owner(vm, base, len) : NULL;
 }
 
 void arch_vm_destroy(struct qvm_vm *vm)
 {
-	(void)vm;
+	gic_destroy(vm);
 }

@@ -11,6 +11,10 @@
 #define ARCH_ELF_MACHINE	EM_X86_64
 /* A trapped port access, as vdevs see it (vop->qst_type). */
 #define ARCH_IO_QST		QST_X86_IO
+/* Where the first `ram` without a start begins. */
+#define ARCH_RAM_BASE		0x0ull
+/* Guests are described by an FDT (arm64) rather than ACPI tables. */
+#define ARCH_HAS_FDT		0
 
 struct kvm_cpuid2;
 

@@ -95,3 +95,17 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 		return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
 	return 0;
 }
+
+/* No kernel formats yet: raw bytes at the address given, else at the start of ram. */
+int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *span, struct qerr *e)
+{
+	(void)vm;
+	(void)head;
+	(void)headlen;
+	(void)e;
+	if (!have_addr)
+		*addr = ram;
+	*span = size;
+	return 0;
+}

@@ -123,7 +123,7 @@ void arch_inject_undefined(struct guest_cpu *cpu)
  */
 const struct arch_pic *arch_pics(unsigned *n)
 {
-	static const struct arch_pic pics[] = { { "ioapic", 24 }, { "8259", 16 } };
+	static const struct arch_pic pics[] = { { "ioapic", 0, 24 }, { "8259", 0, 16 } };
 	*n = sizeof(pics) / sizeof(pics[0]);
 	return pics;
 }
@@ -136,6 +136,17 @@ int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level)
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		return -errno;
 	return 0;
+}
+
+/* x86 guests are described by ACPI, not an FDT. */
+int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t *cells, size_t max)
+{
+	(void)vm;
+	(void)pic;
+	(void)line;
+	(void)cells;
+	(void)max;
+	return -ENOTSUP;
 }
 
 void arch_vm_destroy(struct qvm_vm *vm)

@@ -3,7 +3,8 @@
  *
  * The per-architecture half is guest-images/<arch>/arch.h (found on the
  * include path): the machine layout (TRACE_REG_ADDR, UNOWNED_ADDR,
- * MAX_CPUS), barrier(), cpu_relax(), halt_forever() and the MMIO accessors
+ * MAX_CPUS), barrier(), cpu_relax(), halt_forever(), arch_cpu_note() (the
+ * vCPU's hardware id for the roll call, or nothing) and the MMIO accessors
  * mmio_read8/32/64 and mmio_write8/32/64, each a single access of exactly
  * that width. guest-images/<arch>/console.c drives the console and
  * start.S enters guest_main() on every vCPU. The rest is here and in
@@ -58,8 +59,14 @@ _Noreturn void guest_done(void);
 		guest_assert_eq_fail(__FILE__, __LINE__, #a " == " #b, a_, b_); \
 } while (0)
 
-/* ---- Entry point, called from start.S on every vCPU ---- */
+/* ---- Entry point, called on every vCPU (from start.S, or arm64's boot.c) ---- */
 
 _Noreturn void guest_main(unsigned cpu, unsigned ncpus);
+
+/*
+ * The guest is done: x86 halts (the configuration's exit-on-halt ends qvm
+ * once every vCPU has), arm64 powers off with PSCI SYSTEM_OFF (qvm exits 0).
+ */
+_Noreturn void guest_finish(void);
 
 #endif

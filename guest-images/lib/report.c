@@ -24,13 +24,14 @@ static void assert_head(const char *file, unsigned line, const char *text)
 	serial_puts(text);
 }
 
-/* A failed check stops this vCPU where it is: the test reads the line, and
- * nothing after it can muddy what the guest saw. */
+/* A failed check stops the guest (guest_finish: x86 halts this vCPU, arm64
+ * powers off): the test reads the line, and nothing after it can muddy
+ * what the guest saw. */
 _Noreturn void guest_assert_fail(const char *file, unsigned line, const char *text)
 {
 	assert_head(file, line, text);
 	serial_puts("\n");
-	halt_forever();
+	guest_finish();
 }
 
 _Noreturn void guest_assert_eq_fail(const char *file, unsigned line, const char *text,
@@ -42,11 +43,11 @@ _Noreturn void guest_assert_eq_fail(const char *file, unsigned line, const char 
 	serial_puts(" != 0x");
 	serial_put_hex(wanted, 16);
 	serial_puts(")\n");
-	halt_forever();
+	guest_finish();
 }
 
 _Noreturn void guest_done(void)
 {
 	serial_puts("guest done\n");
-	halt_forever();
+	guest_finish();
 }

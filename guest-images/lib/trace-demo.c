@@ -1,5 +1,5 @@
 /*
- * trace-demo.c - qvm x86_64 demo guest.
+ * trace-demo.c - qvm demo guest (x86_64 and aarch64).
  *
  * The boot vCPU exercises the serial port, the trace MMIO device (at its
  * supported 32-bit width and at an unsupported 8-bit width) and an unowned
@@ -97,12 +97,15 @@ static void roll_call(unsigned cpu, unsigned ncpus)
 	serial_put_dec(cpu);
 	serial_puts(" of ");
 	serial_put_dec(ncpus);
-	serial_puts(": online\n");
+	serial_puts(": online");
+	arch_cpu_note();
+	serial_puts("\n");
 
 	if (cpu == ncpus - 1) {
 		serial_puts("all ");
 		serial_put_dec(ncpus);
 		serial_puts(" vcpus done\n");
+		guest_finish();
 	}
 
 	/* Finish our output before handing the UART to the next vCPU. */

@@ -50,6 +50,11 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/* The roll call's hardware id: nothing to add on x86. */
+static inline void arch_cpu_note(void)
+{
+}
+
 /* No IDT exists, so interrupts must stay off; hlt with IF=0 only wakes on
  * NMI/INIT/SMI, hence the loop. */
 _Noreturn static inline void halt_forever(void)

@@ -24,6 +24,9 @@
 
 #include <qvm/types.h>
 
+/* The vendor declares the FDT helpers beside the vdev definitions. */
+#include <qvm/fdt.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif

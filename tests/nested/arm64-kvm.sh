@@ -46,8 +46,13 @@ $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$S/usr/include" -L"$S/us
 # qvm and its vdevs for aarch64, in build-aarch64
 make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all >"$W/make.log" 2>&1 ||
 	fail_all "the aarch64 cross build failed: $(grep -m3 -E 'error|Error' "$W/make.log")"
-mkdir -p "$R/t/build"
+mkdir -p "$R/t/build" "$R/t/build/guest-images/aarch64" "$R/t/guest-images/aarch64"
 cp build-aarch64/qvm build-aarch64/vdev-*.so "$R/t/build/"
+cp build/guest-images/aarch64/*.elf "$R/t/build/guest-images/aarch64/"
+cp guest-images/aarch64/*.qvmconf "$R/t/guest-images/aarch64/"
+# The demo again, with its FDT written out for dtc on this side
+sed 's|^system trace-demo|system fdt-demo\nset fdt-dump-file /t/demo.dtb|' \
+	guest-images/aarch64/trace-demo.qvmconf >"$R/t/guest-images/aarch64/fdt-demo.qvmconf"
 # The raw guest (the probe's): a 32-bit store of 0x42 to the trace vdev, then PSCI SYSTEM_OFF.
 printf '\x01\x20\xa1\xd2\x42\x08\x80\x52\x22\x00\x00\xb9\x00\x01\x80\xd2\x00\x80\xb0\xf2\x02\x00\x00\xd4\x00\x00\x00\x14' >"$R/t/guest.bin"
 printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000 emit-logger\n' \
@@ -63,6 +68,19 @@ run probe /t/probe
 run libs /t/libs
 cd /t
 run qvm-raw build/qvm @raw.qvmconf
+# qvm's log apart, so that no warning splits a guest line
+run trace-demo sh -c 'build/qvm @guest-images/aarch64/trace-demo.qvmconf 2>/t/demo.log'
+echo "NESTED begin trace-demo-log"; cat /t/demo.log; echo "NESTED end trace-demo-log 0"
+run fdt-demo build/qvm @guest-images/aarch64/fdt-demo.qvmconf
+echo "NESTED begin dtb"; base64 /t/demo.dtb; echo "NESTED end dtb $?"
+run wdog-demo build/qvm @guest-images/aarch64/wdog-demo.qvmconf
+run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev ser8250\n' >/t/io.qvmconf
+run io-refused build/qvm @io.qvmconf
+printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev wdt-ib700\n' >/t/ib700.qvmconf
+run ib700-refused build/qvm @ib700.qvmconf
+printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev trace loc 0x08000000\n' >/t/gicovl.qvmconf
+run gic-overlap build/qvm @gicovl.qvmconf
 echo "NESTED done"
 poweroff -f
 EOF
@@ -102,5 +120,68 @@ if [ "$(code_of qvm-raw)" = 0 ] && section qvm-raw | grep -q 'trace: write 0x000
 else
 	tap_not_ok qvm_raw_guest_trace_and_system_off "exit $(code_of qvm-raw)"
 	section qvm-raw | tail -8 | tap_diag
+fi
+# The demo: devices from the FDT, the trace counter advancing, both vCPUs
+# (the second started by PSCI CPU_ON) with their MPIDR, SYSTEM_OFF: exit 0.
+demo_ok=yes
+for want in 'qvm trace demo: hello from the boot vcpu (2 vcpus)' 'trace 8-bit read: 0xff' \
+		'unowned read: 0xffffffff' 'cpu 0 of 2: online (mpidr 0x00000000)' \
+		'cpu 1 of 2: online (mpidr 0x00000001)' 'all 2 vcpus done'; do
+	section trace-demo | grep -qxF "$want" || { demo_ok="no line '$want'"; break; }
+done
+[ "$demo_ok" = yes ] && ! section trace-demo-log | grep -q 'the guest asked for a system shutdown' &&
+	demo_ok="qvm did not log the guest's SYSTEM_OFF"
+readings=$(section trace-demo | sed -n 's/^trace counter: //p' | tr '\n' ' ')
+if [ "$demo_ok" = yes ] && ! echo "$readings" | awk '{ if (NF != 4) exit 1; for (i = 2; i <= NF; i++) if ($i <= $(i-1)) exit 1 }'; then
+	demo_ok="the trace readings do not advance: $readings"
+fi
+if [ "$(code_of trace-demo)" = 0 ] && [ "$demo_ok" = yes ]; then
+	tap_ok arm64_trace_demo_fdt_psci_system_off
+else
+	tap_not_ok arm64_trace_demo_fdt_psci_system_off "exit $(code_of trace-demo): $demo_ok"
+	section trace-demo | tail -12 | tap_diag
+	section trace-demo-log | tail -5 | tap_diag
+fi
+# The SP805, found in the FDT, kicked four times then left: the bite ends qvm with 4.
+if [ "$(code_of wdog-demo)" = 4 ] && section wdog-demo | grep -qx 'wdog kick 4' &&
+		section wdog-demo | grep -q 'wdog demo: no more kicks' &&
+		section wdog-demo | sed -n '/no more kicks/,$p' | grep -q 'watchdog'; then
+	tap_ok arm64_sp805_bite_exit_4
+else
+	tap_not_ok arm64_sp805_bite_exit_4 "exit $(code_of wdog-demo)"
+	section wdog-demo | tail -8 | tap_diag
+fi
+# intr gic:33 reaches the vGIC: pending while the PL011's line is high, not after.
+irq=$(section irq-test | grep -E '^report |^guest ' | tr '\n' ' ')
+if [ "$(code_of irq-test)" = 0 ] && [ "$irq" = "report pending_before 0x0000000000000000 report uart_mis 0x0000000000000020 report pending_raised 0x0000000000000001 report pending_cleared 0x0000000000000000 guest done " ]; then
+	tap_ok arm64_gic_spi_from_vdev_intr
+else
+	tap_not_ok arm64_gic_spi_from_vdev_intr "exit $(code_of irq-test): $irq"
+	section irq-test | tail -8 | tap_diag
+fi
+# What arm64 does not have is refused as a configuration error (exit 65).
+for t in io-refused:'vdev ser8250: io:0x3f8: aarch64 has no I/O port space' \
+		ib700-refused:'vdev wdt-ib700 works only in x86 I/O port space' \
+		gic-overlap:'vdev trace: mem:0x8000000 (0x4 bytes) overlaps gic distributor'; do
+	name=${t%%:*} want=${t#*:}
+	if [ "$(code_of "$name")" = 65 ] && section "$name" | grep -qF "$want"; then
+		tap_ok "arm64_config_$name"
+	else
+		tap_not_ok "arm64_config_$name" "exit $(code_of "$name"), wanted: $want"
+		section "$name" | tail -4 | tap_diag
+	fi
+done
+# The FDT qvm built: dtc reads it without a warning, and it is the golden one.
+section dtb | sed '1d;$d' | base64 -d >"$W/demo.dtb" 2>/dev/null
+if ! command -v dtc >/dev/null; then
+	tap_skip arm64_fdt_golden "dtc is not installed (tools/deps.sh installs device-tree-compiler)"
+elif dtc -I dtb -O dts -o "$W/demo.dts" "$W/demo.dtb" 2>"$W/dtc.err" && [ ! -s "$W/dtc.err" ] &&
+		diff -u tests/nested/golden/arm64-demo.dts "$W/demo.dts" >"$W/dts.diff"; then
+	tap_ok arm64_fdt_golden
+else
+	tap_not_ok arm64_fdt_golden "exit $(code_of fdt-demo); dtc: $(head -3 "$W/dtc.err")"
+	head -40 "$W/dts.diff" 2>/dev/null | tap_diag
+	[ -n "${QVM_UPDATE_GOLDEN:-}" ] && [ -s "$W/demo.dts" ] && mkdir -p tests/nested/golden &&
+		cp "$W/demo.dts" tests/nested/golden/arm64-demo.dts
 fi
 tap_end

@@ -8,10 +8,10 @@
  * probing drivers such as Linux's 8250 use to detect the chip.
  *
  * Options:
- *   hostdev -        qvm's standard output (the default)
- *   hostdev >PATH    append the output to PATH (created 0644 if missing)
- *   hostdev PATH     the same as >PATH
- *   hostdev <PATH    input only: not supported yet
+ *   hostdev ...      where the output goes (vdev/common/hostdev.h; default -,
+ *                    qvm's standard output)
+ *   loc mem:ADDR     the registers in memory space, one byte apart (arm64;
+ *                    described in the FDT as an "ns16550a")
  *
  * Interrupts are not modelled yet (VFF_INTR_NO): IIR always says "none
  * pending", so the guest must poll LSR. They come in a later change.
@@ -28,6 +28,8 @@
 #include <qvm/vdev-core.h>
 #include <qvm/guest.h>
 #include <qvm/log.h>
+
+#include "hostdev.h"
 
 /* Register offsets from the base. */
 enum {
@@ -64,8 +66,7 @@ enum {
 #define DEFAULT_DIVISOR	12
 
 struct ser8250 {
-	int out_fd;		/* where THR bytes go */
-	bool out_owned;		/* out_fd was opened by us: close it */
+	struct hostdev out;	/* where THR bytes go */
 	bool rx_full;		/* a loopback byte waits in rbr */
 	bool fifo_on;		/* FCR bit 0 as last written */
 	uint8_t rbr;
@@ -82,47 +83,13 @@ static const char *const ser8250_options[] = {
 	NULL,
 };
 
-static void close_output(struct ser8250 *s)
-{
-	/* Detach first so that a late THR write finds no descriptor. */
-	int fd = s->out_fd;
-
-	s->out_fd = -1;
-	if (s->out_owned && fd >= 0)
-		close(fd);
-	s->out_owned = false;
-}
-
-static void set_hostdev(struct ser8250 *s, const char *arg)
-{
-	const char *path = arg;
-	int fd;
-
-	if (strcmp(arg, "-") == 0) {
-		close_output(s);
-		s->out_fd = STDOUT_FILENO;
-		return;
-	}
-	if (arg[0] == '<')
-		qvm_fatal(QLS_CNF, "ser8250: hostdev '%s': input devices are not supported yet", arg);
-	if (arg[0] == '>')
-		path++;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
-		qvm_fatal(QLS_CNF, "ser8250: hostdev '%s': %s", arg, strerror(errno));
-	/* A repeated hostdev replaces the earlier one instead of leaking it. */
-	close_output(s);
-	s->out_fd = fd;
-	s->out_owned = true;
-}
-
 static void set_defaults(vdev_t *vdp, struct ser8250 *s)
 {
 	vdp->v_block.location = 0x3f8;
 	vdp->v_block.length = NREGS;
 	vdp->v_block.qst_type = QST_X86_IO;
 	memset(s, 0, sizeof(*s));
-	s->out_fd = STDOUT_FILENO;
+	hostdev_default(&s->out);
 	s->dll = DEFAULT_DIVISOR;
 }
 
@@ -137,31 +104,30 @@ static int ser8250_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_FIRST_OPTIDX + 0:
 		if (arg == NULL)
 			return EINVAL;
-		set_hostdev(s, arg);
+		hostdev_set(&s->out, "ser8250", arg);
 		break;
+	case VDEV_CTRL_GEN_FDT: {
+		/* arm64, in memory space: the 16550 binding Linux's of_serial takes */
+		int parent = (int)(uintptr_t)arg;
+		if (vdp->v_block.qst_type != QST_MEMORY)
+			break;
+		int node = gfdt_update_node(parent, "serial", vdp->v_block.location);
+		if (node >= 0) {
+			uint32_t clock = 1843200;
+			gfdt_update_prop_string(node, "compatible", "ns16550a");
+			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length,
+					QSL_NO_LOCATION);
+			gfdt_update_prop_cells(node, "clock-frequency", &clock, sizeof(clock));
+		}
+		break;
+	}
 	case VDEV_CTRL_TERMINATE:
-		close_output(s);
+		hostdev_close(&s->out);
 		break;
 	default:
 		break;
 	}
 	return 0;
-}
-
-static void emit_byte(struct ser8250 *s, uint8_t c)
-{
-	ssize_t n;
-
-	if (s->out_fd < 0)
-		return;
-	do
-		n = write(s->out_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	/*
-	 * Other failures (EAGAIN on a non-blocking terminal, EPIPE, a full
-	 * disk) lose the byte: a real UART drops characters too, and the
-	 * guest has no way to be told.
-	 */
 }
 
 /* The modem status lines as the loopback wiring feeds MCR back into them. */
@@ -226,7 +192,7 @@ static void write_thr(struct ser8250 *s, uint8_t val)
 		s->rx_full = true;
 		return;
 	}
-	emit_byte(s, val);
+	hostdev_put(&s->out, val);
 }
 
 static void write_fcr(struct ser8250 *s, uint8_t val)

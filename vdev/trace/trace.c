@@ -123,6 +123,17 @@ static int vdtrace_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		vdev_logf(QL_QVM_DEBUG, vdp, "%s: OPTIONS_END Location 0x%" PRIx64, __func__,
 				vdp->v_block.location);
 		break;
+	case VDEV_CTRL_GEN_FDT: {
+		/* arm64: a node the guest finds the register by */
+		int parent = (int)(uintptr_t)arg;
+		int node = gfdt_update_node(parent, "trace", vdp->v_block.location);
+		if (node >= 0) {
+			gfdt_update_prop_string(node, "compatible", "qvm,trace");
+			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length,
+					QSL_NO_LOCATION);
+		}
+		break;
+	}
 	case VDEV_CTRL_GUEST_CONFIGURED:
 		vdev_logf(QL_QVM_DEBUG, vdp, "%s: VDEV_CTRL_GUEST_CONFIGURED", __func__);
 		if (ts->emit_trace)

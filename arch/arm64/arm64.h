@@ -1,0 +1,19 @@
+/* What the arm64 files share among themselves. */
+#ifndef QVM_ARM64_H
+#define QVM_ARM64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qerr.h"
+
+struct qvm_vm;
+struct guest_cpu;
+
+/* Build (or take `fdt load`'s), place and write the guest's FDT (fdt.c). */
+int arm64_fdt_setup(struct qvm_vm *vm, struct qerr *e);
+/* KVM_SET_ONE_REG of the core register at offset off of struct kvm_regs (boot.c). */
+int arm64_set_core_reg(struct guest_cpu *cpu, size_t off, uint64_t v, const char *name,
+		struct qerr *e);
+
+#endif
