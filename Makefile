@@ -78,6 +78,7 @@ endif
 ifeq ($(ARCH),aarch64)
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
 GUEST_SRCS_irq-test := $(GA)/irq-test.c
+GUEST_SRCS_fault-test := $(GA)/fault-test.c $(GA)/vectors.S
 endif
 ifeq ($(ARCH),x86_64)
 GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S

@@ -57,6 +57,30 @@ sed 's|^system trace-demo|system fdt-demo\nset fdt-dump-file /t/demo.dtb|' \
 printf '\x01\x20\xa1\xd2\x42\x08\x80\x52\x22\x00\x00\xb9\x00\x01\x80\xd2\x00\x80\xb0\xf2\x02\x00\x00\xd4\x00\x00\x00\x14' >"$R/t/guest.bin"
 printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000 emit-logger\n' \
 	>"$R/t/raw.qvmconf"
+# words W...: each 32-bit hex word, little-endian, to stdout
+words() {
+	local w
+	for w; do
+		w=$(printf %08x $((16#$w)))
+		printf "\\x${w:6:2}\\x${w:4:2}\\x${w:2:2}\\x${w:0:2}"
+	done
+}
+# What the entry state says, told to the trace vdev at 0x09000000: x0 (the
+# FDT's address), then pc (where the image was put), then SYSTEM_OFF.
+REPORT="d2a12001 b9000020 10000002 b9000022 d2800100 f2b08000 d4000002 14000000"
+words $REPORT >"$R/t/entry.bin"
+# The same behind an arm64 Image header: b +64, text_offset 0x100000, image_size 1 MiB, "ARM\x64"
+words 14000010 0 00100000 0 00100000 0 0 0 0 0 0 0 0 0 644d5241 0 $REPORT >"$R/t/entry.Image"
+words d2800120 f2b08000 d4000002 14000000 >"$R/t/reset.bin"	# PSCI SYSTEM_RESET
+printf 'ram 16M\nload reset.bin\n' >"$R/t/reset.qvmconf"
+printf 'ram 256M\nload entry.bin\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/raw-default.qvmconf"
+printf 'ram 0x40000000,256M\nload entry.Image\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/image.qvmconf"
+printf 'ram 0x40000000,64M\nload entry.Image\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/image-small.qvmconf"
+printf '/dts-v1/;\n/ { model = "mine"; #address-cells = <2>; #size-cells = <2>; };\n' >"$W/user.dts"
+dtc -I dts -O dtb -o "$R/t/user.dtb" "$W/user.dts" 2>/dev/null || : >"$R/t/user.dtb"
+printf 'ram 0x40000000,64M\nload entry.Image\nfdt load 0x40200000,user.dtb\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/fdt-load.qvmconf"
+head -c 200 /dev/urandom >"$R/t/bad.dtb"
+printf 'ram 0x40000000,64M\nload entry.Image\nfdt load bad.dtb\n' >"$R/t/fdt-bad.qvmconf"
 # the loader where the program asks for it, the libraries where it looks by default
 cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
 cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$R/lib/aarch64-linux-gnu/"
@@ -68,6 +92,12 @@ run probe /t/probe
 run libs /t/libs
 cd /t
 run qvm-raw build/qvm @raw.qvmconf
+run raw-default build/qvm @raw-default.qvmconf
+run reset build/qvm @reset.qvmconf
+run image build/qvm @image.qvmconf
+run image-small build/qvm @image-small.qvmconf
+run fdt-load build/qvm @fdt-load.qvmconf
+run fdt-bad build/qvm @fdt-bad.qvmconf
 # qvm's log apart, so that no warning splits a guest line
 run trace-demo sh -c 'build/qvm @guest-images/aarch64/trace-demo.qvmconf 2>/t/demo.log'
 echo "NESTED begin trace-demo-log"; cat /t/demo.log; echo "NESTED end trace-demo-log 0"
@@ -75,6 +105,7 @@ run fdt-demo build/qvm @guest-images/aarch64/fdt-demo.qvmconf
 echo "NESTED begin dtb"; base64 /t/demo.dtb; echo "NESTED end dtb $?"
 run wdog-demo build/qvm @guest-images/aarch64/wdog-demo.qvmconf
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+run fault-test build/qvm @guest-images/aarch64/fault-test.qvmconf
 printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev ser8250\n' >/t/io.qvmconf
 run io-refused build/qvm @io.qvmconf
 printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev wdt-ib700\n' >/t/ib700.qvmconf
@@ -121,6 +152,42 @@ else
 	tap_not_ok qvm_raw_guest_trace_and_system_off "exit $(code_of qvm-raw)"
 	section qvm-raw | tail -8 | tap_diag
 fi
+# entry NAME X0 PC: the guest told the trace vdev its x0 and its pc, then powered off.
+entry() {
+	local got
+	got=$(section "$1" | sed -n 's/.*trace: write 0x\([0-9a-f]*\) at 0x9000000.*/\1/p' | tr '\n' ' ')
+	if [ "$(code_of "$1")" = 0 ] && [ "$got" = "$2 $3 " ]; then
+		tap_ok "arm64_entry_$1"
+	else
+		tap_not_ok "arm64_entry_$1" "exit $(code_of "$1"); x0 pc: $got (wanted $2 $3)"
+		section "$1" | tail -4 | tap_diag
+	fi
+}
+# ram without a start begins at 0x40000000, a raw image goes 0x80000 in, the
+# FDT at RAM + 128 MiB; an Image at 2 MiB-aligned RAM + text_offset; with
+# too little RAM for +128 MiB the FDT goes to the top (2 MiB block, 8-aligned);
+# `fdt load ADDR,FILE` puts the user's tree there.
+entry raw-default 48000000 40080008
+entry image 48000000 40100048
+fdt_top=$(section image-small | sed -n 's/.*trace: write 0x\([0-9a-f]*\) at 0x9000000.*/\1/p' | head -1)
+case $fdt_top in
+43f[0-9a-f][0-9a-f][0-9a-f][0-9a-f]?) [ $((0x$fdt_top % 8)) = 0 ] && entry image-small "$fdt_top" 40100048 ||
+	tap_not_ok arm64_entry_image-small "FDT at 0x$fdt_top is not 8-byte aligned";;
+*) tap_not_ok arm64_entry_image-small "FDT at 0x$fdt_top, not in the top 2 MiB block of 64 MiB of RAM";;
+esac
+entry fdt-load 40200000 40100048
+if [ "$(code_of reset)" = 0 ] && section reset | grep -q 'the guest asked for a system reset'; then
+	tap_ok arm64_psci_system_reset_ends_qvm_0
+else
+	tap_not_ok arm64_psci_system_reset_ends_qvm_0 "exit $(code_of reset)"
+	section reset | tail -3 | tap_diag
+fi
+if [ "$(code_of fdt-bad)" = 65 ] && section fdt-bad | grep -q "fdt-bad.qvmconf:3: 'bad.dtb': not a flattened device tree"; then
+	tap_ok arm64_fdt_load_bad_file_config_error
+else
+	tap_not_ok arm64_fdt_load_bad_file_config_error "exit $(code_of fdt-bad)"
+	section fdt-bad | tail -3 | tap_diag
+fi
 # The demo: devices from the FDT, the trace counter advancing, both vCPUs
 # (the second started by PSCI CPU_ON) with their MPIDR, SYSTEM_OFF: exit 0.
 demo_ok=yes
@@ -158,6 +225,15 @@ if [ "$(code_of irq-test)" = 0 ] && [ "$irq" = "report pending_before 0x00000000
 else
 	tap_not_ok arm64_gic_spi_from_vdev_intr "exit $(code_of irq-test): $irq"
 	section irq-test | tail -8 | tap_diag
+fi
+# unsupported reference fail: a synchronous external abort the guest takes and survives.
+faults=$(section fault-test | grep -E '^report |^guest ' | tr '\n' ' ')
+want="report unowned_faults 0x0000000000000001 report unowned_ec 0x0000000000000025 report unowned_dfsc 0x0000000000000010 report unowned_far 0x000000000b000000 report narrow_faults 0x0000000000000002 report narrow_ec 0x0000000000000025 report whole_faults 0x0000000000000002 guest done "
+if [ "$(code_of fault-test)" = 0 ] && [ "$faults" = "$want" ]; then
+	tap_ok arm64_bus_error_is_external_abort
+else
+	tap_not_ok arm64_bus_error_is_external_abort "exit $(code_of fault-test): $faults"
+	section fault-test | tail -6 | tap_diag
 fi
 # What arm64 does not have is refused as a configuration error (exit 65).
 for t in io-refused:'vdev ser8250: io:0x3f8: aarch64 has no I/O port space' \
