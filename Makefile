@@ -204,7 +204,7 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\"  \
 	-DQVM_VDEV_DIR=\"/nonexistent/qvm-fuzz\"
 FUZZ_SAN := address,undefined
-FUZZ_TARGETS := token number elf config parse
+FUZZ_TARGETS := token number elf config parse fdt
 FUZZ_SRCS_token := core/token.c core/qerr.c
 FUZZ_SRCS_number := core/number.c
 FUZZ_SRCS_elf := core/elf_load.c core/qerr.c
@@ -212,8 +212,10 @@ FUZZ_SRCS_elf := core/elf_load.c core/qerr.c
 FUZZ_CORE := $(CORE_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_OBJS_config := $(FUZZ_CORE)
 FUZZ_OBJS_parse := $(FUZZ_CORE)
+FUZZ_OBJS_fdt := $(FUZZ_CORE)
 FUZZ_LIBS_config := $(CORE_LIBS)
 FUZZ_LIBS_parse := $(CORE_LIBS)
+FUZZ_LIBS_fdt := $(CORE_LIBS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/%)
 
 build/fuzz/obj/%.o: %.c $(HEADERS)

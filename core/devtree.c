@@ -451,6 +451,68 @@ int vfdt_finish(struct qvm_vm *vm, struct qerr *e)
 	return 0;
 }
 
+/*
+ * Walk the structure block of a version 17 tree whose header fdt_check_header
+ * passed: every token inside the block, every name NUL-terminated inside
+ * it, every property's value inside it and its name a NUL-terminated
+ * string of the strings block, nodes balanced under one root, FDT_END
+ * last. Ours, before libfdt's fdt_check_full: the libfdt of Debian 12
+ * dereferences NULL on some bad string offsets and takes a tree without
+ * a root. Linear in the block's size.
+ */
+static int check_structure(const uint8_t *b)
+{
+	uint32_t off = fdt_off_dt_struct(b), end = off + fdt_size_dt_struct(b);
+	uint32_t strs = fdt_off_dt_strings(b), ssize = fdt_size_dt_strings(b);
+	unsigned depth = 0, roots = 0;
+
+	if (end < off || end > fdt_totalsize(b) || strs + ssize < strs || strs + ssize > fdt_totalsize(b))
+		return -FDT_ERR_TRUNCATED;
+	while (end - off >= 4) {
+		uint32_t tok = fdt32_to_cpu(*(const fdt32_t *)(b + off));
+		off += 4;
+		switch (tok) {
+		case FDT_BEGIN_NODE: {
+			const uint8_t *nul = memchr(b + off, '\0', end - off);
+			if (!nul)
+				return -FDT_ERR_BADSTRUCTURE;
+			off = (uint32_t)(nul - b) + 1;
+			off = (off + 3) & ~3u;
+			if (depth == 0 && ++roots > 1)
+				return -FDT_ERR_BADSTRUCTURE;
+			if (++depth > 64)
+				return -FDT_ERR_BADSTRUCTURE;
+			break;
+		}
+		case FDT_END_NODE:
+			if (depth-- == 0)
+				return -FDT_ERR_BADSTRUCTURE;
+			break;
+		case FDT_PROP: {
+			if (depth == 0 || end - off < 8)
+				return -FDT_ERR_BADSTRUCTURE;
+			uint32_t vlen = fdt32_to_cpu(*(const fdt32_t *)(b + off));
+			uint32_t name = fdt32_to_cpu(*(const fdt32_t *)(b + off + 4));
+			off += 8;
+			if (vlen > end - off || name >= ssize || !memchr(b + strs + name, '\0', ssize - name))
+				return -FDT_ERR_BADSTRUCTURE;
+			off += vlen;
+			off = (off + 3) & ~3u;
+			break;
+		}
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return depth == 0 && roots == 1 && off == end ? 0 : -FDT_ERR_BADSTRUCTURE;
+		default:
+			return -FDT_ERR_BADSTRUCTURE;
+		}
+		if (off > end)
+			return -FDT_ERR_BADSTRUCTURE;
+	}
+	return -FDT_ERR_TRUNCATED;
+}
+
 int vfdt_set_user(struct qvm_vm *vm, void *buf, size_t len, bool have_addr, uint64_t addr,
 		struct qerr *e)
 {
@@ -460,6 +522,10 @@ int vfdt_set_user(struct qvm_vm *vm, void *buf, size_t len, bool have_addr, uint
 
 	if (!r && fdt_totalsize(buf) > len)
 		r = -FDT_ERR_TRUNCATED;
+	if (!r && fdt_version(buf) < 17)	/* what booting.rst asks for; older ones lack sizes */
+		r = -FDT_ERR_BADVERSION;
+	if (!r)
+		r = check_structure(buf);
 	if (!r)
 		r = fdt_check_full(buf, len);
 	if (r) {

@@ -136,6 +136,13 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 			qerr_prefix(e, "'%s': ", path);
 			return r;
 		}
+	} else if (kind == LOAD_INITRD && !have_addr) {
+		/* the top of the lowest ram, page-aligned: clear of the image, which starts low */
+		const struct qvm_mem *m = vm_mem_at(vm, ram);
+		if (size > m->len)
+			return qerr_set(e, -ERANGE, "'%s' (%zu bytes) is larger than ram at 0x%llx",
+					path, size, (unsigned long long)ram);
+		addr = (m->gpa + m->len - size) & ~0xfffull;
 	} else if (!have_addr) {
 		addr = ram;
 	}
@@ -149,6 +156,11 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
 		cover(&vm->boot.image, addr, span);
+	}
+	if (!r && kind == LOAD_INITRD) {
+		if (vm->boot.initrd.len)
+			vm_log(vm, QL_QVM_WARN, "a second `initrd load` replaces the first");
+		vm->boot.initrd = (struct qvm_blob){ addr, size };
 	}
 	return r;
 }

@@ -13,6 +13,7 @@ enum load_kind {
 	LOAD_IMAGE,	/* untyped `load`: ELF64 at its program headers, else raw; sets the entry */
 	LOAD_DATA,	/* `data load`: raw bytes, no entry */
 	LOAD_FDT,	/* `fdt load`: the guest's whole FDT (core/devtree.c places it) */
+	LOAD_INITRD,	/* `initrd load`: raw, described to the guest (boot.initrd) */
 };
 
 /*

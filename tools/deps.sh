@@ -26,6 +26,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 	need qemu-system-aarch64 qemu-system-arm
 	need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
 	[ -f /usr/aarch64-linux-gnu/include/stdio.h ] || missing="$missing libc6-dev-arm64-cross"
+	need gdb-multiarch gdb-multiarch	# reads the arm64 guest core dumps
 fi
 [ -f /usr/include/linux/kvm.h ] || missing="$missing linux-libc-dev"
 [ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"

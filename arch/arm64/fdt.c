@@ -219,8 +219,9 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 
 /*
  * Where the tree goes: `fdt load ADDR,FILE`'s address, else RAM start +
- * 128 MiB when the lowest RAM reaches that far, else the top of that RAM;
- * 8-byte aligned, within one 2 MiB block (booting.rst), clear of the image.
+ * 128 MiB when the lowest RAM reaches that far, else below the initrd, else
+ * the top of that RAM; 8-byte aligned, within one 2 MiB block
+ * (booting.rst), clear of the image and the initrd.
  */
 static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 {
@@ -238,27 +239,31 @@ static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 		if (!vm_gpa_to_hva(vm, *gpa, len))
 			return qerr_set(e, -ERANGE, "fdt load 0x%llx: the FDT (%llu bytes) is not in "
 					"guest memory", (unsigned long long)*gpa, (unsigned long long)len);
-		if (overlaps(*gpa, len, img->gpa, img->len))
+		if (overlaps(*gpa, len, img->gpa, img->len) ||
+				overlaps(*gpa, len, vm->boot.initrd.gpa, vm->boot.initrd.len))
 			return qerr_set(e, -EEXIST, "fdt load 0x%llx: the FDT (%llu bytes) overlaps the "
-					"image at 0x%llx-0x%llx", (unsigned long long)*gpa,
-					(unsigned long long)len, (unsigned long long)img->gpa,
-					(unsigned long long)(img->gpa + img->len - 1));
+					"image or the initrd", (unsigned long long)*gpa, (unsigned long long)len);
 		return 0;
 	}
 	if (!ram)
 		return qerr_set(e, -EINVAL, "no ram for the FDT");
+	/* RAM + 128 MiB, else just below the initrd, else the top of RAM */
+	const struct qvm_blob *rd = &vm->boot.initrd;
 	uint64_t end = ram->gpa + ram->len;
-	*gpa = ram->gpa + FDT_DEFAULT_OFFSET;
-	if (*gpa + len > end || overlaps(*gpa, len, img->gpa, img->len)) {
-		*gpa = (end - len) & ~7ull;
-		if ((*gpa / MIB2) != ((*gpa + len - 1) / MIB2))
+	uint64_t tops[3] = { ram->gpa + FDT_DEFAULT_OFFSET + len, rd->len ? rd->gpa : 0, end };
+	for (int i = 0; i < 3; i++) {
+		if (tops[i] < ram->gpa + len || tops[i] > end)
+			continue;
+		*gpa = (tops[i] - len) & ~7ull;
+		if ((*gpa / MIB2) != ((*gpa + len - 1) / MIB2))	/* into the 2 MiB block below */
 			*gpa = (((*gpa + len - 1) & ~(MIB2 - 1)) - len) & ~7ull;
+		if (*gpa >= ram->gpa && !overlaps(*gpa, len, img->gpa, img->len) &&
+				!overlaps(*gpa, len, rd->gpa, rd->len))
+			return 0;
 	}
-	if (*gpa < ram->gpa || overlaps(*gpa, len, img->gpa, img->len))
-		return qerr_set(e, -ENOSPC, "no room for the FDT (%llu bytes) in ram 0x%llx-0x%llx "
-				"clear of the image: give more ram", (unsigned long long)len,
-				(unsigned long long)ram->gpa, (unsigned long long)(end - 1));
-	return 0;
+	return qerr_set(e, -ENOSPC, "no room for the FDT (%llu bytes) in ram 0x%llx-0x%llx "
+			"clear of the image and the initrd: give more ram", (unsigned long long)len,
+			(unsigned long long)ram->gpa, (unsigned long long)(end - 1));
 }
 
 int arm64_fdt_setup(struct qvm_vm *vm, struct qerr *e)

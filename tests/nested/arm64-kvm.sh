@@ -80,6 +80,8 @@ printf '/dts-v1/;\n/ { model = "mine"; #address-cells = <2>; #size-cells = <2>; 
 dtc -I dts -O dtb -o "$R/t/user.dtb" "$W/user.dts" 2>/dev/null || : >"$R/t/user.dtb"
 printf 'ram 0x40000000,64M\nload entry.Image\nfdt load 0x40200000,user.dtb\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/fdt-load.qvmconf"
 head -c 200 /dev/urandom >"$R/t/bad.dtb"
+head -c 1000 /dev/zero >"$R/t/rd.bin"
+printf 'ram 0x40000000,64M\nload entry.Image\ninitrd load rd.bin\ncmdline "console=ttyAMA0 rdinit=/t"\nset fdt-dump-file /t/rd.dtb\nvdev trace loc 0x09000000 emit-logger\n' >"$R/t/initrd.qvmconf"
 printf 'ram 0x40000000,64M\nload entry.Image\nfdt load bad.dtb\n' >"$R/t/fdt-bad.qvmconf"
 # the loader where the program asks for it, the libraries where it looks by default
 cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
@@ -98,12 +100,20 @@ run image build/qvm @image.qvmconf
 run image-small build/qvm @image-small.qvmconf
 run fdt-load build/qvm @fdt-load.qvmconf
 run fdt-bad build/qvm @fdt-bad.qvmconf
+run initrd build/qvm @initrd.qvmconf
+echo "NESTED begin rd-dtb"; base64 /t/rd.dtb; echo "NESTED end rd-dtb $?"
 # qvm's log apart, so that no warning splits a guest line
 run trace-demo sh -c 'build/qvm @guest-images/aarch64/trace-demo.qvmconf 2>/t/demo.log'
 echo "NESTED begin trace-demo-log"; cat /t/demo.log; echo "NESTED end trace-demo-log 0"
 run fdt-demo build/qvm @guest-images/aarch64/fdt-demo.qvmconf
 echo "NESTED begin dtb"; base64 /t/demo.dtb; echo "NESTED end dtb $?"
 run wdog-demo build/qvm @guest-images/aarch64/wdog-demo.qvmconf
+# the bite dumps the guest first; its headers and notes (the RAM is left behind) come out
+mkdir -p /t/dumps
+sed 's/^    action terminate/    action dump,terminate\ndump \/t\/dumps/' guest-images/aarch64/wdog-demo.qvmconf \
+	>guest-images/aarch64/wdog-dump.qvmconf
+run wdog-dump build/qvm @guest-images/aarch64/wdog-dump.qvmconf
+echo "NESTED begin core"; head -c 8192 /t/dumps/*.gcore | base64; echo "NESTED end core $?"
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
 run fault-test build/qvm @guest-images/aarch64/fault-test.qvmconf
 printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev ser8250\n' >/t/io.qvmconf
@@ -176,6 +186,19 @@ case $fdt_top in
 *) tap_not_ok arm64_entry_image-small "FDT at 0x$fdt_top, not in the top 2 MiB block of 64 MiB of RAM";;
 esac
 entry fdt-load 40200000 40100048
+# initrd load: at the top of RAM (page-aligned), in /chosen with the cmdline; the FDT just below it
+section rd-dtb | sed '1d;$d' | base64 -d >"$W/rd.dtb" 2>/dev/null
+rd_dts=$(dtc -I dtb -O dts "$W/rd.dtb" 2>/dev/null)
+rd_x0=$(section initrd | sed -n 's/.*trace: write 0x\([0-9a-f]*\) at 0x9000000.*/\1/p' | head -1)
+if [ "$(code_of initrd)" = 0 ] && echo "$rd_dts" | grep -qF 'linux,initrd-start = <0x00 0x43fff000>;' &&
+		echo "$rd_dts" | grep -qF 'linux,initrd-end = <0x00 0x43fff3e8>;' &&
+		echo "$rd_dts" | grep -qF 'bootargs = "console=ttyAMA0 rdinit=/t";' &&
+		[ -n "$rd_x0" ] && [ $((0x$rd_x0)) -lt $((0x43fff000)) ] && [ $((0x$rd_x0)) -ge $((0x43e00000)) ]; then
+	tap_ok arm64_initrd_in_chosen
+else
+	tap_not_ok arm64_initrd_in_chosen "exit $(code_of initrd), FDT at 0x$rd_x0"
+	echo "$rd_dts" | grep -A4 chosen | tap_diag
+fi
 if [ "$(code_of reset)" = 0 ] && section reset | grep -q 'the guest asked for a system reset'; then
 	tap_ok arm64_psci_system_reset_ends_qvm_0
 else
@@ -217,6 +240,22 @@ if [ "$(code_of wdog-demo)" = 4 ] && section wdog-demo | grep -qx 'wdog kick 4' 
 else
 	tap_not_ok arm64_sp805_bite_exit_4 "exit $(code_of wdog-demo)"
 	section wdog-demo | tail -8 | tap_diag
+fi
+# The dump: an arm64 ELF core whose NT_PRSTATUS gdb-multiarch reads (the pc in the guest's code).
+section core | sed '1d;$d' | base64 -d >"$W/core" 2>/dev/null
+if ! command -v gdb-multiarch >/dev/null; then
+	tap_skip arm64_core_dump_gdb "gdb-multiarch is not installed (tools/deps.sh installs it)"
+else
+	pc=$(gdb-multiarch -nx -batch -c "$W/core" -ex 'info registers pc' 2>/dev/null |
+		sed -n 's/^pc  *\(0x[0-9a-f]*\).*/\1/p')
+	machine=$(readelf -h "$W/core" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+	if [ "$(code_of wdog-dump)" = 4 ] && [ "$machine" = AArch64 ] &&
+			[ -n "$pc" ] && [ $((pc)) -ge $((0x40080000)) ] && [ $((pc)) -lt $((0x40100000)) ]; then
+		tap_ok arm64_core_dump_gdb
+	else
+		tap_not_ok arm64_core_dump_gdb "exit $(code_of wdog-dump), machine '$machine', pc '$pc'"
+		section wdog-dump | tail -4 | tap_diag
+	fi
 fi
 # intr gic:33 reaches the vGIC: pending while the PL011's line is high, not after.
 irq=$(section irq-test | grep -E '^report |^guest ' | tr '\n' ' ')
