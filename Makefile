@@ -79,11 +79,12 @@ ifeq ($(ARCH),aarch64)
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
 GUEST_SRCS_irq-test := $(GA)/irq-test.c
 GUEST_SRCS_fault-test := $(GA)/fault-test.c $(GA)/vectors.S
+GUEST_SRCS_bench := guest-images/lib/bench.c $(GA)/bench.c $(GA)/el0.S
 endif
 ifeq ($(ARCH),x86_64)
 GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
-GUEST_SRCS_bench := $(GA)/bench.c $(GA)/user.S
+GUEST_SRCS_bench := guest-images/lib/bench.c $(GA)/bench.c $(GA)/user.S
 GUEST_SRCS_hostile := $(GA)/hostile.c
 endif
 GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.VARIABLES)))
@@ -118,7 +119,7 @@ $(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h 
 	@$(if $(Q),echo "  VDEV    $@")
 	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -Ivdev/common -fPIC -shared -o $@ $(filter %.c,$^)
 
-$(G)/x86_64/bench.elf: tools/bench/bench-abi.h
+$(G)/$(GARCH)/bench.elf: tools/bench/bench-abi.h
 
 $(G)/$(GARCH)/%.elf: $(wildcard $(GA)/* guest-images/lib/*)
 	@mkdir -p $(dir $@)
@@ -146,8 +147,9 @@ $(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/
 TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench \
 	$(B)/tools/startup-bench
 
-$(B)/tools/kvm-baseline: tools/bench/kvm-baseline.c tools/bench/bench-abi.h core/elf_load.c \
-		core/qerr.c $(ARCHDIR)/longmode.c
+BASELINE_ARCH_x86_64 := $(ARCHDIR)/longmode.c
+$(B)/tools/kvm-baseline: tools/bench/kvm-baseline.c tools/bench/baseline-$(ARCH).c tools/bench/baseline.h \
+		tools/bench/bench-abi.h core/elf_load.c core/qerr.c $(BASELINE_ARCH_$(ARCH))
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Icore -I$(ARCHDIR) -Itools/bench -o $@ $(filter %.c,$^)
 

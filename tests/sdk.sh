@@ -4,6 +4,7 @@
 # the ABI check, the function-safety rules; and the benchmark, once with a
 # small N. Prints TAP.
 . "$(dirname "$0")/lib.sh"
+. tests/bench-table.sh
 
 PFX=$OUT/prefix
 SDKV=$OUT/vdevs
@@ -102,14 +103,7 @@ t_bench_smoke() {
 	[ -s "$d/bench.json" ] && [ -s "$d/bench.svg" ] || { echo "no bench.json or bench.svg"; return 1; }
 	grep -q "mmio-read p50 within 3 %" "$OUT/bench.log" || { echo "no verdict for the targets"; return 1; }
 	# sane: every exit costs more than the timing loop's floor, percentiles are ordered
-	awk '/^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / { kind = $1; sys = $2; off = 3 }
-	     /^ +(baseline|qvm) / { sys = $1; off = 2 }
-	     /^(floor|mmio-read|mmio-write|pio-read|pio-write|unowned) / || /^ +(baseline|qvm) / {
-		min = $(off); p50 = $(off+1); p99 = $(off+3); max = $(off+5)
-		if (!(min > 0 && min <= p50 && p50 <= p99 && p99 <= max)) { print "unordered " kind " " sys; bad = 1 }
-		if (kind == "floor") floor[sys] = p50; else if (p50 <= floor[sys]) { print kind " " sys " p50 not above the floor"; bad = 1 }
-		n++ }
-	     END { if (n != 12) { print "expected 12 rows, got " n; bad = 1 } exit bad }' "$OUT/bench.log"
+	bench_table_sane "$OUT/bench.log" 12
 }
 
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then

@@ -24,7 +24,11 @@ _Noreturn void arm64_boot(const void *fdt)
 {
 	uint64_t a = 0;
 
-	if (!devtree_ok(fdt) || devtree_find(fdt, "arm,pl011", &a, 0))
+	if (!devtree_ok(fdt)) {
+		uart_base = DEFAULT_UART;	/* and one vCPU: nothing says there are more */
+		guest_main(0, 1);
+	}
+	if (devtree_find(fdt, "arm,pl011", &a, 0))
 		no_console();
 	uart_base = (uintptr_t)a;
 	boot_fdt = fdt;

@@ -12,12 +12,16 @@
 
 void serial_init(void)
 {
+	if (!uart_base)
+		return;
 	mmio_write32(uart_base + PL011_IMSC, 0);	/* we poll */
 	mmio_write32(uart_base + PL011_CR, CR_UARTEN_TXE);
 }
 
 void serial_putc(char c)
 {
+	if (!uart_base)
+		return;	/* no console in the FDT: output goes nowhere */
 	while (mmio_read32(uart_base + PL011_FR) & FR_TXFF)
 		cpu_relax();
 	mmio_write32(uart_base + PL011_DR, (uint8_t)c);

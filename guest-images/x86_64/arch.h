@@ -107,6 +107,20 @@ static inline uint32_t inl(uint16_t port)
  * clock a guest can use to bound a wait without a device's help. Its exact
  * rate is unknown here, so only use it for generous upper bounds. */
 
+/* The benchmark's stamp: lfence before rdtsc so earlier instructions (the
+ * access) have completed, after it so later ones have not started. MMIO
+ * and port accesses trap synchronously, so their exits fall between two. */
+static inline __attribute__((always_inline)) uint64_t bench_stamp(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Every kind of tools/bench/bench-abi.h: x86 has ports. */
+#define BENCH_ARCH_KINDS	0x3fu
+#define BENCH_HAS_PORTS		1
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

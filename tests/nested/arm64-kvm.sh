@@ -19,6 +19,7 @@ cd "$(dirname "$0")/../.."
 B=${1:-build}
 . tests/tap.sh
 . tests/nested/lib.sh
+. tests/bench-table.sh
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 KIT=$B/arm64-kit
@@ -44,10 +45,11 @@ $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$S/usr/include" -L"$S/us
 	tests/nested/arm64-libs.c -lcap-ng -lseccomp -lfdt -ldl 2>"$W/cc.err" ||
 	fail_all "cannot build the library check: $(head -3 "$W/cc.err")"
 # qvm and its vdevs for aarch64, in build-aarch64
-make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all >"$W/make.log" 2>&1 ||
+make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all tools >"$W/make.log" 2>&1 ||
 	fail_all "the aarch64 cross build failed: $(grep -m3 -E 'error|Error' "$W/make.log")"
 mkdir -p "$R/t/build" "$R/t/build/guest-images/aarch64" "$R/t/guest-images/aarch64"
-cp build-aarch64/qvm build-aarch64/vdev-*.so "$R/t/build/"
+cp build-aarch64/qvm build-aarch64/vdev-*.so build-aarch64/tools/qvm-bench \
+	build-aarch64/tools/kvm-baseline "$R/t/build/"
 cp build/guest-images/aarch64/*.elf "$R/t/build/guest-images/aarch64/"
 cp guest-images/aarch64/*.qvmconf "$R/t/guest-images/aarch64/"
 # The demo again, with its FDT written out for dtc on this side
@@ -85,7 +87,7 @@ printf 'ram 0x40000000,64M\nload entry.Image\ninitrd load rd.bin\ncmdline "conso
 printf 'ram 0x40000000,64M\nload entry.Image\nfdt load bad.dtb\n' >"$R/t/fdt-bad.qvmconf"
 # the loader where the program asks for it, the libraries where it looks by default
 cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
-cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$R/lib/aarch64-linux-gnu/"
+cp -L "$CROSS_LIB/libc.so.6" "$CROSS_LIB/libdl.so.2" "$CROSS_LIB/libm.so.6" "$R/lib/aarch64-linux-gnu/"
 cp -L "$S"/lib/aarch64-linux-gnu/*.so.* "$S"/usr/lib/aarch64-linux-gnu/*.so.* "$R/lib/aarch64-linux-gnu/"
 nested_init "$R/init"
 cat >>"$R/init" <<'EOF'
@@ -115,6 +117,10 @@ sed 's/^    action terminate/    action dump,terminate\ndump \/t\/dumps/' guest-
 run wdog-dump build/qvm @guest-images/aarch64/wdog-dump.qvmconf
 echo "NESTED begin core"; head -c 8192 /t/dumps/*.gcore | base64; echo "NESTED end core $?"
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+# make bench's report, with a small N: only the ratios mean anything in an emulated machine
+run bench build/qvm-bench --n 2000 --warmup 100 --rounds 1 --vdevs 4 --qvm build/qvm \
+	--baseline build/kvm-baseline --guest build/guest-images/aarch64/bench.elf --out /t/bench
+[ -s /t/bench/bench.json ] && [ -s /t/bench/bench.svg ] && echo "NESTED bench report written"
 run fault-test build/qvm @guest-images/aarch64/fault-test.qvmconf
 printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev ser8250\n' >/t/io.qvmconf
 run io-refused build/qvm @io.qvmconf
@@ -256,6 +262,16 @@ else
 		tap_not_ok arm64_core_dump_gdb "exit $(code_of wdog-dump), machine '$machine', pc '$pc'"
 		section wdog-dump | tail -4 | tap_diag
 	fi
+fi
+# make bench on arm64: both systems measured per kind, ratios and the targets' verdict.
+section bench >"$W/bench.log"
+rows=$(bench_table_sane "$W/bench.log" 8)
+if [ "$(code_of bench)" = 0 ] && [ -z "$rows" ] && grep -q '^NESTED bench report written' "$W/log" &&
+		section bench | grep -q 'mmio-read p50 within 3 %:' && ! section bench | grep -q '^pio-'; then
+	tap_ok arm64_bench_report
+else
+	tap_not_ok arm64_bench_report "exit $(code_of bench): $rows"
+	section bench | tail -14 | tap_diag
 fi
 # intr gic:33 reaches the vGIC: pending while the PL011's line is high, not after.
 irq=$(section irq-test | grep -E '^report |^guest ' | tr '\n' ' ')

@@ -28,6 +28,18 @@
 #include "bench-abi.h"
 #include "report.h"
 
+/* What differs by architecture: the guest, the console, the kinds there are. */
+#if defined(__aarch64__)
+#define ARCH_GUEST	"build/guest-images/aarch64/bench.elf"
+#define ARCH_CONSOLE	"vdev pl011 loc 0x%x\n", BENCH_UART_GPA
+#define ARCH_KINDS	((1u << BK_FLOOR) | (1u << BK_MMIO_READ) | (1u << BK_MMIO_WRITE) | \
+			 (1u << BK_UNOWNED))
+#else
+#define ARCH_GUEST	"build/guest-images/x86_64/bench.elf"
+#define ARCH_CONSOLE	"vdev ser8250\n"
+#define ARCH_KINDS	((1u << BK_KINDS) - 1)
+#endif
+
 /* The extra trace vdevs start here, 4 KiB apart, below BENCH_UNOWNED_GPA. */
 #define EXTRA_VDEV_BASE		0xfa100000u
 #define EXTRA_VDEV_MAX		((BENCH_UNOWNED_GPA - EXTRA_VDEV_BASE) / 0x1000u)
@@ -57,7 +69,8 @@ static void usage(FILE *f)
 "  --n N            timed accesses per kind (default 1000000)\n"
 "  --warmup W       untimed accesses before them (default 10000)\n"
 "  --kinds LIST     comma list of floor,mmio-read,mmio-write,pio-read,\n"
-"                   pio-write,unowned (default all)\n"
+"                   pio-write,unowned (default all this architecture has;\n"
+"                   arm64 has no pio kinds)\n"
 "  --rounds R       runs per system (default 3)\n"
 "  --vcpus V        vCPUs for qvm (default 1; the guest measures on vCPU 0)\n"
 "  --vdevs K        extra trace vdevs at 0x%x + i*0x1000 (default 8)\n"
@@ -67,7 +80,7 @@ static void usage(FILE *f)
 "                   (default build/bench)\n"
 "  --qvm PATH       default build/qvm\n"
 "  --baseline PATH  default build/tools/kvm-baseline\n"
-"  --guest PATH     default build/guest-images/x86_64/bench.elf\n"
+"  --guest PATH     default " ARCH_GUEST "\n"
 "  --no-baseline    run qvm only (no ratios, targets skipped)\n"
 "  --timeout S      kill a run after S seconds (default 0: never)\n"
 "  --report-only    run nothing: report on DIR/baseline-*.bin and\n"
@@ -114,6 +127,11 @@ static bool parse_kinds(const char *s, uint32_t *kinds)
 			fprintf(stderr, "qvm-bench: --kinds: unknown kind '%s' "
 				"(floor, mmio-read, mmio-write, pio-read, "
 				"pio-write, unowned)\n", t);
+			return false;
+		}
+		if (!(ARCH_KINDS & (1u << k))) {
+			fprintf(stderr, "qvm-bench: --kinds: '%s' does not exist on this "
+				"architecture\n", t);
 			return false;
 		}
 		*kinds |= 1u << k;
@@ -196,11 +214,11 @@ static bool set_number(struct opts *o, int id, const char *arg)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){
-		.n = 1000000, .warmup = 10000, .kinds = (1u << BK_KINDS) - 1,
+		.n = 1000000, .warmup = 10000, .kinds = ARCH_KINDS,
 		.calib_ms = 300, .rounds = 3, .vcpus = 1, .vdevs = 8,
 		.out = "build/bench", .qvm = "build/qvm",
 		.baseline = "build/tools/kvm-baseline",
-		.guest = "build/guest-images/x86_64/bench.elf",
+		.guest = ARCH_GUEST,
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -353,7 +371,7 @@ static bool write_qvmconf(const char *path, const struct opts *o,
 		return false;
 	}
 	fprintf(f, "# written by qvm-bench for each qvm round\n"
-		"system bench\nram 0,16M\n");
+		"system bench\nram 0x%x,16M\n", BENCH_RAM_GPA);
 	for (unsigned i = 0; i < o->vcpus; i++)
 		fputs("cpu\n", f);
 	fputs("load ", f);
@@ -364,7 +382,8 @@ static bool write_qvmconf(const char *path, const struct opts *o,
 	 * The unowned kind makes qvm warn once per access; that is the path
 	 * measured, not news, so warnings stay out of the log (errors do not).
 	 */
-	fputs("\nlogger warn none\nvdev ser8250\n", f);
+	fputs("\nlogger warn none\n", f);
+	fprintf(f, ARCH_CONSOLE);
 	fprintf(f, "vdev trace loc 0x%x%s\n", BENCH_TRACE_GPA,
 		o->emit_logger ? " emit-logger" : "");
 	/* More regions, so qvm's lookup is not the trivial one-entry case. */
