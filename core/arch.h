@@ -26,6 +26,12 @@ struct qvm_boot;
  * their options, loads carried out into struct qvm_boot.
  */
 
+/*
+ * The configuration is complete (loads done, vdevs assigned; no KVM yet):
+ * what the architecture itself refuses in it (arm64: the GIC's ranges), as
+ * a configuration error.
+ */
+int arch_config_check(struct qvm_vm *vm, struct qerr *e);
 /* The KVM_CREATE_VM machine type for this VM's memory (arm64: its IPA size); -errno. */
 int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
 /*

@@ -31,6 +31,7 @@ struct qvm_boot {
 	bool have_entry;
 	struct qvm_blob image;		/* what the image's `load` covers, bss included */
 	struct qvm_blob initrd;		/* `initrd load` */
+	bool initrd_default;		/* ... placed by qvm (no ADDR) */
 	struct qvm_blob cmdline;	/* `cmdline`, NUL-terminated, once placed */
 	struct qvm_blob fdt;		/* generated or `fdt load`: arm64 x0 */
 	struct qvm_blob acpi;		/* RSDP, generated or `acpi load` */

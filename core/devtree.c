@@ -85,6 +85,9 @@ int vfdt_node(struct qvm_vm *vm, int parent, const char *name, uint64_t unit)
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return -FDT_ERR_BADVALUE;
 	r = fdt_subnode_offset(f->blob, parent, full);
+	/* libfdt lets "name" match "name@unit": that node is another's, not this one */
+	if (r >= 0 && strcmp(fdt_get_name(f->blob, r, NULL), full) != 0)
+		return -FDT_ERR_EXISTS;
 	if (r != -FDT_ERR_NOTFOUND)
 		return r;
 	while ((r = fdt_add_subnode(f->blob, parent, full)) == -FDT_ERR_NOSPACE)
@@ -128,6 +131,9 @@ uint32_t vfdt_phandle(struct qvm_vm *vm, int node)
 
 	if (ph)
 		return ph;
+	uint32_t max = 0;	/* clear of any phandle a vdev set itself */
+	if (fdt_find_max_phandle(vm->fdt.blob, &max) == 0 && max >= vm->fdt.next_phandle)
+		vm->fdt.next_phandle = max + 1;
 	ph = vm->fdt.next_phandle++;
 	return vfdt_prop_cells(vm, node, "phandle", &ph, 1) ? 0 : ph;
 }
@@ -469,7 +475,7 @@ static int check_structure(const uint8_t *b)
 	if (end < off || end > fdt_totalsize(b) || strs + ssize < strs || strs + ssize > fdt_totalsize(b))
 		return -FDT_ERR_TRUNCATED;
 	while (end - off >= 4) {
-		uint32_t tok = fdt32_to_cpu(*(const fdt32_t *)(b + off));
+		uint32_t tok = fdt32_ld((const fdt32_t *)(b + off));	/* off_dt_struct may be unaligned */
 		off += 4;
 		switch (tok) {
 		case FDT_BEGIN_NODE: {
@@ -491,8 +497,8 @@ static int check_structure(const uint8_t *b)
 		case FDT_PROP: {
 			if (depth == 0 || end - off < 8)
 				return -FDT_ERR_BADSTRUCTURE;
-			uint32_t vlen = fdt32_to_cpu(*(const fdt32_t *)(b + off));
-			uint32_t name = fdt32_to_cpu(*(const fdt32_t *)(b + off + 4));
+			uint32_t vlen = fdt32_ld((const fdt32_t *)(b + off));
+			uint32_t name = fdt32_ld((const fdt32_t *)(b + off + 4));
 			off += 8;
 			if (vlen > end - off || name >= ssize || !memchr(b + strs + name, '\0', ssize - name))
 				return -FDT_ERR_BADSTRUCTURE;

@@ -70,11 +70,40 @@ static void cover(struct qvm_blob *img, uint64_t gpa, uint64_t len)
 	img->len = end - img->gpa;
 }
 
+/* Note [gpa, gpa+len) as filled by a load: 0, or -ENOMEM. */
+static int note_placed(struct qvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return 0;
+	if (vm->nplaced == vm->placed_cap) {
+		unsigned cap = vm->placed_cap ? vm->placed_cap * 2 : 8;
+		struct qvm_blob *p = realloc(vm->placed, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		vm->placed = p;
+		vm->placed_cap = cap;
+	}
+	vm->placed[vm->nplaced++] = (struct qvm_blob){ gpa, len };
+	return 0;
+}
+
+const struct qvm_blob *loader_overlap(const struct qvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < vm->nplaced; i++) {
+		const struct qvm_blob *b = &vm->placed[i];
+		if (len && gpa < b->gpa + b->len && b->gpa < gpa + len)
+			return b;
+	}
+	return NULL;
+}
+
 static void *vm_dest(void *ctx, uint64_t gpa, uint64_t len)
 {
 	struct qvm_vm *vm = ctx;
 	void *p = vm_gpa_to_hva(vm, gpa, len);
 
+	if (p && note_placed(vm, gpa, len))
+		return NULL;	/* out of memory: the loader reports the segment */
 	if (p)
 		cover(&vm->boot.image, gpa, len);
 	return p;
@@ -152,6 +181,8 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 				path, (unsigned long long)span, span > size ? " with its bss" : "",
 				(unsigned long long)addr);
 	r = read_at(fd, path, dst, size, 0, e);
+	if (!r && note_placed(vm, addr, span))
+		r = qerr_set(e, -ENOMEM, "'%s': out of memory", path);
 	if (!r && kind == LOAD_IMAGE) {
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
@@ -161,6 +192,8 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		if (vm->boot.initrd.len)
 			vm_log(vm, QL_QVM_WARN, "a second `initrd load` replaces the first");
 		vm->boot.initrd = (struct qvm_blob){ addr, size };
+		vm->boot.initrd_default = !have_addr;
+		vm->initrd_placed = vm->nplaced - 1;
 	}
 	return r;
 }
@@ -183,6 +216,14 @@ static int load_fdt(struct qvm_vm *vm, const char *path, int fd, size_t size,
 	r = vfdt_set_user(vm, buf, size, have_addr, addr, e);
 	if (r)
 		qerr_prefix(e, "'%s': ", path);
+	/* booting.rst: in RAM, 8-byte aligned, not across a 2 MiB boundary */
+	const struct qvm_mem *m = have_addr ? vm_mem_at(vm, addr) : NULL;
+	if (!r && have_addr && (!m || m->rom || size > m->gpa + m->len - addr))
+		r = qerr_set(e, -ERANGE, "fdt load 0x%llx: the FDT (%zu bytes) is not in ram",
+				(unsigned long long)addr, size);
+	else if (!r && have_addr && ((addr & 7) || (addr >> 21) != ((addr + size - 1) >> 21)))
+		r = qerr_set(e, -EINVAL, "fdt load 0x%llx: the FDT must be 8-byte aligned and not "
+				"cross a 2 MiB boundary", (unsigned long long)addr);
 	return r;
 }
 
@@ -240,6 +281,8 @@ int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum loa
 
 int loader_run(struct qvm_vm *vm, struct qerr *e)
 {
+	const struct qvm_load *rd = NULL, *fdt = NULL;
+
 	for (unsigned i = 0; i < vm->nloads; i++) {
 		const struct qvm_load *l = &vm->loads[i];
 		int r = loader_load(vm, l->path, l->kind, l->have_addr, l->addr, e);
@@ -247,6 +290,29 @@ int loader_run(struct qvm_vm *vm, struct qerr *e)
 			qerr_prefix(e, "%s", l->where);
 			return r;
 		}
+		if (l->kind == LOAD_INITRD)
+			rd = l;
+		if (l->kind == LOAD_FDT)
+			fdt = l;
+	}
+	/* The user's FDT is copied in last: nothing else may be where it goes. */
+	const struct qvm_blob *o = fdt && fdt->have_addr ?
+		loader_overlap(vm, fdt->addr, vm->fdt.cap) : NULL;
+	if (o)
+		return qerr_set(e, -EEXIST, "%sfdt load 0x%llx: the FDT (%zu bytes) overlaps what "
+				"a `load` put at 0x%llx-0x%llx", fdt->where, (unsigned long long)fdt->addr,
+				vm->fdt.cap, (unsigned long long)o->gpa,
+				(unsigned long long)(o->gpa + o->len - 1));
+	/* The initrd qvm placed (the top of ram) must not share bytes with another load. */
+	const struct qvm_blob *in = &vm->boot.initrd;
+	for (unsigned i = 0; rd && vm->boot.initrd_default && i < vm->nplaced; i++) {
+		const struct qvm_blob *b = &vm->placed[i];
+		if (i != vm->initrd_placed && in->gpa < b->gpa + b->len && b->gpa < in->gpa + in->len)
+			return qerr_set(e, -EEXIST, "%sthe initrd at 0x%llx-0x%llx (the top of ram) "
+					"overlaps what a `load` put at 0x%llx-0x%llx: give it an address, "
+					"initrd load ADDR,FILE", rd->where, (unsigned long long)in->gpa,
+					(unsigned long long)(in->gpa + in->len - 1),
+					(unsigned long long)b->gpa, (unsigned long long)(b->gpa + b->len - 1));
 	}
 	return 0;
 }
@@ -260,4 +326,7 @@ void loader_free(struct qvm_vm *vm)
 	free(vm->loads);
 	vm->loads = NULL;
 	vm->nloads = vm->loads_cap = 0;
+	free(vm->placed);
+	vm->placed = NULL;
+	vm->nplaced = vm->placed_cap = 0;
 }

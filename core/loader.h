@@ -8,6 +8,7 @@
 #include "qerr.h"
 
 struct qvm_vm;
+struct qvm_blob;
 
 enum load_kind {
 	LOAD_IMAGE,	/* untyped `load`: ELF64 at its program headers, else raw; sets the entry */
@@ -39,6 +40,8 @@ int loader_plan(struct qvm_vm *vm, const char *where, const char *path, enum loa
 /* Carry out the plan in order; an error names the option's FILE:LINE. */
 int loader_run(struct qvm_vm *vm, struct qerr *e);
 void loader_free(struct qvm_vm *vm);
+/* A range some `load` filled that [gpa, gpa+len) overlaps, or NULL. */
+const struct qvm_blob *loader_overlap(const struct qvm_vm *vm, uint64_t gpa, uint64_t len);
 
 /*
  * Load path now. Without have_addr a raw file goes to the start of the

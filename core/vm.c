@@ -102,7 +102,8 @@ int vm_check(struct qvm_vm *vm, struct qerr *e)
 		return qerr_set(e, -EINVAL, "qvm: nothing to run: no `load` of an executable image");
 	if (vm->ncpus == 0)
 		vm->ncpus = 1;
-	return vdevs_assign(vm, e);
+	r = vdevs_assign(vm, e);
+	return r ? r : arch_config_check(vm, e);
 }
 
 int vm_prepare(struct qvm_vm *vm, struct qerr *e)

@@ -146,6 +146,9 @@ struct qvm_vm {
 	char *cmdline;
 	struct qvm_load *loads;		/* the `load` plan (core/loader.c) */
 	unsigned nloads, loads_cap;
+	struct qvm_blob *placed;	/* every range the loads filled, for what qvm places after */
+	unsigned nplaced, placed_cap;
+	unsigned initrd_placed;		/* the initrd's entry in placed */
 
 	enum qvm_unsupp_action unsupp[UNSUPP_KINDS];
 	_Atomic uint64_t unsupp_seen[QVM_UNSUPP_SLOTS];

@@ -26,9 +26,9 @@ static inline uint64_t arch_core_reg(size_t off)
 struct arch_gic {
 	unsigned version;		/* 2 or 3; 0 = not set (3) */
 	uint64_t dist, cpu;		/* distributor; v3 redistributors or v2 CPU interface */
-	bool dist_given, cpu_given;
+	bool dist_given, cpu_given, gicr_given;
 	bool configured;		/* a `vdev gic` exists */
-	unsigned nirqs;			/* 32 + SPIs, from the highest `intr gic:N` */
+	unsigned nirqs;			/* interrupt IDs KVM is told of */
 	int fd;				/* KVM_CREATE_DEVICE's, -1 before */
 };
 

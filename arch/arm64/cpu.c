@@ -40,10 +40,7 @@ int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
 	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
 	uint64_t top = top_of_map(vm);
 	unsigned bits = 32;	/* KVM's smallest */
-	int r = gic_check(vm, e);
 
-	if (r)
-		return r;
 	while (bits < 64 && top && (top - 1) >> bits)
 		bits++;
 	if (bits > (unsigned)(max > 0 ? max : 40))
@@ -55,6 +52,11 @@ int arch_vm_type(struct qvm_vm *vm, struct qerr *e)
 	}
 	vm->arch.ipa_bits = bits;
 	return (int)KVM_VM_TYPE_ARM_IPA_SIZE(bits);
+}
+
+int arch_config_check(struct qvm_vm *vm, struct qerr *e)
+{
+	return gic_check(vm, e);
 }
 
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e)

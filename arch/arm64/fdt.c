@@ -12,6 +12,7 @@
 
 #include "arm64.h"
 #include "gic.h"
+#include "loader.h"
 #include "vm.h"
 
 #define MPIDR_EL1	ARM64_SYS_REG(3, 0, 0, 0, 5)
@@ -166,15 +167,21 @@ static int add_chosen(struct qvm_vm *vm, struct qerr *e)
 	return r ? failed(r, "chosen", e) : 0;
 }
 
-/* /chosen/stdout-path: the first UART a vdev described (pl011, else a 16550). */
+/*
+ * /chosen/stdout-path: the first UART a vdev described (pl011, else a
+ * 16550). libfdt put each new node first, so the first made is the last
+ * found.
+ */
 static int add_stdout(struct qvm_vm *vm, struct qerr *e)
 {
 	static const char *const uarts[] = { "arm,pl011", "ns16550a" };
 	char path[256];
 
 	for (unsigned i = 0; i < 2; i++) {
-		int n = fdt_node_offset_by_compatible(vm->fdt.blob, -1, uarts[i]);
-		if (n < 0 || fdt_get_path(vm->fdt.blob, n, path, sizeof(path)))
+		int n = -1, last = -1;
+		while ((n = fdt_node_offset_by_compatible(vm->fdt.blob, n, uarts[i])) >= 0)
+			last = n;
+		if (last < 0 || fdt_get_path(vm->fdt.blob, last, path, sizeof(path)))
 			continue;
 		int c = fdt_path_offset(vm->fdt.blob, "/chosen");
 		int r = c < 0 ? c : vfdt_prop_str(vm, c, "stdout-path", path);
@@ -211,22 +218,15 @@ static int build(struct qvm_vm *vm, struct qerr *e)
 	return r;
 }
 
-/* [a, a+alen) and [b, b+blen) overlap. */
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return alen && blen && a < b + blen && b < a + alen;
-}
-
 /*
  * Where the tree goes: `fdt load ADDR,FILE`'s address, else RAM start +
  * 128 MiB when the lowest RAM reaches that far, else below the initrd, else
  * the top of that RAM; 8-byte aligned, within one 2 MiB block
- * (booting.rst), clear of the image and the initrd.
+ * (booting.rst), clear of everything the `load`s put in memory.
  */
 static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 {
 	const struct qvm_mem *ram = NULL;
-	const struct qvm_blob *img = &vm->boot.image;
 
 	for (unsigned i = 0; i < vm->nmem; i++)
 		if (!vm->mem[i].rom && (!ram || vm->mem[i].gpa < ram->gpa))
@@ -236,13 +236,16 @@ static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 		if (*gpa & 7 || (*gpa / MIB2) != ((*gpa + len - 1) / MIB2))
 			return qerr_set(e, -EINVAL, "fdt load 0x%llx: the FDT must be 8-byte aligned and "
 					"not cross a 2 MiB boundary", (unsigned long long)*gpa);
-		if (!vm_gpa_to_hva(vm, *gpa, len))
+		const struct qvm_mem *m = vm_mem_at(vm, *gpa);
+		if (!m || m->rom || *gpa + len > m->gpa + m->len)
 			return qerr_set(e, -ERANGE, "fdt load 0x%llx: the FDT (%llu bytes) is not in "
-					"guest memory", (unsigned long long)*gpa, (unsigned long long)len);
-		if (overlaps(*gpa, len, img->gpa, img->len) ||
-				overlaps(*gpa, len, vm->boot.initrd.gpa, vm->boot.initrd.len))
-			return qerr_set(e, -EEXIST, "fdt load 0x%llx: the FDT (%llu bytes) overlaps the "
-					"image or the initrd", (unsigned long long)*gpa, (unsigned long long)len);
+					"ram", (unsigned long long)*gpa, (unsigned long long)len);
+		const struct qvm_blob *o = loader_overlap(vm, *gpa, len);
+		if (o)
+			return qerr_set(e, -EEXIST, "fdt load 0x%llx: the FDT (%llu bytes) overlaps what "
+					"a `load` put at 0x%llx-0x%llx", (unsigned long long)*gpa,
+					(unsigned long long)len, (unsigned long long)o->gpa,
+					(unsigned long long)(o->gpa + o->len - 1));
 		return 0;
 	}
 	if (!ram)
@@ -257,12 +260,11 @@ static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 		*gpa = (tops[i] - len) & ~7ull;
 		if ((*gpa / MIB2) != ((*gpa + len - 1) / MIB2))	/* into the 2 MiB block below */
 			*gpa = (((*gpa + len - 1) & ~(MIB2 - 1)) - len) & ~7ull;
-		if (*gpa >= ram->gpa && !overlaps(*gpa, len, img->gpa, img->len) &&
-				!overlaps(*gpa, len, rd->gpa, rd->len))
+		if (*gpa >= ram->gpa && !loader_overlap(vm, *gpa, len))
 			return 0;
 	}
 	return qerr_set(e, -ENOSPC, "no room for the FDT (%llu bytes) in ram 0x%llx-0x%llx "
-			"clear of the image and the initrd: give more ram", (unsigned long long)len,
+			"clear of what the loads put there: give more ram", (unsigned long long)len,
 			(unsigned long long)ram->gpa, (unsigned long long)(end - 1));
 }
 
@@ -278,7 +280,11 @@ int arm64_fdt_setup(struct qvm_vm *vm, struct qerr *e)
 	uint64_t len = fdt_totalsize(vm->fdt.blob);
 	if ((r = place(vm, len, &gpa, e)))
 		return r;
-	memcpy(vm_gpa_to_hva(vm, gpa, len), vm->fdt.blob, len);
+	void *dst = vm_gpa_to_hva(vm, gpa, len);
+	if (!dst)	/* place() chose inside ram: a bug if not */
+		return qerr_set(e, -EFAULT, "the FDT at 0x%llx is not in guest memory",
+				(unsigned long long)gpa);
+	memcpy(dst, vm->fdt.blob, len);
 	vm->boot.fdt = (struct qvm_blob){ gpa, len };
 	return 0;
 }

@@ -10,8 +10,9 @@
  * loc is the distributor (64 KiB; 4 KiB for v2); gicr [ours] the v3
  * redistributors (128 KiB per vCPU), gicc [ours] the v2 CPU interface
  * (8 KiB). The defaults are QEMU virt's. SPIs are `intr gic:N` with N the
- * interrupt ID (32 and up, as the vendor writes them); KVM is told of as
- * many as the highest one in use needs.
+ * interrupt ID (32 to 991, as the vendor writes them); KVM is given all
+ * the IDs it takes (GIC_MAX_IRQS), since a vdev may signal lines
+ * (qvm_parse_intr) that no `intr` option names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +34,6 @@
 #define GIC_V2_DIST_SIZE	0x1000ull
 #define GIC_V2_CPU_SIZE		0x2000ull
 #define GIC_V3_REDIST_SIZE	0x20000ull	/* per vCPU: RD_base and SGI_base frames */
-#define GIC_MIN_IRQS	(32 + 256)	/* QEMU virt's 256 SPIs */
 
 unsigned gic_version(const struct qvm_vm *vm)
 {
@@ -102,14 +102,16 @@ static int gic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		g->version = (unsigned)(arg[0] - '0');
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_GICR:
-		g->cpu = parse_addr("gicr", arg);
-		g->cpu_given = true;
-		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_GICC:
-		g->cpu = parse_addr("gicc", arg);
+		g->gicr_given = ctrl == VDEV_CTRL_FIRST_OPTIDX + OPT_GICR;
+		g->cpu = parse_addr(g->gicr_given ? "gicr" : "gicc", arg);
 		g->cpu_given = true;
 		break;
 	case VDEV_CTRL_OPTIONS_END:
+		if (g->cpu_given && (g->gicr_given ? gic_version(vm) != 3 : gic_version(vm) != 2))
+			qvm_fatal(QLS_CNF, "vdev gic: %s is for version %s (this gic is version %u)",
+					g->gicr_given ? "gicr" : "gicc", g->gicr_given ? "3" : "2",
+					gic_version(vm));
 		if (vdp->v_block.location != QSL_NO_LOCATION) {
 			if (vdp->v_block.location & 0xfff)
 				qvm_fatal(QLS_CNF, "vdev gic: loc 0x%llx: the distributor must be "
@@ -150,6 +152,10 @@ int gic_check(struct qvm_vm *vm, struct qerr *e)
 	struct gic_range r[2];
 	int n = gic_ranges(vm, r);
 
+	if (r[0].base < r[1].base + r[1].len && r[1].base < r[0].base + r[0].len)
+		return qerr_set(e, -EEXIST, "the gic distributor at 0x%llx overlaps the %s at 0x%llx "
+				"(move one with `vdev gic`)", (unsigned long long)r[0].base, r[1].name + 4,
+				(unsigned long long)r[1].base);
 	for (int i = 0; i < n; i++) {
 		const struct qvm_mem *m = NULL;
 		for (unsigned k = 0; k < vm->nmem && !m; k++)
@@ -179,18 +185,6 @@ static int set_attr(int fd, uint32_t group, uint64_t attr, void *val, const char
 	return 0;
 }
 
-/* The IRQ count KVM is told: every `intr gic:N` in range, rounded up to 32. */
-static unsigned irqs_needed(const struct qvm_vm *vm)
-{
-	unsigned n = GIC_MIN_IRQS;
-
-	for (const struct qvm_vdev *d = vm->vdevs; d; d = d->next)
-		if (d->pub.v_intr.pic && d->pub.v_intr.param + 1 > n)
-			n = d->pub.v_intr.param + 1;
-	n = (n + 31) & ~31u;
-	return n > 1024 ? 1024 : n;
-}
-
 int gic_create(struct qvm_vm *vm, struct qerr *e)
 {
 	struct arch_gic *g = &vm->arch.gic;
@@ -202,8 +196,8 @@ int gic_create(struct qvm_vm *vm, struct qerr *e)
 	int rc;
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
-		return qerr_set(e, -errno, "KVM cannot make a GIC version %u here: %s%s", v,
-				strerror(errno), v == 2 ? " (try `vdev gic version 3`)" : "");
+		return qerr_set(e, -errno, "KVM cannot make a GIC version %u here: %s (try "
+				"`vdev gic version %u`)", v, strerror(errno), v == 2 ? 3 : 2);
 	g->fd = (int)cd.fd;
 	gic_ranges(vm, r);
 	rc = set_attr(g->fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
@@ -214,7 +208,7 @@ int gic_create(struct qvm_vm *vm, struct qerr *e)
 				v == 3 ? KVM_VGIC_V3_ADDR_TYPE_REDIST : KVM_VGIC_V2_ADDR_TYPE_CPU,
 				&r[1].base, v == 3 ? "the redistributor address" :
 				"the CPU interface address", e);
-	g->nirqs = irqs_needed(vm);
+	g->nirqs = GIC_MAX_IRQS;
 	uint32_t nirqs = g->nirqs;
 	if (!rc)
 		rc = set_attr(g->fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nirqs, "the IRQ count", e);

@@ -9,8 +9,11 @@
 
 struct qvm_vm;
 
-/* A vdev's `intr gic:N` is an SPI: 32 to this - 1 (1020-1023 are special). */
-#define GIC_MAX_IRQS	1020
+/*
+ * The interrupt IDs KVM is given (its most: a multiple of 32 below 1024);
+ * a vdev's `intr gic:N` is an SPI, 32 to this - 1.
+ */
+#define GIC_MAX_IRQS	992
 
 struct gic_range {
 	uint64_t base, len;

@@ -67,11 +67,13 @@ void gfdt_update_interrupts(int node, ...);
 /*
  * node's `reg` in parent's #address-cells/#size-cells, from LOCATION,
  * LENGTH pairs ending with QSL_NO_LOCATION. The macro turns each argument
- * into a uint64_t, so plain constants work as lengths.
+ * into a uint64_t, so plain constants work as lengths, and ends the list
+ * itself, so a call that forgets QSL_NO_LOCATION reads nothing past it.
+ * gfdt_update_reg_list [ours] takes the list as an array.
  */
 void gfdt_update_reg_list(int parent, int node, const uint64_t *loc_len);
 #define gfdt_update_reg(parent, node, ...) \
-	gfdt_update_reg_list((parent), (node), (const uint64_t[]){ __VA_ARGS__ })
+	gfdt_update_reg_list((parent), (node), (const uint64_t[]){ __VA_ARGS__, QSL_NO_LOCATION })
 
 #ifdef __cplusplus
 }

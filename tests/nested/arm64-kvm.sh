@@ -53,8 +53,10 @@ cp build-aarch64/qvm build-aarch64/vdev-*.so build-aarch64/tools/qvm-bench \
 cp build/guest-images/aarch64/*.elf "$R/t/build/guest-images/aarch64/"
 cp guest-images/aarch64/*.qvmconf "$R/t/guest-images/aarch64/"
 # The demo again, with its FDT written out for dtc on this side
+# (and a second UART: stdout-path names the first)
 sed 's|^system trace-demo|system fdt-demo\nset fdt-dump-file /t/demo.dtb|' \
 	guest-images/aarch64/trace-demo.qvmconf >"$R/t/guest-images/aarch64/fdt-demo.qvmconf"
+echo 'vdev pl011 loc 0x09030000 intr gic:35 hostdev >/dev/null' >>"$R/t/guest-images/aarch64/fdt-demo.qvmconf"
 # The raw guest (the probe's): a 32-bit store of 0x42 to the trace vdev, then PSCI SYSTEM_OFF.
 printf '\x01\x20\xa1\xd2\x42\x08\x80\x52\x22\x00\x00\xb9\x00\x01\x80\xd2\x00\x80\xb0\xf2\x02\x00\x00\xd4\x00\x00\x00\x14' >"$R/t/guest.bin"
 printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000 emit-logger\n' \
@@ -122,12 +124,20 @@ run bench build/qvm-bench --n 2000 --warmup 100 --rounds 1 --vdevs 4 --qvm build
 	--baseline build/kvm-baseline --guest build/guest-images/aarch64/bench.elf --out /t/bench
 [ -s /t/bench/bench.json ] && [ -s /t/bench/bench.svg ] && echo "NESTED bench report written"
 run fault-test build/qvm @guest-images/aarch64/fault-test.qvmconf
-printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev ser8250\n' >/t/io.qvmconf
-run io-refused build/qvm @io.qvmconf
-printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev wdt-ib700\n' >/t/ib700.qvmconf
-run ib700-refused build/qvm @ib700.qvmconf
-printf 'ram 0x40000000,64M\nload 0x40000000,guest.bin\nvdev trace loc 0x08000000\n' >/t/gicovl.qvmconf
-run gic-overlap build/qvm @gicovl.qvmconf
+# refused NAME LINE...: qvm on 64 MiB of ram and the raw guest, plus LINEs
+refused() {
+	local name=$1
+	shift
+	printf '%s\n' 'ram 0x40000000,64M' 'load 0x40000000,guest.bin' "$@" >/t/$name.qvmconf
+	run "$name" build/qvm @$name.qvmconf
+}
+refused io-refused 'vdev ser8250'
+refused ib700-refused 'vdev wdt-ib700'
+refused gic-overlap 'vdev trace loc 0x08000000'
+refused gicr-v2 'vdev gic version 2 gicr 0x080a0000'
+refused gic-self 'vdev gic loc 0x08000000 gicr 0x08000000'
+refused fdt-rom 'rom 0x50000000,1M' 'fdt load 0x50000000,user.dtb'
+refused initrd-overlap 'data load 0x43fff000,rd.bin' 'initrd load rd.bin'
 echo "NESTED done"
 poweroff -f
 EOF
@@ -293,7 +303,11 @@ fi
 # What arm64 does not have is refused as a configuration error (exit 65).
 for t in io-refused:'vdev ser8250: io:0x3f8: aarch64 has no I/O port space' \
 		ib700-refused:'vdev wdt-ib700 works only in x86 I/O port space' \
-		gic-overlap:'vdev trace: mem:0x8000000 (0x4 bytes) overlaps gic distributor'; do
+		gic-overlap:'vdev trace: mem:0x8000000 (0x4 bytes) overlaps gic distributor' \
+		gicr-v2:'vdev gic: gicr is for version 3 (this gic is version 2)' \
+		gic-self:'the gic distributor at 0x8000000 overlaps the redistributors at 0x8000000' \
+		fdt-rom:'fdt load 0x50000000: the FDT (' \
+		initrd-overlap:'initrd-overlap.qvmconf:4: the initrd at 0x43fff000-0x43fff3e7 (the top of ram) overlaps'; do
 	name=${t%%:*} want=${t#*:}
 	if [ "$(code_of "$name")" = 65 ] && section "$name" | grep -qF "$want"; then
 		tap_ok "arm64_config_$name"

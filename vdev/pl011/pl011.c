@@ -6,9 +6,11 @@
  * transmit FIFO is always empty (FR.TXFE, never TXFF or BUSY) and the
  * transmit interrupt (RIS.TX) is raised by each write to DR until the
  * guest clears it in ICR. There is no input yet: FR.RXFE stays set and DR
- * reads 0. The line (`intr`) follows MIS = RIS & IMSC. Registers take 8-,
- * 16- and 32-bit accesses; the peripheral and PrimeCell ID registers say
- * PL011 r1p5, which is what the AMBA bus probe of Linux matches.
+ * reads 0. In loopback (CR.LBE) written bytes go nowhere. The line (`intr`)
+ * follows MIS = RIS & IMSC; Linux's driver needs one to open the tty (its
+ * console works without). Registers take 8-, 16- and 32-bit accesses; a
+ * narrow write changes only its own bytes. The peripheral and PrimeCell ID
+ * registers say PL011 r1p5, which is what the AMBA bus probe of Linux matches.
  *
  * Options:
  *   loc ADDR         the 4 KiB of registers (required; memory space)
@@ -40,7 +42,7 @@ enum {
 };
 
 enum {
-	FR_RXFE = 1u << 4, FR_TXFE = 1u << 7,
+	FR_RXFE = 1u << 4, FR_TXFE = 1u << 7, CR_LBE = 1u << 7,
 	INT_TX = 1u << 5, INT_ALL = 0x7ff,
 	CR_RESET = 0x300,	/* TXE, RXE */
 	IFLS_RESET = 0x12,	/* FIFOs half full */
@@ -93,7 +95,8 @@ static void reg_write(struct pl011 *u, uint32_t off, uint32_t val)
 {
 	switch (off) {
 	case REG_DR:
-		hostdev_put(&u->out, (uint8_t)val);
+		if (!(u->cr & CR_LBE))
+			hostdev_put(&u->out, (uint8_t)val);
 		u->ris |= INT_TX;	/* the FIFO drained at once: below any level */
 		break;
 	case REG_ILPR: u->ilpr = val & 0xff; break;
@@ -190,13 +193,15 @@ static vdev_ref_status_t pl011_vwrite(vdev_t *vdp, unsigned cookie,
 	if (rc != 0)
 		return (vdev_ref_status_t)(VRS_ERRNO + rc);
 	split(vdp, vopnd, &reg, &shift);
-	if (shift) {
-		/* a narrow write to the upper part of a register: merge it in */
-		uint32_t mask = (vopnd->length >= 4 ? 0xffffffffu : (1u << (vopnd->length * 8)) - 1)
-			<< shift;
-		if (reg == REG_DR || reg == REG_ICR)
-			return VRS_NORMAL;	/* no bits there to write */
-		val = (reg_read(u, reg) & ~mask) | ((val << shift) & mask);
+	if (vopnd->length < 4) {
+		/* a narrow write changes its own bytes only */
+		uint32_t mask = ((1u << (vopnd->length * 8)) - 1) << shift;
+		if (reg == REG_DR && shift)
+			return VRS_NORMAL;	/* the data is DR's low byte; above it, read-only flags */
+		if (reg == REG_ICR)
+			val = (val << shift) & mask;	/* clears what it names, nothing else */
+		else if (reg != REG_DR)
+			val = (reg_read(u, reg) & ~mask) | ((val << shift) & mask);
 	}
 	reg_write(u, reg, val);
 	update_irq(vdp, u);
