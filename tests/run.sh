@@ -33,7 +33,8 @@ declare -A cmd=()
 order=()
 add() { local name=$1; shift; order+=("$name"); cmd[$name]="$*"; }
 [ "$(uname -m)" = x86_64 ] && add nested tests/nested/x86-npt.sh "$B"
-[ "$(uname -m)" = x86_64 ] && add arm64 tests/nested/arm64-kvm.sh "$B"
+# x86_64: in an emulated arm64 machine; aarch64: directly
+add arm64 tests/nested/arm64-kvm.sh "$B"
 add sdk tests/sdk.sh
 add signals tests/signals.sh
 add privs tests/privs.sh

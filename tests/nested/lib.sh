@@ -3,8 +3,21 @@
 # program between "NESTED begin NAME" and "NESTED end NAME CODE" lines, so
 # the host can tell the runs apart in the console log.
 
+# nested_run_fn: the definition of run NAME COMMAND..., which prints the
+# command's output between "NESTED begin NAME" and "NESTED end NAME CODE".
+nested_run_fn() {
+	cat <<'EOF'
+run() {
+	name=$1; shift
+	echo "NESTED begin $name"
+	timeout -k 5 60 "$@" </dev/null 2>&1
+	echo "NESTED end $name $?"
+}
+EOF
+}
+
 # nested_init FILE: the start of /init (busybox, /proc, /sys, /dev) and its
-# run NAME COMMAND...; the caller appends the rest with >>.
+# run(); the caller appends the rest with >>.
 nested_init() {
 	cat >"$1" <<'EOF'
 #!/bin/busybox sh
@@ -13,13 +26,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-run() {
-	name=$1; shift
-	echo "NESTED begin $name"
-	timeout -k 5 60 "$@" </dev/null 2>&1
-	echo "NESTED end $name $?"
-}
 EOF
+	nested_run_fn >>"$1"
 	chmod +x "$1"
 }
 
