@@ -4,6 +4,7 @@
  * powered off until CPU_ON), and what the guest is told of faults.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -90,11 +91,45 @@ int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 	return r;
 }
 
-/* WFI is handled in the kernel: qvm never sees a vCPU halted for good. */
+#define SCTLR_EL1	ARM64_SYS_REG(3, 0, 1, 0, 0)
+#define SCTLR_M		1ull		/* the MMU is on */
+#define PSTATE_I	0x80ull		/* IRQs masked */
+#define INSN_WFI	0xd503207fu
+
+static bool one_reg(struct guest_cpu *cpu, uint64_t id, uint64_t *v)
+{
+	struct kvm_one_reg r = { id, (uintptr_t)v };
+
+	return ioctl(cpu->fd, KVM_GET_ONE_REG, &r) == 0;
+}
+
+/*
+ * Asked on the vCPU's thread after a kick, so KVM_RUN has returned. WFI is
+ * handled in the kernel; a vCPU blocked in it comes back with pc just past
+ * the WFI (KVM commits the pc step before returning to us). So: powered
+ * off (never started, or CPU_OFF), or stopped right after a WFI with IRQs
+ * masked. Only with the MMU off, where pc is the guest-physical address of
+ * the instruction qvm can read; a guest with its MMU on is never idle.
+ */
 bool arch_vcpu_idle(struct guest_cpu *cpu)
 {
-	(void)cpu;
-	return false;
+	struct kvm_mp_state mp;
+	uint64_t pc, pstate, sctlr;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_STOPPED)
+		return true;
+	if (!one_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pc)), &pc) ||
+			!one_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pstate)), &pstate) ||
+			!one_reg(cpu, SCTLR_EL1, &sctlr))
+		return false;
+	if ((sctlr & SCTLR_M) || !(pstate & PSTATE_I) || pc < 4)
+		return false;
+	const uint8_t *insn = vm_gpa_to_hva(cpu->vm, pc - 4, 4);
+	if (!insn)
+		return false;
+	uint32_t w = (uint32_t)insn[0] | (uint32_t)insn[1] << 8 | (uint32_t)insn[2] << 16 |
+		(uint32_t)insn[3] << 24;
+	return w == INSN_WFI;
 }
 
 void arch_inject_bus_error(struct guest_cpu *cpu)

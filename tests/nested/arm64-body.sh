@@ -9,6 +9,8 @@ cd "$T"
 run qvm-raw build/qvm @raw.qvmconf
 run raw-default build/qvm @raw-default.qvmconf
 run reset build/qvm @reset.qvmconf
+run halt build/qvm @halt.qvmconf
+run wait timeout -s KILL 3 build/qvm @wait.qvmconf
 run image build/qvm @image.qvmconf
 run image-small build/qvm @image-small.qvmconf
 run fdt-load build/qvm @fdt-load.qvmconf
