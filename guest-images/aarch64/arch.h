@@ -25,6 +25,8 @@ extern uint64_t cpu_mpidr[MAX_CPUS];
 extern const void *boot_fdt;	/* x0 at entry */
 
 #define TRACE_REG_ADDR  trace_base
+/* The trace demo's roll call: every vCPU reads the counter, advancing. */
+#define DEMO_TRACE_EVERY_CPU
 /* Without an FDT (a VMM that gives none, as the benchmark's baseline): the
  * console where QEMU's virt machine and the demos put it. */
 #define DEFAULT_UART    0x09000000UL

@@ -25,6 +25,10 @@
  * locked instruction is needed. */
 static volatile unsigned turn;
 
+/* The last trace reading printed; where every vCPU reads it too
+ * (DEMO_TRACE_EVERY_CPU), each waits for the counter to move past it. */
+static volatile uint32_t last_reading;
+
 static void poll_delay(void)
 {
 	for (unsigned i = 0; i < POLL_DELAY_PAUSES; i++)
@@ -65,6 +69,7 @@ static void boot_cpu_demo(unsigned ncpus)
 		print_trace_counter(val);
 	}
 
+	last_reading = val;
 	mmio_write32(TRACE_REG_ADDR, TRACE_WRITE_VALUE);
 	serial_puts("trace write: 0x");
 	serial_put_hex(TRACE_WRITE_VALUE, 8);
@@ -99,6 +104,11 @@ static void roll_call(unsigned cpu, unsigned ncpus)
 	serial_put_dec(ncpus);
 	serial_puts(": online");
 	arch_cpu_note();
+#ifdef DEMO_TRACE_EVERY_CPU
+	last_reading = wait_for_trace_change(last_reading);
+	serial_puts(", trace counter ");
+	serial_put_dec(last_reading);
+#endif
 	serial_puts("\n");
 
 	if (cpu == ncpus - 1) {
