@@ -30,6 +30,7 @@ sed "s|^    action terminate|    action dump,terminate\\ndump $T/dumps|" guest-i
 run wdog-dump build/qvm @guest-images/aarch64/wdog-dump.qvmconf
 echo "NESTED begin core"; head -c 8192 $T/dumps/*.gcore | base64; echo "NESTED end core $?"
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+[ -s linux.Image ] && run linux build/qvm @linux.qvmconf
 # make bench's report, with a small N: only the ratios mean anything in an emulated machine
 run bench build/qvm-bench --n 2000 --warmup 100 --rounds 1 --vdevs 4 --qvm build/qvm \
 	--baseline build/kvm-baseline --guest build/guest-images/aarch64/bench.elf --out $T/bench

@@ -69,7 +69,14 @@ cp tests/nested/arm64-body.sh "$T/"
 # (and a second UART: stdout-path names the first)
 sed "s|^system trace-demo|system fdt-demo\\nset fdt-dump-file $RT/demo.dtb|" \
 	guest-images/aarch64/trace-demo.qvmconf >"$T/guest-images/aarch64/fdt-demo.qvmconf"
-echo 'vdev pl011 loc 0x09030000 intr gic:35 hostdev >/dev/null' >>"$T/guest-images/aarch64/fdt-demo.qvmconf"
+# (and a second UART: stdout-path names the first; an SP805 and a 16550 in memory space)
+printf '%s\n' 'vdev pl011 loc 0x09030000 intr gic:35 hostdev >/dev/null' \
+	'vdev wdt-sp805 loc 0x09040000 intr gic:36 frequency 32768' \
+	'vdev ser8250 loc mem:0x09050000 hostdev >/dev/null' >>"$T/guest-images/aarch64/fdt-demo.qvmconf"
+# Debian's arm64 Linux under qvm: the FDT it is given, its pl011 console; no root, so it panics and resets
+cp "$KIT/Image" "$T/linux.Image" 2>/dev/null
+printf '%s\n' 'system linux' 'ram 256M' 'cpu' 'cpu' 'load linux.Image' \
+	'cmdline "console=ttyAMA0 panic=-1 loglevel=7"' 'vdev pl011 loc 0x09000000 intr gic:33' >"$T/linux.qvmconf"
 # The raw guest (the probe's): a 32-bit store of 0x42 to the trace vdev, then PSCI SYSTEM_OFF.
 printf '\x01\x20\xa1\xd2\x42\x08\x80\x52\x22\x00\x00\xb9\x00\x01\x80\xd2\x00\x80\xb0\xf2\x02\x00\x00\xd4\x00\x00\x00\x14' >"$T/guest.bin"
 printf 'ram 0x40000000,16M\nload 0x40000000,guest.bin\nvdev trace loc 0x09000000 emit-logger\n' \
@@ -264,6 +271,21 @@ else
 		tap_not_ok arm64_core_dump_gdb "exit $(code_of wdog-dump), machine '$machine', pc '$pc'"
 		section wdog-dump | tail -4 | tap_diag
 	fi
+fi
+# Linux boots under qvm: it reads the FDT (two CPUs by PSCI, the GIC, the timer) and
+# binds the pl011 as its console; it finds no root, panics and resets: exit 0.
+if [ ! -s "$T/linux.Image" ]; then
+	tap_skip arm64_linux_boots "no arm64 kernel Image in $KIT"
+elif [ "$(code_of linux)" = 0 ] && section linux | grep -q 'Booting Linux on physical CPU 0x0' &&
+		section linux | grep -q 'ttyAMA0 at MMIO 0x9000000' &&
+		section linux | grep -q 'smp: Brought up 1 node, 2 CPUs' &&
+		section linux | grep -q 'the guest asked for a system reset'; then
+	tap_ok arm64_linux_boots
+	[ -n "${QVM_ARM64_LINUX_LOG:-}" ] && section linux >"$QVM_ARM64_LINUX_LOG"
+else
+	tap_not_ok arm64_linux_boots "exit $(code_of linux)"
+	section linux | grep -E 'Booting|ttyAMA0|smp:|GIC|arch_timer|panic|reset|error|qvm' | head -20 | tap_diag
+	section linux | tail -8 | tap_diag
 fi
 # make bench on arm64: both systems measured per kind, ratios and the targets' verdict.
 section bench >"$W/bench.log"
