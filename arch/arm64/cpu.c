@@ -62,6 +62,11 @@ int arch_config_check(struct qvm_vm *vm, struct qerr *e)
 
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 {
+	/* undecodable MMIO accesses come to qvm (arch_handle_exit), not as a KVM_RUN error */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) > 0 &&
+			ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return qerr_set(e, -errno, "KVM_ENABLE_CAP NISV_TO_USER: %s", strerror(errno));
 	return gic_create(vm, e);
 }
 

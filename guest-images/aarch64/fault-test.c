@@ -3,7 +3,8 @@
  * `unsupported reference fail`, an access no vdev takes and an access of
  * a width the vdev refuses are bus errors: the guest takes a synchronous
  * external abort on the access (ESR_EL1 EC 0x25, data abort at the same
- * EL; DFSC 0x10) and goes on past it. The reports say what it saw.
+ * EL; DFSC 0x10) and goes on past it; so does a load KVM cannot decode
+ * (`unsupported instruction fail`). The reports say what it saw.
  */
 #include "guest.h"
 
@@ -44,5 +45,12 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 	/* a width the vdev takes is no fault */
 	mmio_read32(TRACE_REG_ADDR);
 	GUEST_REPORT("whole_faults", faults);
+
+	/* a load with writeback KVM cannot decode: `unsupported instruction fail` (the default) */
+	uintptr_t p = TRACE_REG_ADDR;
+	uint32_t w;
+	__asm__ volatile("ldr %w0, [%1], #4" : "=r"(w), "+r"(p) : : "memory");
+	GUEST_REPORT("writeback_faults", faults);
+	GUEST_REPORT("writeback_ec", EC(last_esr));
 	GUEST_DONE();
 }

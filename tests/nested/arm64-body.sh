@@ -36,6 +36,11 @@ run bench build/qvm-bench --n 2000 --warmup 100 --rounds 1 --vdevs 4 --qvm build
 	--baseline build/kvm-baseline --guest build/guest-images/aarch64/bench.elf --out $T/bench
 [ -s $T/bench/bench.json ] && [ -s $T/bench/bench.svg ] && echo "NESTED bench report written"
 run fault-test build/qvm @guest-images/aarch64/fault-test.qvmconf
+for a in abort ignore; do
+	sed "s/^unsupported reference fail/&\nunsupported instruction $a/" guest-images/aarch64/fault-test.qvmconf \
+		>guest-images/aarch64/nisv-$a.qvmconf
+	run nisv-$a build/qvm @guest-images/aarch64/nisv-$a.qvmconf
+done
 # refused NAME LINE...: qvm on 64 MiB of ram and the raw guest, plus LINEs
 refused() {
 	local name=$1

@@ -307,12 +307,21 @@ else
 fi
 # unsupported reference fail: a synchronous external abort the guest takes and survives.
 faults=$(section fault-test | grep -E '^report |^guest ' | tr '\n' ' ')
-want="report unowned_faults 0x0000000000000001 report unowned_ec 0x0000000000000025 report unowned_dfsc 0x0000000000000010 report unowned_far 0x000000000b000000 report narrow_faults 0x0000000000000002 report narrow_ec 0x0000000000000025 report whole_faults 0x0000000000000002 guest done "
+want="report unowned_faults 0x0000000000000001 report unowned_ec 0x0000000000000025 report unowned_dfsc 0x0000000000000010 report unowned_far 0x000000000b000000 report narrow_faults 0x0000000000000002 report narrow_ec 0x0000000000000025 report whole_faults 0x0000000000000002 report writeback_faults 0x0000000000000003 report writeback_ec 0x0000000000000025 guest done "
 if [ "$(code_of fault-test)" = 0 ] && [ "$faults" = "$want" ]; then
 	tap_ok arm64_bus_error_is_external_abort
 else
 	tap_not_ok arm64_bus_error_is_external_abort "exit $(code_of fault-test): $faults"
 	section fault-test | tail -6 | tap_diag
+fi
+# The same load, undecodable, with `unsupported instruction abort` (exit 5) and `ignore` (skipped)
+if [ "$(code_of nisv-abort)" = 5 ] && section nisv-abort | grep -q 'that KVM cannot decode.*(unsupported instruction: abort)' &&
+		[ "$(code_of nisv-ignore)" = 0 ] && section nisv-ignore | grep -q '^report writeback_faults 0x0000000000000002$'; then
+	tap_ok arm64_undecodable_access_policies
+else
+	tap_not_ok arm64_undecodable_access_policies "exit $(code_of nisv-abort) (abort), $(code_of nisv-ignore) (ignore)"
+	section nisv-abort | tail -3 | tap_diag
+	section nisv-ignore | tail -5 | tap_diag
 fi
 # What arm64 does not have is refused as a configuration error (exit 65).
 for t in io-refused:'vdev ser8250: io:0x3f8: aarch64 has no I/O port space' \
