@@ -30,7 +30,9 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 	if (cpu != 0)
 		halt_forever();
 	serial_init();
-	GUEST_ASSERT(devtree_find(boot_fdt, "arm,gic-v3", &gicd, 0) == 0);
+	/* the distributor's first registers are the same in both versions */
+	GUEST_ASSERT(devtree_find(boot_fdt, "arm,gic-v3", &gicd, 0) == 0 ||
+			devtree_find(boot_fdt, "arm,cortex-a15-gic", &gicd, 0) == 0);
 	/* level-sensitive, as the FDT's flags (4) say; KVM starts SPIs as edge */
 	uint32_t cfg = mmio_read32(gicd + GICD_ICFGR(SPI_INTID / 16));
 	mmio_write32(gicd + GICD_ICFGR(SPI_INTID / 16), cfg & ~(2u << (2 * (SPI_INTID % 16))));

@@ -22,7 +22,8 @@ run trace-demo sh -c "build/qvm @guest-images/aarch64/trace-demo.qvmconf 2>$T/de
 echo "NESTED begin trace-demo-log"; cat $T/demo.log; echo "NESTED end trace-demo-log 0"
 run fdt-demo build/qvm @guest-images/aarch64/fdt-demo.qvmconf
 echo "NESTED begin dtb"; base64 $T/demo.dtb; echo "NESTED end dtb $?"
-run wdog-demo build/qvm @guest-images/aarch64/wdog-demo.qvmconf
+# each line stamped with the uptime: the bite comes twice the period after the last kick
+run wdog-demo sh -c "set -o pipefail; build/qvm @guest-images/aarch64/wdog-demo.qvmconf 2>&1 | sh $T/stamp.sh"
 # the bite dumps the guest first; its headers and notes (the RAM is left behind) come out
 mkdir -p $T/dumps
 sed "s|^    action terminate|    action dump,terminate\\ndump $T/dumps|" guest-images/aarch64/wdog-demo.qvmconf \
@@ -30,6 +31,7 @@ sed "s|^    action terminate|    action dump,terminate\\ndump $T/dumps|" guest-i
 run wdog-dump build/qvm @guest-images/aarch64/wdog-dump.qvmconf
 echo "NESTED begin core"; head -c 8192 $T/dumps/*.gcore | base64; echo "NESTED end core $?"
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+[ -n "${NATIVE:-}" ] && . "$T/arm64-gicv2.sh"
 [ -s linux.Image ] && run linux build/qvm @linux.qvmconf
 # make bench's report, with a small N: only the ratios mean anything in an emulated machine
 run bench build/qvm-bench --n 2000 --warmup 100 --rounds 1 --vdevs 4 --qvm build/qvm \
