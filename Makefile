@@ -196,6 +196,8 @@ demo-wdog: deps all
 	$(B)/qvm @guest-images/x86_64/wdog-demo.qvmconf; test $$? -eq 4
 
 unit: $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
+# the guest-test programs and their vdevs alone (the arm64 tests cross-build them)
+guest-tests: $(TEST_VDEVS) $(GUEST_TEST_BINS)
 
 # Test programs run in parallel: as many as `make -jN` says, else one per CPU.
 CHECK_JOBS = $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc))
@@ -267,5 +269,5 @@ install: all
 clean:
 	rm -rf build build-san build-aarch64 build-aarch64-san
 
-.PHONY: all deps demo demo-wdog unit check install clean tools bench fuzz fuzz-build
+.PHONY: all deps demo demo-wdog unit guest-tests check install clean tools bench fuzz fuzz-build
 .SECONDARY:

@@ -30,8 +30,8 @@ extern const void *boot_fdt;	/* x0 at entry */
 /* Without an FDT (a VMM that gives none, as the benchmark's baseline): the
  * console where QEMU's virt machine and the demos put it. */
 #define DEFAULT_UART    0x09000000UL
-/* Nothing is there (below RAM, clear of the GIC and the vdevs): reads all ones. */
-#define UNOWNED_ADDR    0x0b000000UL
+/* Nothing is there (the same address as on x86): reads all ones. */
+#define UNOWNED_ADDR    0xfb000000UL
 
 /* ---- Compiler / CPU primitives ---- */
 

@@ -12,7 +12,7 @@ static inline struct qt_vm *demo_vm(const char *name)
 {
 	struct qt_vm *vm = qt_vm_new(name);
 
-	qt_conf(vm, "ram 0,16M\n");
+	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "trace-demo");
 	qt_conf(vm, "set exit-on-halt on\n");
 	qt_console(vm);
@@ -26,7 +26,7 @@ static inline struct qt_vm *bare_demo_vm(const char *name)
 {
 	struct qt_vm *vm = qt_vm_new(name);
 
-	qt_conf(vm, "ram 0,16M\n");
+	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "trace-demo");
 	qt_console(vm);
 	return vm;

@@ -183,6 +183,13 @@ void qt_diag_tail(struct qt_vm *vm);
 	return; \
 } while (0)
 
+/* Skip the test when why (a platform's reason, or NULL) says so. */
+#define QT_SKIP_IF(why) do { \
+	const char *why_ = (why); \
+	if (why_) \
+		QT_SKIP("%s", why_); \
+} while (0)
+
 bool qt_has_line(struct qt_vm *vm, const char *line);
 
 /* What main() (in harness.c) runs: every QT_TEST, printing TAP; exits 0

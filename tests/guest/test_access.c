@@ -8,10 +8,12 @@
 
 QT_TEST(every_width_to_vdevs_nobody_and_ram)
 {
-	struct qt_vm *vm = qt_vm_new("access");
 	uint64_t t;
 
-	qt_conf(vm, "ram 0,16M\n");
+	QT_SKIP_IF(QT_NO_WIDTH_TESTS);
+	struct qt_vm *vm = qt_vm_new("access");
+
+	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "access-test");
 	qt_conf(vm, "set exit-on-halt on\n");
 	qt_console(vm);
@@ -32,9 +34,10 @@ QT_TEST(every_width_to_vdevs_nobody_and_ram)
  * qvm with 5 before the guest learns anything. */
 QT_TEST(a_refused_width_aborts_when_told)
 {
+	QT_SKIP_IF(QT_NO_WIDTH_TESTS);
 	struct qt_vm *vm = qt_vm_new("abort");
 
-	qt_conf(vm, "ram 0,16M\n");
+	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "access-test");
 	qt_console(vm);
 	qt_conf(vm, "vdev trace loc %s\nunsupported reference abort\n", QT_TRACE_LOC);

@@ -66,7 +66,8 @@ QT_TEST(callbacks_in_the_documented_order)
 	/* OPTIONS_START comes before `name lc` is read, under the default name */
 	const char *got = lifecycle_of(vm);
 	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|"
-			"GUEST_CONFIGURED|path|GUEST_STARTING|TERMINATE"), "lifecycle: %s", got);
+			QT_GEN_TABLES "GUEST_CONFIGURED|path|GUEST_STARTING|TERMINATE"),
+			"lifecycle: %s", got);
 	/* vdev_path() made its directory under XDG_RUNTIME_DIR (the vdev checked it) */
 	snprintf(want_path, sizeof(want_path), "lifecycle: path %s/xdg-life/qvm/pid-", qt_dir());
 	QT_ASSERT_ERR(vm, want_path);
@@ -89,7 +90,7 @@ QT_TEST(dryrun_skips_guest_starting)
 	QT_ASSERT_RC(vm, 0);
 	const char *got = lifecycle_of(vm);
 	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|"
-			"GUEST_CONFIGURED|path|TERMINATE"), "dryrun lifecycle: %s", got);
+			QT_GEN_TABLES "GUEST_CONFIGURED|path|TERMINATE"), "dryrun lifecycle: %s", got);
 }
 
 /* A configuration error after the vdev exists: TERMINATE still comes, once. */

@@ -31,6 +31,11 @@ sed "s|^    action terminate|    action dump,terminate\\ndump $T/dumps|" guest-i
 run wdog-dump build/qvm @guest-images/aarch64/wdog-dump.qvmconf
 echo "NESTED begin core"; head -c 8192 $T/dumps/*.gcore | base64; echo "NESTED end core $?"
 run irq-test build/qvm @guest-images/aarch64/irq-test.qvmconf
+# the guest-test programs of tests/guest/, as make check runs them on x86_64
+mkdir -p "$T/tmp"
+for t in build/tests/guest/test_*; do
+	run "guest-${t##*/}" env QVM=$T/build/qvm B=build TMPDIR=$T/tmp "$t"
+done
 [ -n "${NATIVE:-}" ] && . "$T/arm64-gicv2.sh"
 [ -s linux.Image ] && run linux build/qvm @linux.qvmconf
 # make bench's report, with a small N: only the ratios mean anything in an emulated machine

@@ -55,13 +55,17 @@ else
 		tests/nested/arm64-libs.c -lcap-ng -lseccomp -lfdt -ldl 2>"$W/cc.err" ||
 		fail_all "cannot build the library check: $(head -3 "$W/cc.err")"
 	# qvm and its vdevs for aarch64, in build-aarch64
-	make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all tools >"$W/make.log" 2>&1 ||
+	make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all tools guest-tests >"$W/make.log" 2>&1 ||
 		fail_all "the aarch64 cross build failed: $(grep -m3 -E 'error|Error' "$W/make.log")"
 fi
 # $T: the tree the commands run in; $RT: its name where they run (/t in the emulated machine)
 mkdir -p "$T/build" "$T/build/guest-images/aarch64" "$T/guest-images/aarch64"
 cp "$QB/qvm" "$QB"/vdev-*.so "$QB/tools/qvm-bench" "$QB/tools/kvm-baseline" "$T/build/" ||
 	fail_all "qvm, its vdevs or the bench tools are not built in $QB"
+# the guest-test programs of tests/guest/ and their vdevs, run where build/ is the tree's
+mkdir -p "$T/build/tests/guest"
+cp "$QB"/tests/vdev-*.so "$T/build/tests/" && cp "$QB"/tests/guest/test_* "$T/build/tests/guest/" ||
+	fail_all "the guest-test programs are not built in $QB (make guest-tests)"
 cp build/guest-images/aarch64/*.elf "$T/build/guest-images/aarch64/"
 cp guest-images/aarch64/*.qvmconf "$T/guest-images/aarch64/"
 cp tests/nested/arm64-body.sh tests/nested/arm64-gicv2.sh tests/nested/stamp.sh "$T/"
@@ -315,6 +319,24 @@ else
 	tap_not_ok arm64_gic_version_2 "exit $(v2code gicv2), irq test $(v2code gicv2-irq): $v2irq; dtc: $(head -2 "$W/v2.err")"
 	v2 gicv2 | tail -6 | tap_diag
 fi
+# The guest-test programs of tests/guest/, each test one TAP line here
+for prog in $(sed -n 's/^NESTED begin guest-\(.*\)$/\1/p' "$W/log"); do
+	if [ "$(code_of "guest-$prog")" != 0 ] && ! section "guest-$prog" | grep -q '^not ok'; then
+		tap_not_ok "arm64_guest/$prog" "exit $(code_of "guest-$prog")"
+		section "guest-$prog" | tail -5 | tap_diag
+		continue
+	fi
+	bad=
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) bad=; name=${line#ok * - }
+			tap_skip "arm64_guest/$prog/${name%% # SKIP*}" "${name#* # SKIP }";;
+		"ok "*) bad=; tap_ok "arm64_guest/$prog/${line#ok * - }";;
+		"not ok "*) bad=1; tap_not_ok "arm64_guest/$prog/${line#not ok * - }";;
+		"#"*) [ -n "$bad" ] && echo "$line";;	# a failure's diagnostics
+		esac
+	done < <(section "guest-$prog" | sed '1d;$d')
+done
 # make bench on arm64: both systems measured per kind, ratios and the targets' verdict.
 section bench >"$W/bench.log"
 rows=$(bench_table_sane "$W/bench.log" 8)
@@ -335,7 +357,7 @@ else
 fi
 # unsupported reference fail: a synchronous external abort the guest takes and survives.
 faults=$(section fault-test | grep -E '^report |^guest ' | tr '\n' ' ')
-want="report unowned_faults 0x0000000000000001 report unowned_ec 0x0000000000000025 report unowned_dfsc 0x0000000000000010 report unowned_far 0x000000000b000000 report narrow_faults 0x0000000000000002 report narrow_ec 0x0000000000000025 report whole_faults 0x0000000000000002 report writeback_faults 0x0000000000000003 report writeback_ec 0x0000000000000025 guest done "
+want="report unowned_faults 0x0000000000000001 report unowned_ec 0x0000000000000025 report unowned_dfsc 0x0000000000000010 report unowned_far 0x00000000fb000000 report narrow_faults 0x0000000000000002 report narrow_ec 0x0000000000000025 report whole_faults 0x0000000000000002 report writeback_faults 0x0000000000000003 report writeback_ec 0x0000000000000025 guest done "
 if [ "$(code_of fault-test)" = 0 ] && [ "$faults" = "$want" ]; then
 	tap_ok arm64_bus_error_is_external_abort
 else

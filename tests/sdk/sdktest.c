@@ -165,6 +165,16 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		qvm_parse_num(arg, QPNF_NONE, &v);
 		s->period_ns = v * MS;
 		break;
+	case VDEV_CTRL_GEN_FDT: {
+		/* arm64: a node where the guests look for the trace register, which it stands in for */
+		int parent = (int)(uintptr_t)arg;
+		int node = gfdt_update_node(parent, "sdktest", vdp->v_block.location);
+		if (node >= 0) {
+			gfdt_update_prop_strings(node, "compatible", "qvm,sdktest", "qvm,trace", NULL);
+			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length);
+		}
+		break;
+	}
 	case VDEV_CTRL_GUEST_STARTING:
 		if (s->period_ns)
 			guest_timer_notify(s->periodic, NULL, s->period_ns);

@@ -1,0 +1,22 @@
+/*
+ * platform.h - what the guest tests need to know of the aarch64 machine:
+ * where RAM is (0x40000000), the console vdev the guests find in the FDT
+ * (a pl011), where the trace vdev goes (as in
+ * guest-images/aarch64/trace-demo.qvmconf), and how the demo ends: the
+ * last vCPU powers off with PSCI SYSTEM_OFF, halted or not.
+ */
+#ifndef QVM_TEST_PLATFORM_H
+#define QVM_TEST_PLATFORM_H
+
+#define QT_RAM_CONF "ram 0x40000000,16M\n"
+#define QT_CONSOLE_CONF "vdev pl011 loc 0x09000000\n"
+#define QT_TRACE_LOC "0x9010000"
+#define QT_DEMO_END "the guest asked for a system shutdown"
+/* The callbacks that describe vdevs to the guest, in a lifecycle trace. */
+#define QT_GEN_TABLES "GEN_FDT|"
+/* Why a test of halting or of every access width cannot run here, or NULL. */
+#define QT_NO_HALT_TESTS "the arm64 demo ends with PSCI SYSTEM_OFF, not by halting"
+#define QT_NO_WIDTH_TESTS "with the MMU off every access is to Device memory, where an " \
+	"unaligned one faults in the guest (guest-images/aarch64/fault-test.c has arm64's)"
+
+#endif
