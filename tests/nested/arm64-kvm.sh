@@ -257,7 +257,7 @@ fi
 # (each byte an exit, longer on a loaded machine): up to 10 % early is allowed.
 wd=$(section wdog-demo | awk '$2 == "wdog" && $3 == "kick" && $4 == "4" { k = $1 } $2 == "END" { e = $1 }
 	/the watchdog bit/ { bit = 1 } END { if (k && e && bit) printf "%.2f", e - k }')
-if [ "$(code_of wdog-demo)" = 4 ] && [ -n "$wd" ] && awk -v d="$wd" 'BEGIN { exit !(d >= 1.95 && d <= 2.2) }'; then
+if [ "$(code_of wdog-demo)" = 4 ] && [ -n "$wd" ] && awk -v d="$wd" 'BEGIN { exit !(d >= 1.8 && d <= 2.2) }'; then
 	tap_ok arm64_sp805_bite_exit_4_on_time
 	echo "# the bite came $wd s after the last kick"
 else
