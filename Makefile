@@ -189,11 +189,12 @@ deps:
 	@tools/deps.sh
 
 demo: deps all
-	$(B)/qvm @guest-images/x86_64/trace-demo.qvmconf
+	$(B)/qvm @guest-images/$(GARCH)/trace-demo.qvmconf
 
-# The watchdog demo: the guest stops kicking wdt-ib700, qvm exits 4.
+# The watchdog demo: the guest stops kicking its watchdog (x86 wdt-ib700, arm64
+# wdt-sp805), qvm exits 4.
 demo-wdog: deps all
-	$(B)/qvm @guest-images/x86_64/wdog-demo.qvmconf; test $$? -eq 4
+	$(B)/qvm @guest-images/$(GARCH)/wdog-demo.qvmconf; test $$? -eq 4
 
 unit: $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS)
 # the guest-test programs and their vdevs alone (the arm64 tests cross-build them)
