@@ -29,7 +29,6 @@ struct qvm_boot {
 	enum qvm_boot_proto proto;
 	uint64_t entry;
 	bool have_entry;
-	struct qvm_blob image;		/* what the image's `load` covers, bss included */
 	struct qvm_blob initrd;		/* `initrd load` */
 	bool initrd_default;		/* ... placed by qvm (no ADDR) */
 	struct qvm_blob cmdline;	/* `cmdline`, NUL-terminated, once placed */

@@ -24,11 +24,6 @@
 
 #define FDT_FIRST_CAP	(16u << 10)
 
-const char *vfdt_error(int err)
-{
-	return fdt_strerror(err);
-}
-
 int vfdt_begin(struct qvm_vm *vm, struct qerr *e)
 {
 	struct qvm_fdt *f = &vm->fdt;

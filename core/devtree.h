@@ -43,8 +43,6 @@ int vfdt_prop_cells(struct qvm_vm *vm, int node, const char *name, const uint32_
 uint32_t vfdt_phandle(struct qvm_vm *vm, int node);
 /* A fixed-clock of freq Hz under the root (one per frequency): its phandle, 0 on failure. */
 uint32_t vfdt_clock(struct qvm_vm *vm, unsigned freq);
-/* libfdt's message for err. */
-const char *vfdt_error(int err);
 
 /*
  * VDEV_CTRL_GEN_FDT to every vdev in configuration order, with the root as

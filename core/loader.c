@@ -55,21 +55,6 @@ static int read_at(int fd, const char *path, void *buf, size_t len, off_t off, s
 	return 0;
 }
 
-/* Widen the image's extent to cover [gpa, gpa+len). */
-static void cover(struct qvm_blob *img, uint64_t gpa, uint64_t len)
-{
-	if (!len)
-		return;
-	if (!img->len) {
-		*img = (struct qvm_blob){ gpa, len };
-		return;
-	}
-	uint64_t end = img->gpa + img->len > gpa + len ? img->gpa + img->len : gpa + len;
-	if (gpa < img->gpa)
-		img->gpa = gpa;
-	img->len = end - img->gpa;
-}
-
 /* Note [gpa, gpa+len) as filled by a load: 0, or -ENOMEM. */
 static int note_placed(struct qvm_vm *vm, uint64_t gpa, uint64_t len)
 {
@@ -104,8 +89,6 @@ static void *vm_dest(void *ctx, uint64_t gpa, uint64_t len)
 
 	if (p && note_placed(vm, gpa, len))
 		return NULL;	/* out of memory: the loader reports the segment */
-	if (p)
-		cover(&vm->boot.image, gpa, len);
 	return p;
 }
 
@@ -186,7 +169,6 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 	if (!r && kind == LOAD_IMAGE) {
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
-		cover(&vm->boot.image, addr, span);
 	}
 	if (!r && kind == LOAD_INITRD) {
 		if (vm->boot.initrd.len)

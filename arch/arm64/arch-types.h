@@ -28,7 +28,6 @@ struct arch_gic {
 	uint64_t dist, cpu;		/* distributor; v3 redistributors or v2 CPU interface */
 	bool dist_given, cpu_given, gicr_given;
 	bool configured;		/* a `vdev gic` exists */
-	unsigned nirqs;			/* interrupt IDs KVM is told of */
 	int fd;				/* KVM_CREATE_DEVICE's, -1 before */
 };
 

@@ -232,20 +232,8 @@ static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 		if (!vm->mem[i].rom && (!ram || vm->mem[i].gpa < ram->gpa))
 			ram = &vm->mem[i];
 	if (vm->fdt.user_have_addr) {
+		/* checked when it was loaded: in ram, aligned, one 2 MiB block, clear of the loads */
 		*gpa = vm->fdt.user_addr;
-		if (*gpa & 7 || (*gpa / MIB2) != ((*gpa + len - 1) / MIB2))
-			return qerr_set(e, -EINVAL, "fdt load 0x%llx: the FDT must be 8-byte aligned and "
-					"not cross a 2 MiB boundary", (unsigned long long)*gpa);
-		const struct qvm_mem *m = vm_mem_at(vm, *gpa);
-		if (!m || m->rom || *gpa + len > m->gpa + m->len)
-			return qerr_set(e, -ERANGE, "fdt load 0x%llx: the FDT (%llu bytes) is not in "
-					"ram", (unsigned long long)*gpa, (unsigned long long)len);
-		const struct qvm_blob *o = loader_overlap(vm, *gpa, len);
-		if (o)
-			return qerr_set(e, -EEXIST, "fdt load 0x%llx: the FDT (%llu bytes) overlaps what "
-					"a `load` put at 0x%llx-0x%llx", (unsigned long long)*gpa,
-					(unsigned long long)len, (unsigned long long)o->gpa,
-					(unsigned long long)(o->gpa + o->len - 1));
 		return 0;
 	}
 	if (!ram)

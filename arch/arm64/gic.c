@@ -208,8 +208,7 @@ int gic_create(struct qvm_vm *vm, struct qerr *e)
 				v == 3 ? KVM_VGIC_V3_ADDR_TYPE_REDIST : KVM_VGIC_V2_ADDR_TYPE_CPU,
 				&r[1].base, v == 3 ? "the redistributor address" :
 				"the CPU interface address", e);
-	g->nirqs = GIC_MAX_IRQS;
-	uint32_t nirqs = g->nirqs;
+	uint32_t nirqs = GIC_MAX_IRQS;
 	if (!rc)
 		rc = set_attr(g->fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nirqs, "the IRQ count", e);
 	return rc;
@@ -235,7 +234,7 @@ int gic_irq_line(struct qvm_vm *vm, unsigned intid, int level)
 		.level = (uint32_t)level,
 	};
 
-	if (intid < 32 || intid >= vm->arch.gic.nirqs)
+	if (intid < 32 || intid >= GIC_MAX_IRQS)
 		return -EINVAL;
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
 }
