@@ -67,7 +67,8 @@ GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 # start.S, console.c and the library, plus its own sources (from either).
 GARCH := $(ARCH)
 GA := guest-images/$(GARCH)
-GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images/lib/report.c
+GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images/lib/report.c \
+	guest-images/lib/trace-wait.c
 # arm64 guests find their devices and vCPUs in the FDT
 GUEST_LIB_aarch64 := $(GA)/boot.c guest-images/lib/devtree.c
 GUEST_LIB += $(GUEST_LIB_$(ARCH))

@@ -1,16 +1,16 @@
 /*
- * el0.S - the one-way drop to EL0 of the measuring guest.
+ * el0.S - the one-way drop to EL0 of the measuring guest: its enter_user().
  *
- * void enter_el0(void (*entry)(void), void *stack_top)   -- never returns
+ * void enter_user(void (*entry)(void), void *stack_top)   -- never returns
  *
  * EL0 may read the virtual counter and its frequency (CNTKCTL_EL1.EL0VCTEN),
  * and runs with D, A, I and F masked: there is nothing to take an exception
  * to, and nothing comes back to EL1.
  */
 	.text
-	.globl	enter_el0
-	.type	enter_el0, %function
-enter_el0:
+	.globl	enter_user
+	.type	enter_user, %function
+enter_user:
 	mrs	x2, cntkctl_el1
 	orr	x2, x2, #(1 << 1)	/* EL0VCTEN */
 	msr	cntkctl_el1, x2
@@ -21,6 +21,6 @@ enter_el0:
 	msr	spsr_el1, x2
 	isb
 	eret
-	.size	enter_el0, . - enter_el0
+	.size	enter_user, . - enter_user
 
 	.section .note.GNU-stack, "", %progbits

@@ -14,19 +14,6 @@
 #define SP805_INTEN_RESEN 0x3u
 #define KICKS		4
 
-/* Wait until the trace counter moves on from *last (one second at most). */
-static void next_second(uint32_t *last)
-{
-	uint32_t now;
-
-	do {
-		for (int i = 0; i < 2000; i++)
-			cpu_relax();
-		now = mmio_read32(TRACE_REG_ADDR);
-	} while (now == *last);
-	*last = now;
-}
-
 _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 {
 	uint32_t t;
@@ -47,7 +34,7 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 	mmio_write32(wdog_base + SP805_LOAD, (uint32_t)wdog_clock_hz);
 	mmio_write32(wdog_base + SP805_CONTROL, SP805_INTEN_RESEN);
 	for (unsigned k = 1; k <= KICKS; k++) {
-		next_second(&t);
+		t = trace_wait_change(t);
 		mmio_write32(wdog_base + SP805_INTCLR, 1);
 		serial_puts("wdog kick ");
 		serial_put_dec(k);

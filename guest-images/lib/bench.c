@@ -1,11 +1,16 @@
 /*
- * bench.c - the measuring guest's timed loops and results, on every
- * architecture (see bench.h). It runs at the lowest privilege level, where
- * the guest's code runs natively on the test machines: nothing here may
- * fault or need privilege, and it never returns.
+ * bench.c - the measuring guest's entry, timed loops and results, on every
+ * architecture (see bench.h). Past guest_main's short start, everything
+ * runs at the lowest privilege level, where the guest's code runs natively
+ * on the test machines: nothing there may fault or need privilege, and it
+ * never returns.
  */
 #include "guest.h"
 #include "bench.h"
+
+#define USER_STACK_SIZE	65536
+
+static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(16)));
 
 /* The target of BK_FLOOR's read: ordinary RAM, no exit. */
 static volatile uint32_t floor_var;
@@ -159,4 +164,20 @@ _Noreturn void bench_user(void)
 	/* The VMM should have ended the run; halting is privileged here. */
 	for (;;)
 		cpu_relax();
+}
+
+/* At the highest level: keep it short (x86 ring 0 may be emulated one
+ * instruction at a time). Only vCPU 0 measures; the others halt. */
+_Noreturn void guest_main(unsigned cpu, unsigned ncpus)
+{
+	(void)ncpus;
+	if (cpu != 0)
+		halt_forever();
+
+	serial_init();
+	if (PARAMS->magic != BENCH_MAGIC) {
+		serial_puts("bench: no parameters\n");
+		halt_forever();
+	}
+	enter_user(bench_user, user_stack + sizeof(user_stack));
 }

@@ -1,8 +1,8 @@
 /*
  * bench.h - the measuring guest of `make bench`, shared part (lib/bench.c):
  * the timed loops, the results and their hand-over (tools/bench/bench-abi.h).
- * The architecture's bench.c brings the clock and the drop to the lowest
- * privilege level (x86 CPL3, arm64 EL0), from which bench_user() runs:
+ * The architecture brings the clock (its bench.c) and the drop to the lowest
+ * privilege level (enter_user: x86 CPL3, arm64 EL0), where bench_user() runs:
  *
  *   bench_stamp()         in arch.h: an ordered read of the guest's counter,
  *                         taken after earlier accesses completed and before
@@ -22,6 +22,8 @@
 #define RESULTS ((struct bench_results *)(uintptr_t)BENCH_RESULTS_GPA)
 
 uint64_t bench_clock_hz(uint32_t calib_ms);
+/* Run entry at the lowest privilege level on stack_top (x86 user.S, arm64 el0.S). */
+_Noreturn void enter_user(void (*entry)(void), void *stack_top);
 /* At the lowest privilege level: measure, hand the results over, spin. */
 _Noreturn void bench_user(void);
 

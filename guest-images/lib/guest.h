@@ -32,6 +32,12 @@ void serial_puts(const char *s);
 void serial_put_hex(uint64_t val, unsigned digits);
 void serial_put_dec(uint64_t val);
 
+/* ---- The trace counter as a clock (lib/trace-wait.c) ---- */
+
+/* Poll the trace register, backing off, until it reads other than prev (at
+ * most a second): the new reading. */
+uint32_t trace_wait_change(uint32_t prev);
+
 /* ---- Reports to the test that runs the guest (lib/report.c) ----
  *
  * The guest half of tests/guest/harness.h, one console line each:

@@ -8,11 +8,6 @@
  */
 #include "guest.h"
 
-/* pause instructions between two polls of the trace counter. The counter
- * only ticks once a second and every poll is a VM exit, so back off instead
- * of hammering the device. */
-#define POLL_DELAY_PAUSES 2000
-
 #define TRACE_READINGS    4
 #define TRACE_WRITE_VALUE 0x12345678u
 #define TRACE_BYTE_VALUE  0x5a
@@ -28,23 +23,6 @@ static volatile unsigned turn;
 /* The last trace reading printed; where every vCPU reads it too
  * (DEMO_TRACE_EVERY_CPU), each waits for the counter to move past it. */
 static volatile uint32_t last_reading;
-
-static void poll_delay(void)
-{
-	for (unsigned i = 0; i < POLL_DELAY_PAUSES; i++)
-		cpu_relax();
-}
-
-static uint32_t wait_for_trace_change(uint32_t prev)
-{
-	uint32_t now;
-
-	do {
-		poll_delay();
-		now = mmio_read32(TRACE_REG_ADDR);
-	} while (now == prev);
-	return now;
-}
 
 static void print_trace_counter(uint32_t val)
 {
@@ -65,7 +43,7 @@ static void boot_cpu_demo(unsigned ncpus)
 	uint32_t val = mmio_read32(TRACE_REG_ADDR);
 	print_trace_counter(val);
 	for (unsigned i = 1; i < TRACE_READINGS; i++) {
-		val = wait_for_trace_change(val);
+		val = trace_wait_change(val);
 		print_trace_counter(val);
 	}
 
@@ -105,7 +83,7 @@ static void roll_call(unsigned cpu, unsigned ncpus)
 	serial_puts(": online");
 	arch_cpu_note();
 #ifdef DEMO_TRACE_EVERY_CPU
-	last_reading = wait_for_trace_change(last_reading);
+	last_reading = trace_wait_change(last_reading);
 	serial_puts(", trace counter ");
 	serial_put_dec(last_reading);
 #endif

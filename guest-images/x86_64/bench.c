@@ -1,6 +1,6 @@
 /*
  * bench.c - the x86_64 half of the measuring guest (the loops and results are
- * guest-images/lib/bench.c): the TSC's calibration and the drop to CPL3.
+ * guest-images/lib/bench.c): the TSC's calibration; user.S drops to CPL3.
  *
  * The contract with the host is tools/bench/bench-abi.h: parameters at
  * BENCH_PARAMS_GPA, results at BENCH_RESULTS_GPA, handed over by writing
@@ -18,17 +18,12 @@
 #include "guest.h"
 #include "bench.h"
 
-#define USER_STACK_SIZE		65536
 #define ROUGH_CALIB_NS		10000000ull	/* the first frequency estimate */
 #define DEFAULT_CALIB_MS	100		/* when the parameters say 0 */
 #define CLOCK_POLL_PAUSES	1000		/* between clock reads while waiting */
 /* Give up on a clock that does not move for this many TSC cycles
  * (several seconds at any plausible frequency). */
 #define CLOCK_STUCK_CYCLES	(1ull << 36)
-
-_Noreturn void enter_user(void (*entry)(void), void *stack_top);	/* user.S */
-
-static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(16)));
 
 /* a * b / c without overflow, for a quotient that fits in 64 bits; 0 when
  * it would not (a #DE at CPL3 with no IDT would end the VM). */
@@ -97,20 +92,4 @@ uint64_t bench_clock_hz(uint32_t calib_ms)
 	if (b.ns <= a.ns)
 		return 0;
 	return muldiv(b.tsc - a.tsc, 1000000000ull, b.ns - a.ns);
-}
-
-/* ---- CPL0: keep it short ---- */
-
-_Noreturn void guest_main(unsigned cpu, unsigned ncpus)
-{
-	(void)ncpus;
-	if (cpu != 0)
-		halt_forever();
-
-	serial_init();
-	if (PARAMS->magic != BENCH_MAGIC) {
-		serial_puts("bench: no parameters\n");
-		halt_forever();
-	}
-	enter_user(bench_user, user_stack + sizeof(user_stack));
 }

@@ -9,19 +9,6 @@
 #define IB700_INDEX	13	/* 30 - 26 = 4 s */
 #define KICKS		4
 
-/* Wait until the trace counter moves on from *last (one second at most). */
-static void next_second(uint32_t *last)
-{
-	uint32_t now;
-
-	do {
-		for (int i = 0; i < 2000; i++)
-			cpu_relax();
-		now = mmio_read32(TRACE_REG_ADDR);
-	} while (now == *last);
-	*last = now;
-}
-
 _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 {
 	uint32_t t;
@@ -34,7 +21,7 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 	t = mmio_read32(TRACE_REG_ADDR);
 	outb(IB700_START, IB700_INDEX);
 	for (unsigned k = 1; k <= KICKS; k++) {
-		next_second(&t);
+		t = trace_wait_change(t);
 		outb(IB700_START, IB700_INDEX);
 		serial_puts("wdog kick ");
 		serial_put_dec(k);
