@@ -30,6 +30,7 @@
 #include <qvm/vdev-core.h>
 
 #include "hostdev.h"
+#include "primecell.h"
 
 #define PL011_SIZE	0x1000u
 #define PL011_CLOCK	24000000u
@@ -132,21 +133,9 @@ static int pl011_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (vdp->v_block.location == QSL_NO_LOCATION)
 			qvm_fatal(QLS_CNF, "pl011: no location given (use `loc ADDR`)");
 		break;
-	case VDEV_CTRL_GEN_FDT: {
-		int parent = (int)(uintptr_t)arg;
-		int node = gfdt_update_node(parent, "pl011", vdp->v_block.location);
-		if (node >= 0) {
-			uint32_t clk = (uint32_t)gfdt_get_clock(node, PL011_CLOCK);
-			uint32_t clocks[2] = { clk, clk };
-			gfdt_update_prop_strings(node, "compatible", "arm,pl011", "arm,primecell", NULL);
-			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length,
-					QSL_NO_LOCATION);
-			gfdt_update_interrupts(node, &vdp->v_intr, NULL);
-			gfdt_update_prop_cells(node, "clocks", clocks, sizeof(clocks));
-			gfdt_update_prop_strings(node, "clock-names", "uartclk", "apb_pclk", NULL);
-		}
+	case VDEV_CTRL_GEN_FDT:
+		primecell_gen_fdt(vdp, arg, "pl011", "arm,pl011", PL011_CLOCK, "uartclk");
 		break;
-	}
 	case VDEV_CTRL_TERMINATE:
 		hostdev_close(&u->out);
 		break;

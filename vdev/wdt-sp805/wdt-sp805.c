@@ -35,6 +35,7 @@
 #include <qvm/vdev-core.h>
 #include <qvm/wdog.h>
 
+#include "primecell.h"
 #include "sp805.h"
 
 #define DEFAULT_FREQ	1000000u
@@ -130,22 +131,10 @@ static int wdt_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 				vdp->v_block.location, w->freq);
 		break;
 	}
-	case VDEV_CTRL_GEN_FDT: {
+	case VDEV_CTRL_GEN_FDT:
 		/* arm64: the binding Linux's sp805_wdt binds to (arm,sp805.yaml) */
-		int parent = (int)(uintptr_t)arg;
-		int node = gfdt_update_node(parent, "watchdog", vdp->v_block.location);
-		if (node >= 0) {
-			uint32_t clk = (uint32_t)gfdt_get_clock(node, (unsigned)w->freq);
-			uint32_t clocks[2] = { clk, clk };
-			gfdt_update_prop_strings(node, "compatible", "arm,sp805", "arm,primecell", NULL);
-			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length,
-					QSL_NO_LOCATION);
-			gfdt_update_interrupts(node, &vdp->v_intr, NULL);
-			gfdt_update_prop_cells(node, "clocks", clocks, sizeof(clocks));
-			gfdt_update_prop_strings(node, "clock-names", "wdog_clk", "apb_pclk", NULL);
-		}
+		primecell_gen_fdt(vdp, arg, "watchdog", "arm,sp805", (unsigned)w->freq, "wdog_clk");
 		break;
-	}
 	default:
 		break;
 	}
