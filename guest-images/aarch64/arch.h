@@ -32,6 +32,12 @@ extern const void *boot_fdt;	/* x0 at entry */
 #define DEFAULT_UART    0x09000000UL
 /* Nothing is there (the same address as on x86): reads all ones. */
 #define UNOWNED_ADDR    0xfb000000UL
+/* A RAM word the access test may scribble on: 8 MiB into the 16 MiB it
+ * is given, far above the image and its stacks, below the FDT at the top. */
+#define RAM_PROBE       0x40800000UL
+/* With the MMU off every access is to Device memory, where an unaligned
+ * one faults (an alignment fault taken in the guest, not an exit). */
+#define UNALIGNED_MMIO  0
 
 /* ---- Compiler / CPU primitives ---- */
 
@@ -159,6 +165,17 @@ static inline uint64_t read_cntfrq(void)
 	uint64_t v;
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
 	return v;
+}
+
+/* Between two polls of the trace counter: 1 ms by the virtual counter (a
+ * yield costs next to nothing, and each poll is an exit, which an emulated
+ * machine's trace buffer records when emit-trace is on). */
+static inline void poll_pause(void)
+{
+	uint64_t t0 = read_cntvct(), ticks = read_cntfrq() / 1000;
+
+	while (read_cntvct() - t0 < ticks)
+		cpu_relax();
 }
 
 #endif /* !__ASSEMBLER__ */

@@ -57,9 +57,12 @@ _Noreturn void arm64_secondary(uint64_t index)
 	guest_main((unsigned)index, ncpus);
 }
 
+/* Powered off, or with `cmdline halt` halted for good, as an x86 guest
+ * ends (for exit-on-halt, and for the tests of a guest that stays halted). */
 _Noreturn void guest_finish(void)
 {
-	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	if (!boot_fdt || !devtree_bootarg(boot_fdt, "halt"))
+		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 	halt_forever();
 }
 

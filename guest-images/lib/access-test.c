@@ -3,23 +3,22 @@
  * width: to nobody's address, to the trace vdev's 32-bit register at the
  * widths it refuses, across the register's ends, and to RAM. Each check is
  * a GUEST_ASSERT; the test (tests/guest/test_access.c) reads the reports
- * and qvm's warnings. Only the boot vCPU runs; the others halt.
+ * and qvm's warnings. Only the boot vCPU runs; the others halt. Where an
+ * unaligned access to MMIO faults in the guest (arm64, MMU off: all Device
+ * memory), the checks that need one are left out (UNALIGNED_MMIO).
  */
 #include "guest.h"
 
 /* The trace register is 4 bytes: one past its end is nobody's. */
 #define TRACE_END (TRACE_REG_ADDR + 4)
 
-/* The last 4 KiB of the 16 MiB of RAM the test configures: far above the
- * image, its stacks and the boot page tables. */
-#define RAM_PROBE 0xfff000UL
-
 static void unowned_reads_all_ones(uintptr_t a)
 {
 	GUEST_ASSERT_EQ(mmio_read8(a), 0xff);
 	GUEST_ASSERT_EQ(mmio_read16(a), 0xffff);
 	GUEST_ASSERT_EQ(mmio_read32(a), 0xffffffffu);
-	GUEST_ASSERT_EQ(mmio_read64(a), ~0ull);
+	if (UNALIGNED_MMIO || a % 8 == 0)
+		GUEST_ASSERT_EQ(mmio_read64(a), ~0ull);
 }
 
 /* Writes nobody takes are dropped: reading back still gives all ones. */
@@ -28,7 +27,8 @@ static void unowned_writes_dropped(uintptr_t a)
 	mmio_write8(a, 0x12);
 	mmio_write16(a, 0x1234);
 	mmio_write32(a, 0x12345678u);
-	mmio_write64(a, 0x123456789abcdef0ull);
+	if (UNALIGNED_MMIO || a % 8 == 0)
+		mmio_write64(a, 0x123456789abcdef0ull);
 	unowned_reads_all_ones(a);
 }
 
@@ -61,9 +61,11 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 
 	/* Accesses that start inside the register and run past its end, or
 	 * start before it and run into it, are nobody's: all ones. */
-	GUEST_ASSERT_EQ(mmio_read32(TRACE_REG_ADDR + 2), 0xffffffffu);
-	GUEST_ASSERT_EQ(mmio_read32(TRACE_REG_ADDR - 2), 0xffffffffu);
-	GUEST_ASSERT_EQ(mmio_read16(TRACE_END - 1), 0xffff);
+	if (UNALIGNED_MMIO) {
+		GUEST_ASSERT_EQ(mmio_read32(TRACE_REG_ADDR + 2), 0xffffffffu);
+		GUEST_ASSERT_EQ(mmio_read32(TRACE_REG_ADDR - 2), 0xffffffffu);
+		GUEST_ASSERT_EQ(mmio_read16(TRACE_END - 1), 0xffff);
+	}
 
 	unowned_reads_all_ones(TRACE_END);
 	unowned_reads_all_ones(UNOWNED_ADDR);

@@ -1,7 +1,7 @@
 /*
  * devtree.c - a minimal FDT walker for the guest images (DTSpec 5): the
  * structure block's tokens, node by node, with each node's compatible,
- * reg, device_type, phandle, clocks and clock-frequency noted.
+ * reg, device_type, phandle, clocks, clock-frequency and bootargs noted.
  */
 #include "devtree.h"
 
@@ -39,6 +39,8 @@ struct node {
 	int compat_hit, is_cpu;
 	uint64_t reg0;
 	uint32_t reg_len, phandle, clock_ph, freq;
+	const char *bootargs;
+	uint32_t bootargs_len;
 };
 
 /* What walk() reports for each node when it ends; 1 stops the walk. */
@@ -93,6 +95,8 @@ static int walk(const void *fdt, const char *compat, visit_fn visit, void *ctx)
 				n->clock_ph = be32(v);
 			else if (streq(pn, "clock-frequency") && len == 4)
 				n->freq = be32(v);
+			else if (streq(pn, "bootargs"))
+				n->bootargs = (const char *)v, n->bootargs_len = len;
 			off = (off + len + 3) & ~3u;
 		} else if (tok == TOK_DONE) {
 			return 0;
@@ -174,4 +178,45 @@ unsigned devtree_cpus(const void *fdt, uint64_t *mpidr, unsigned max)
 	if (!devtree_ok(fdt) || walk(fdt, 0, count_cpu, &c))
 		return 0;
 	return c.n;
+}
+
+struct arg_ctx {
+	const char *word;
+	int found;
+};
+
+/* Is word one of the blank-separated words of [s, s+len)? */
+static int words_have(const char *s, uint32_t len, const char *word)
+{
+	uint32_t i = 0;
+
+	while (i < len && s[i]) {
+		uint32_t j = 0;
+		while (i + j < len && word[j] && s[i + j] == word[j])
+			j++;
+		if (!word[j] && (i + j == len || s[i + j] == ' ' || !s[i + j]))
+			return 1;
+		while (i < len && s[i] && s[i] != ' ')
+			i++;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+	return 0;
+}
+
+static int find_arg(const struct node *n, void *p)
+{
+	struct arg_ctx *c = p;
+
+	if (!n->bootargs)
+		return 0;
+	c->found = words_have(n->bootargs, n->bootargs_len, c->word);
+	return 1;
+}
+
+int devtree_bootarg(const void *fdt, const char *word)
+{
+	struct arg_ctx c = { word, 0 };
+
+	return devtree_ok(fdt) && walk(fdt, 0, find_arg, &c) == 0 && c.found;
 }

@@ -17,5 +17,7 @@ int devtree_ok(const void *fdt);
 int devtree_find(const void *fdt, const char *compat, uint64_t *addr, uint64_t *clock_hz);
 /* The `reg` (MPIDR affinity) of each device_type "cpu" node, up to max: how many. */
 unsigned devtree_cpus(const void *fdt, uint64_t *mpidr, unsigned max);
+/* Is word one of the words of /chosen's bootargs (qvm's `cmdline`)? */
+int devtree_bootarg(const void *fdt, const char *word);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * The per-architecture half is guest-images/<arch>/arch.h (found on the
  * include path): the machine layout (TRACE_REG_ADDR, UNOWNED_ADDR,
- * MAX_CPUS), barrier(), cpu_relax(), halt_forever(), arch_cpu_note() (the
+ * RAM_PROBE, UNALIGNED_MMIO, MAX_CPUS), barrier(), cpu_relax(),
+ * poll_pause(), halt_forever(), arch_cpu_note() (the
  * vCPU's hardware id for the roll call, or nothing) and the MMIO accessors
  * mmio_read8/32/64 and mmio_write8/32/64, each a single access of exactly
  * that width. guest-images/<arch>/console.c drives the console and
@@ -71,7 +72,8 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus);
 
 /*
  * The guest is done: x86 halts (the configuration's exit-on-halt ends qvm
- * once every vCPU has), arm64 powers off with PSCI SYSTEM_OFF (qvm exits 0).
+ * once every vCPU has), arm64 powers off with PSCI SYSTEM_OFF (qvm exits 0)
+ * or, when the FDT's bootargs (`cmdline`) hold the word "halt", halts too.
  */
 _Noreturn void guest_finish(void);
 

@@ -4,18 +4,14 @@
  */
 #include "guest.h"
 
-/* pause instructions between two polls of the trace counter. The counter
- * only ticks once a second and every poll is a VM exit, so back off instead
- * of hammering the device. */
-#define POLL_DELAY_PAUSES 2000
-
+/* The counter only ticks once a second and every poll is a VM exit, so
+ * each poll waits a while first (poll_pause(), the architecture's). */
 uint32_t trace_wait_change(uint32_t prev)
 {
 	uint32_t now;
 
 	do {
-		for (unsigned i = 0; i < POLL_DELAY_PAUSES; i++)
-			cpu_relax();
+		poll_pause();
 		now = mmio_read32(TRACE_REG_ADDR);
 	} while (now == prev);
 	return now;

@@ -26,6 +26,11 @@
 #define TRACE_REG_ADDR  0xfa000000UL
 /* Deliberately unowned physical address: reads all ones, writes dropped. */
 #define UNOWNED_ADDR    0xfb000000UL
+/* A RAM word the access test may scribble on: the last 4 KiB of the 16 MiB
+ * it is given, far above the image, its stacks and the boot page tables. */
+#define RAM_PROBE       0xfff000UL
+/* An MMIO access may be unaligned (the CPU splits nothing: KVM sees it whole). */
+#define UNALIGNED_MMIO  1
 
 /* Per-vCPU stacks carved out of one .bss array by start.S. */
 #define MAX_CPUS        16
@@ -48,6 +53,14 @@ static inline void barrier(void)
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");
+}
+
+/* Between two polls of the trace counter (the TSC's rate is not known
+ * without calibrating it): 2000 pauses. */
+static inline void poll_pause(void)
+{
+	for (unsigned i = 0; i < 2000; i++)
+		cpu_relax();
 }
 
 /* The roll call's hardware id: nothing to add on x86. */

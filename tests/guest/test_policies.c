@@ -47,9 +47,9 @@ QT_TEST(unsupported_reference_abort_ends_qvm)
  * until it is told to stop. */
 QT_TEST(halted_guest_runs_on_without_exit_on_halt)
 {
-	QT_SKIP_IF(QT_NO_HALT_TESTS);
 	struct qt_vm *vm = demo_vm("nohalt");
 
+	qt_conf(vm, "%s", QT_HALT_CONF);
 	qt_args(vm, "set", "exit-on-halt", "off", "set", "power-button-timeout", "1", NULL);
 	qt_start(vm);
 	QT_ASSERT(qt_wait_line(vm, "all 1 vcpus done", 30), "the guest did not finish");

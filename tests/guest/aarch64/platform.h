@@ -3,7 +3,7 @@
  * where RAM is (0x40000000), the console vdev the guests find in the FDT
  * (a pl011), where the trace vdev goes (as in
  * guest-images/aarch64/trace-demo.qvmconf), and how the demo ends: the
- * last vCPU powers off with PSCI SYSTEM_OFF, halted or not.
+ * last vCPU powers off with PSCI SYSTEM_OFF, or halts with `cmdline halt`.
  */
 #ifndef QVM_TEST_PLATFORM_H
 #define QVM_TEST_PLATFORM_H
@@ -14,9 +14,10 @@
 #define QT_DEMO_END "the guest asked for a system shutdown"
 /* The callbacks that describe vdevs to the guest, in a lifecycle trace. */
 #define QT_GEN_TABLES "GEN_FDT|"
-/* Why a test of halting or of every access width cannot run here, or NULL. */
-#define QT_NO_HALT_TESTS "the arm64 demo ends with PSCI SYSTEM_OFF, not by halting"
-#define QT_NO_WIDTH_TESTS "with the MMU off every access is to Device memory, where an " \
-	"unaligned one faults in the guest (guest-images/aarch64/fault-test.c has arm64's)"
+/* What makes the demo end by halting, as the tests of halting need. */
+#define QT_HALT_CONF "cmdline halt\n"
+/* An unaligned MMIO access faults in the guest (the MMU is off: all Device
+ * memory), so the guests make none and qvm never sees one. */
+#define QT_UNALIGNED_MMIO 0
 
 #endif
