@@ -93,7 +93,7 @@ GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.V
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 TEST_VDEVS := $(patsubst tests/vdevs/%.c,$(B)/tests/vdev-%.so,$(wildcard tests/vdevs/*.c)) \
-	$(B)/tests/vdev-sdktest.so
+	$(B)/tests/vdev-sdktest.so $(B)/tests/execstack/vdev-forbid.so
 # Guest-behaviour tests (tests/guest/harness.h): shared ones, then this arch's.
 GUEST_TEST_SRCS := $(wildcard tests/guest/test_*.c tests/guest/$(GARCH)/test_*.c)
 GUEST_TEST_BINS := $(GUEST_TEST_SRCS:tests/guest/%.c=$(B)/tests/guest/%)
@@ -180,6 +180,11 @@ bench: deps all tools
 $(B)/tests/vdev-%.so: tests/vdevs/%.c $(wildcard include/qvm/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -o $@ $<
+
+# The same vdev linked with an executable stack, which qvm refuses (tests/privs.sh)
+$(B)/tests/execstack/vdev-forbid.so: tests/vdevs/forbid.c $(wildcard include/qvm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Iinclude -fPIC -shared -Wl,-z,execstack -o $@ $<
 
 # The SDK's example vdev, also built in the tree for the guest tests
 $(B)/tests/vdev-sdktest.so: tests/sdk/sdktest.c $(wildcard include/qvm/*.h)

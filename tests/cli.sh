@@ -36,31 +36,38 @@ t_emit_trace() {
 		return 0
 	fi
 	echo > $tfs/trace
+	# The guest polls the register: keep the first events when the ring
+	# buffer fills, and give it room (a kernel whose tracing was never used
+	# has only a few KiB: "7 (expanded: 1408)")
+	local overwrite size
+	overwrite=$(cat $tfs/options/overwrite) size=$(cut -d' ' -f1 $tfs/buffer_size_kb)
+	echo 0 > $tfs/options/overwrite
+	echo 4096 > $tfs/buffer_size_kb
 	run etrace 60 @"$BASE" emit-trace 77
 	local rc=0
 	expect_rc etrace 0 || rc=1
-	grep -q "qvm trace trace event 77: write 0x12345678 at 0xfa000000" $tfs/trace ||
+	grep -q "qvm trace trace event 77: write 0x12345678 at $TRACE_LOC" $tfs/trace ||
 		{ echo "no trace_marker line for the guest's write in $tfs/trace"; rc=1; }
-	# the guest polls the register: early reads may have left the ring buffer
-	grep -q "qvm trace trace event 77: read 0x0000000[0-9] at 0xfa000000" $tfs/trace ||
+	grep -q "qvm trace trace event 77: read 0x0000000[0-9] at $TRACE_LOC" $tfs/trace ||
 		{ echo "no trace_marker line for a guest read"; rc=1; }
+	# (after reading it: a resize drops what the buffer held)
+	echo "$overwrite" > $tfs/options/overwrite
+	echo "$size" > $tfs/buffer_size_kb
 	[ $mounted = 1 ] && umount $tfs
 	return $rc
 }
 
 # Every function the public headers declare is exported by qvm, so a vdev using it loads.
 t_api_exported() {
-	local fn missing=""
-	for fn in $(grep -ohE '^[a-z].*[ *](vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\(' include/qvm/*.h |
-			grep -oE '(vdev|guest|gasp|qvm|wdog)_[a-z_0-9]+\($' | tr -d '(' | grep -v '_t$' | sort -u); do
-		nm -D --defined-only "$QVM" | grep -qE " T $fn\$" || missing="$missing $fn"
-	done
-	[ -z "$missing" ] || { echo "declared but not exported:$missing"; return 1; }
+	command -v nm >/dev/null || { echo "SKIP: nm (binutils) is not installed here"; return 0; }
+	[ -d include/qvm ] || { echo "SKIP: the SDK's headers are not here"; return 0; }
+	tests/tools/api-exported.sh "$QVM"
 }
 
 # core/term.c owns the end: nothing else calls exit() or _exit().
 t_one_exit_point() {
 	local hits
+	[ -d core ] || { echo "SKIP: qvm's sources are not here"; return 0; }
 	hits=$(grep -nE '(^|[^a-z_])_?exit *\(' core/*.c arch/*/*.c | grep -v '^core/term\.c:')
 	[ -z "$hits" ] || { echo "exit outside core/term.c: $hits"; return 1; }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Golden configuration errors: every tests/configs/bad/NAME.qvmconf makes
 # qvm exit 65 with exactly NAME.expected on stderr (the build directory
-# written as BUILD). With --no-kvm, the same on this machine made to look
+# written as BUILD). Where an architecture differs (its guests, its memory
+# map, what it refuses), tests/configs/bad/ARCH/ has its NAME.qvmconf or
+# NAME.expected, which take the place of the common one, and its own. With --no-kvm, the same on this machine made to look
 # as if it had no /dev/kvm (tests/no-kvm.sh), plus the configuration unit
 # test and a good configuration that needs KVM to run. Prints TAP.
 #
@@ -26,9 +28,13 @@ if [ "${2:-}" = --no-kvm ]; then
 	RUNNER=(tests/no-kvm.sh)
 fi
 
-for conf in tests/configs/bad/*.qvmconf; do
-	name=$(basename "$conf" .qvmconf)
-	expected=$(cat "${conf%.qvmconf}.expected")
+ARCH_BAD=tests/configs/bad/$(uname -m)
+for name in $(ls tests/configs/bad/*.qvmconf "$ARCH_BAD"/*.qvmconf 2>/dev/null | xargs -n1 basename |
+		sed 's/\.qvmconf$//' | sort -u); do
+	conf=tests/configs/bad/$name.qvmconf exp=tests/configs/bad/$name.expected
+	[ -f "$ARCH_BAD/$name.qvmconf" ] && conf=$ARCH_BAD/$name.qvmconf
+	[ -f "$ARCH_BAD/$name.expected" ] && exp=$ARCH_BAD/$name.expected
+	expected=$(cat "$exp")
 	"${RUNNER[@]}" timeout -k "$KILL_AFTER" 20 "$QVM" @"$conf" >/dev/null 2>"$W/err" </dev/null
 	rc=$?
 	got=$(sed "s#$build_abs#BUILD#g" "$W/err")
@@ -47,7 +53,7 @@ if [ ${#RUNNER[@]} -gt 0 ]; then
 	else
 		tap_not_ok test_config "$(grep -m1 -A3 '^# FAIL\|^not ok' <<<"$out")"
 	fi
-	tests/no-kvm.sh timeout -k "$KILL_AFTER" 20 "$QVM" @guest-images/x86_64/trace-demo.qvmconf dryrun \
+	tests/no-kvm.sh timeout -k "$KILL_AFTER" 20 "$QVM" @guest-images/$(uname -m)/trace-demo.qvmconf dryrun \
 		>/dev/null 2>"$W/err" </dev/null
 	rc=$?
 	if [ $rc -eq 64 ] && grep -q 'fatal: cannot open /dev/kvm: No such file or directory' "$W/err"; then

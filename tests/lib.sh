@@ -11,9 +11,36 @@ unset QVM_VDEV_PATH
 . tests/tap.sh
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-BASE=tests/configs/ok/base.qvmconf
-WDOG=guest-images/x86_64/wdog-demo.qvmconf
 LIFE="vdev lifecycle name lc"
+# What the tests need to know of this machine's architecture: its guests,
+# the configurations that run them, and where things are in its memory map.
+#   BASE      the trace demo, halting at its end, no cpu option
+#   VIOLATE   the same without the trace vdev (a test vdev takes its place)
+#   WDOG      the watchdog demo (four kicks "wdog kick N", then the bite: exit 4)
+#   GUESTS    the guest images;  RAM  a ram option they load into
+#   RAW_AT    where a raw `load FILE` goes in $RAM;  CONSOLE  the guests' UART
+#   HALT      what makes the demo end by halting;  TRACE_LOC  BASE's trace
+#             register, as qvm prints it
+#   CORE_RAM  WDOG's ram in a core's PT_LOAD: "START SIZE" (readelf's hex)
+#   CORE_PC   the register gdb names for the pc, and the range of WDOG's text
+#   INTR      an interrupt a vdev can be given (an SPI, an IOAPIC pin)
+#   BENCH_ROWS  the rows of make bench's table (kinds by 2 systems; no port I/O on arm64)
+GARCH=$(uname -m)
+GUESTS=build/guest-images/$GARCH	# guest images are not sanitized: always here
+case $GARCH in
+aarch64)
+	BASE=tests/configs/aarch64/base.qvmconf VIOLATE=tests/configs/aarch64/violate.qvmconf
+	WDOG=guest-images/aarch64/wdog-demo.qvmconf
+	RAM="ram 0x40000000,16M" RAW_AT=0x40080000 CONSOLE="vdev pl011 loc 0x09000000"
+	HALT="cmdline halt" TRACE_LOC=0x9010000
+	CORE_RAM="0x0*40000000 0x0*4000000" CORE_PC="pc 0x40080000 0x40100000" INTR=gic:40 BENCH_ROWS=8 ;;
+*)
+	BASE=tests/configs/ok/base.qvmconf VIOLATE=tests/configs/ok/violate.qvmconf
+	WDOG=guest-images/x86_64/wdog-demo.qvmconf
+	RAM="ram 0,16M" RAW_AT=0x0 CONSOLE="vdev ser8250"
+	HALT="" TRACE_LOC=0xfa000000
+	CORE_RAM="0x0+ 0x0*1000000" CORE_PC="rip 0x100000 0x200000" INTR=ioapic:10 BENCH_ROWS=12 ;;
+esac
 
 # run NAME TIMEOUT ARGS...: qvm's stdout, stderr and exit code in $OUT/NAME.*
 run() {

@@ -12,9 +12,15 @@ SKIP_KVM="SKIP: /dev/kvm is not usable on this machine: guests cannot run"
 kvm_ok() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 ROOT=0
 [ "$(id -u)" = 0 ] && ROOT=1
-FORBID="vdev forbid loc 0xfa000000"	# where the demo guest's trace vdev would be
+FORBID="vdev forbid loc $TRACE_LOC"	# where the demo guest's trace vdev would be
 # A guest that touches the vdev at every width, then halts
-ACCESS="ram 0,16M load build/guest-images/x86_64/access-test.elf set exit-on-halt on vdev ser8250"
+ACCESS="$RAM load $GUESTS/access-test.elf set exit-on-halt on $HALT $CONSOLE"
+
+# util-linux's setpriv, by its path: a busybox timeout would run busybox's
+# own setpriv, which cannot change users, for the bare name
+SETPRIV=$(command -v setpriv)
+# the name of the user with uid 65534 (busybox's id takes only names)
+user_65534() { id -un 65534 2>/dev/null || awk -F: '$3 == 65534 { print $1; f = 1; exit } END { exit !f }' /etc/passwd; }
 
 # field PID NAME: a field of /proc/PID/status
 field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
@@ -83,7 +89,7 @@ t_set_user() {
 	kvm_ok || { echo "$SKIP_KVM"; return 0; }
 	[ $ROOT = 1 ] || { echo "SKIP: not root: only root can run qvm as another user"; return 0; }
 	local who
-	who=$(id -un 65534 2>/dev/null) || { echo "SKIP: no user with uid 65534 here"; return 0; }
+	who=$(user_65534) || { echo "SKIP: no user with uid 65534 here"; return 0; }
 	start_idle user set user "$who" cpu sched 1 || return 1
 	local pid=$BG_PID bad="" t
 	for t in /proc/$pid/task/*; do
@@ -104,8 +110,8 @@ t_set_user() {
 	[ -z "$bad" ] || { echo "${bad#; }"; return 1; }
 	run nouser 10 set user no-such-user-here $ACCESS dryrun
 	expect_rc nouser 65 && expect_err nouser "set user: no user 'no-such-user-here'" || return 1
-	command -v setpriv >/dev/null || return 0
-	timeout -k "$KILL_AFTER" 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$QVM" set user root $ACCESS dryrun \
+	[ -n "$SETPRIV" ] || return 0
+	timeout -k "$KILL_AFTER" 20 "$SETPRIV" --reuid=65534 --regid=65534 --clear-groups "$QVM" set user root $ACCESS dryrun \
 		>/dev/null 2>"$OUT/notroot.err" </dev/null
 	echo $? >"$OUT/notroot.rc"
 	expect_rc notroot 65 && expect_err notroot "set user: only root can run qvm as another user"
@@ -115,12 +121,14 @@ t_set_user() {
 # naming itself runs the guest to its end: nothing here needs root.
 t_unprivileged() {
 	kvm_ok || { echo "$SKIP_KVM"; return 0; }
-	[ $ROOT = 1 ] && command -v setpriv >/dev/null ||
+	[ $ROOT = 1 ] && [ -n "$SETPRIV" ] ||
 		{ echo "SKIP: needs root and setpriv to start qvm as another user"; return 0; }
 	local kvm who
 	kvm=$(stat -c %g /dev/kvm)
-	who=$(id -un 65534 2>/dev/null) || { echo "SKIP: no user with uid 65534 here"; return 0; }
-	timeout -k "$KILL_AFTER" 20 setpriv --reuid=65534 --regid=65534 --groups="$kvm" "$QVM" set user "$who" set sandbox on \
+	[ $(( 0$(stat -c %a /dev/kvm) & 060 )) = 48 ] ||
+		{ echo "SKIP: /dev/kvm is not open to its group here (mode $(stat -c %a /dev/kvm))"; return 0; }
+	who=$(user_65534) || { echo "SKIP: no user with uid 65534 here"; return 0; }
+	timeout -k "$KILL_AFTER" 20 "$SETPRIV" --reuid=65534 --regid=65534 --groups="$kvm" "$QVM" set user "$who" set sandbox on \
 		$ACCESS >"$OUT/unpriv.out" 2>"$OUT/unpriv.err" </dev/null
 	echo $? >"$OUT/unpriv.rc"
 	expect_rc unpriv 0 && expect_out unpriv "guest done" && expect_no_err unpriv "sandbox:"
@@ -190,12 +198,10 @@ t_outside_sigsys() {
 
 # A vdev linked with an executable stack would have every new thread's stack executable.
 t_exec_stack_refused() {
-	mkdir -m 700 "$OUT/xs"
-	gcc -std=c11 -D_GNU_SOURCE -pthread -Iinclude -fPIC -shared -Wl,-z,execstack \
-		-o "$OUT/xs/vdev-forbid.so" tests/vdevs/forbid.c 2>"$OUT/xs.cc" ||
-		{ echo "SKIP: cannot build a vdev with -z execstack: $(tail -1 "$OUT/xs.cc")"; return 0; }
-	QVM_VDEV_PATH=$OUT/xs run xs 20 set sandbox on $ACCESS $FORBID dryrun
-	expect_rc xs 65 && expect_err xs "$OUT/xs/vdev-forbid.so asks for an executable stack"
+	local xs=$PWD/$B/tests/execstack	# (make builds it there)
+	[ -f "$xs/vdev-forbid.so" ] || { echo "$xs/vdev-forbid.so is not built"; return 1; }
+	QVM_VDEV_PATH=$xs run xs 20 set sandbox on $ACCESS $FORBID dryrun
+	expect_rc xs 65 && expect_err xs "$xs/vdev-forbid.so asks for an executable stack"
 }
 
 t_sandbox_option_errors() {

@@ -15,7 +15,7 @@ export B QVM=$B/qvm SANITIZE=${SANITIZE:-}
 # signals muted) fails its test instead of stalling the run.
 export KILL_AFTER=15
 # A whole program gets this long, then the same treatment.
-PROGRAM_TIMEOUT=600
+PROGRAM_TIMEOUT=1200
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 unset QVM_VDEV_PATH
 R=$(mktemp -d)
@@ -44,17 +44,17 @@ x86() {
 x86 nested tests/nested/x86-npt.sh "$B"
 # x86_64: in an emulated arm64 machine; aarch64: directly
 add arm64 tests/nested/arm64-kvm.sh "$B"
-x86 sdk tests/sdk.sh
-x86 signals tests/signals.sh
-x86 privs tests/privs.sh
+add sdk tests/sdk.sh
+add signals tests/signals.sh
+add privs tests/privs.sh
 for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
 	[ -x "$t" ] && add "guest/${t#"$B"/tests/guest/}" "$t"
 done
-x86 cli tests/cli.sh
-x86 inputs tests/inputs.sh
+add cli tests/cli.sh
+add inputs tests/inputs.sh
 add fuzz tests/fuzz/smoke.sh
-x86 golden tests/golden.sh "$B"
-x86 nokvm tests/golden.sh "$B" --no-kvm
+add golden tests/golden.sh "$B"
+add nokvm tests/golden.sh "$B" --no-kvm
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] && add "unit/${t#"$B"/tests/}" "$t"
 done

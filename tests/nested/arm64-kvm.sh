@@ -6,13 +6,16 @@
 # (tests/nested/arm64-probe.c), a program linked as qvm is
 # (tests/nested/arm64-libs.c) with the arm64 loader and libraries in the
 # initramfs, and qvm with its vdevs, guests and bench tools
-# (tests/nested/arm64-body.sh). On an arm64 host with /dev/kvm: the same
-# commands, directly, on what `make` built. Prints TAP.
+# (tests/nested/arm64-body.sh); then the unit tests and the suites
+# tests/run.sh runs (cli, inputs, golden, nokvm, signals, privs, sdk), as
+# they run on an arm64 host. On an arm64 host with /dev/kvm: the same
+# commands, directly, on what `make` built (tests/run.sh runs the unit
+# tests and the suites there itself). Prints TAP.
 #
 #   tests/nested/arm64-kvm.sh BUILD_DIR
 #
-# The kernel and a static busybox come from Debian's arm64 packages
-# (tools/arm64-kit.sh, kept in BUILD_DIR/arm64-kit). /init runs each program
+# The kernel, a static busybox and bash, and setpriv come from Debian's arm64
+# packages (tools/arm64-kit.sh, kept in BUILD_DIR/arm64-kit). /init runs each program
 # between markers on the console (tests/nested/lib.sh) and powers off.
 set -u
 cd "$(dirname "$0")/../.."
@@ -46,8 +49,14 @@ else
 	S=$(realpath "$KIT/sysroot")
 	CROSS_LIB=/usr/aarch64-linux-gnu/lib	# libc6-arm64-cross
 	R=$W/root T=$W/root/t RT=/t
-	mkdir -p "$R"/{bin,dev,proc,sys,t} "$R/lib/aarch64-linux-gnu"
-	cp "$KIT/busybox" "$R/bin/busybox"
+	mkdir -p "$R"/{bin,dev,etc,proc,sys,t,usr} "$R/lib/aarch64-linux-gnu"
+	# (util-linux's setpriv apart from /bin, where busybox puts its own, which has fewer options)
+	mkdir -p "$R/usr/local/bin"
+	cp "$KIT/busybox" "$R/bin/busybox" && cp "$KIT/bash" "$R/bin/bash" && cp "$KIT/setpriv" "$R/usr/local/bin/"
+	ln -s /bin "$R/usr/bin"	# for #!/usr/bin/env
+	# root, and the user the privilege tests run qvm as
+	printf '%s\n' root:x:0:0:root:/:/bin/sh nobody:x:65534:65534:nobody:/:/bin/false >"$R/etc/passwd"
+	printf '%s\n' root:x:0: kvm:x:36: nogroup:x:65534: >"$R/etc/group"
 	$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o "$T/probe" \
 		tests/nested/arm64-probe.c 2>"$W/cc.err" || fail_all "cannot build the probe: $(head -3 "$W/cc.err")"
 	$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$S/usr/include" -L"$S/usr/lib/aarch64-linux-gnu" \
@@ -55,7 +64,7 @@ else
 		tests/nested/arm64-libs.c -lcap-ng -lseccomp -lfdt -ldl 2>"$W/cc.err" ||
 		fail_all "cannot build the library check: $(head -3 "$W/cc.err")"
 	# qvm and its vdevs for aarch64, in build-aarch64
-	make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all tools guest-tests >"$W/make.log" 2>&1 ||
+	make -s ARCH=aarch64 SANITIZE= ARM64_SYSROOT="$S" all tools unit "$QB/tests/exec-pending" >"$W/make.log" 2>&1 ||
 		fail_all "the aarch64 cross build failed: $(grep -m3 -E 'error|Error' "$W/make.log")"
 fi
 # $T: the tree the commands run in; $RT: its name where they run (/t in the emulated machine)
@@ -68,7 +77,16 @@ cp "$QB"/tests/vdev-*.so "$T/build/tests/" && cp "$QB"/tests/guest/test_* "$T/bu
 	fail_all "the guest-test programs are not built in $QB (make guest-tests)"
 cp build/guest-images/aarch64/*.elf "$T/build/guest-images/aarch64/"
 cp guest-images/aarch64/*.qvmconf "$T/guest-images/aarch64/"
-cp tests/nested/arm64-body.sh tests/nested/arm64-gicv2.sh tests/nested/stamp.sh "$T/"
+cp tests/nested/arm64-body.sh tests/nested/arm64-gicv2.sh tests/nested/arm64-suites.sh tests/nested/stamp.sh "$T/"
+if [ -z "$NATIVE" ]; then
+	# the unit tests, and the suites with their configurations and what make built for them
+	mkdir -p "$T/tests" "$T/build/tools" "$T/build/tests/execstack"
+	cp "$QB"/tests/test_* "$QB/tests/exec-pending" "$T/build/tests/" &&
+		cp "$QB/tests/execstack/vdev-forbid.so" "$T/build/tests/execstack/" &&
+		cp "$QB/tools/qvm-bench" "$QB/tools/kvm-baseline" "$QB/tools/startup-bench" "$T/build/tools/" ||
+		fail_all "the unit tests or the suites' programs are not built in $QB"
+	cp tests/*.sh "$T/tests/" && cp -r tests/configs "$T/tests/"
+fi
 # The demo again, with its FDT written out for dtc on this side
 # (and a second UART: stdout-path names the first)
 sed "s|^system trace-demo|system fdt-demo\\nset fdt-dump-file $RT/demo.dtb|" \
@@ -128,10 +146,12 @@ else
 	# boot GIC BODY LOG: the emulated machine with a GICv<GIC>, /init sourcing BODY
 	boot() {
 		nested_init "$R/init"
-		printf 'T=/t\n. /t/%s\necho "NESTED done"\npoweroff -f\n' "$2" >>"$R/init"
+		# /dev/kvm as udev leaves it on Debian: group kvm, 0660
+		printf '%s\n' 'chgrp kvm /dev/kvm; chmod 660 /dev/kvm' >>"$R/init"
+		printf 'export PATH=/usr/local/bin:$PATH T=/t\n. /t/%s\necho "NESTED done"\npoweroff -f\n' "$2" >>"$R/init"
 		nested_pack "$R" "$W/root.cpio" || fail_all "cannot build the initramfs"
 		# pauth-impdef: the architected pointer authentication is slow to emulate (host.md)
-		timeout -k 10 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=$1 \
+		timeout -k 10 "${4:-300}" qemu-system-aarch64 -M virt,virtualization=on,gic-version=$1 \
 			-cpu max,pauth-impdef=on -smp 2 -m 1024 -display none -monitor none -serial stdio \
 			-no-reboot -nodefaults -kernel "$KIT/Image" -initrd "$W/root.cpio" \
 			-append "console=ttyAMA0 panic=-1 quiet" </dev/null >"$3" 2>&1
@@ -140,6 +160,7 @@ else
 	qrc=$?
 	# KVM makes a GICv2 only on a host GIC with v2 compatibility: QEMU's GICv2 has it
 	boot 2 arm64-gicv2.sh "$W/console-v2.log"
+	boot 3 arm64-suites.sh "$W/console-suites.log" 900
 fi
 nested_log
 
@@ -321,24 +342,38 @@ else
 	tap_not_ok arm64_gic_version_2 "exit $(v2code gicv2), irq test $(v2code gicv2-irq): $v2irq; dtc: $(head -2 "$W/v2.err")"
 	v2 gicv2 | tail -6 | tap_diag
 fi
-# The guest-test programs of tests/guest/, each test one TAP line here
-for prog in $(sed -n 's/^NESTED begin guest-\(.*\)$/\1/p' "$W/log"); do
-	if [ "$(code_of "guest-$prog")" != 0 ] && ! section "guest-$prog" | grep -q '^not ok'; then
-		tap_not_ok "arm64_guest/$prog" "exit $(code_of "guest-$prog")"
-		section "guest-$prog" | tail -5 | tap_diag
-		continue
-	fi
-	bad=
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP"*) bad=; name=${line#ok * - }
-			tap_skip "arm64_guest/$prog/${name%% # SKIP*}" "${name#* # SKIP }";;
-		"ok "*) bad=; tap_ok "arm64_guest/$prog/${line#ok * - }";;
-		"not ok "*) bad=1; tap_not_ok "arm64_guest/$prog/${line#not ok * - }";;
-		"#"*) [ -n "$bad" ] && echo "$line";;	# a failure's diagnostics
-		esac
-	done < <(section "guest-$prog" | sed '1d;$d')
-done
+# tap_runs LOG PREFIX NAME: the TAP programs run in LOG as sections
+# PREFIX-PROG, each of their tests one TAP line here (NAME/PROG/TEST); a
+# program that ended badly without saying why, or ran fewer tests than it
+# planned, fails as a whole. A failure's diagnostics, before its line (unit
+# tests) or after it (guest tests), follow it.
+tap_runs() {
+	local log=$1 pre=$2 as=$3 prog out code line name bad ran plan diag
+	for prog in $(sed -n "s/^NESTED begin $pre-\\(.*\\)\$/\\1/p" "$log"); do
+		out=$(sed -n "/^NESTED begin $pre-$prog\$/,/^NESTED end $pre-$prog /p" "$log" | sed '1d;$d')
+		code=$(sed -n "s/^NESTED end $pre-$prog \\([0-9]*\\)\$/\\1/p" "$log")
+		if [ "$code" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
+			tap_not_ok "$as/$prog" "exit $code"
+			tail -5 <<<"$out" | tap_diag
+			continue
+		fi
+		bad= ran=0 plan= diag=
+		while IFS= read -r line; do
+			case $line in
+			"ok "*"# SKIP"*) bad= diag=; ran=$((ran + 1)); name=${line#ok * - }
+				tap_skip "$as/$prog/${name%% # SKIP*}" "${name#* # SKIP }";;
+			"ok "*) bad= diag=; ran=$((ran + 1)); tap_ok "$as/$prog/${line#ok * - }";;
+			"not ok "*) bad=1; ran=$((ran + 1)); tap_not_ok "$as/$prog/${line#not ok * - }"
+				printf '%s' "$diag"; diag=;;
+			"1.."*) plan=${line#1..}; plan=${plan%% *};;
+			"#"*) if [ -n "$bad" ]; then echo "$line"; else diag+="$line"$'\n'; fi;;
+			esac
+		done <<<"$out"
+		[ "$plan" = "$ran" ] || tap_not_ok "$as/$prog" "planned ${plan:-no} tests, ran $ran (exit $code)"
+	done
+}
+# The guest-test programs of tests/guest/
+tap_runs "$W/log" guest arm64_guest
 # make bench on arm64: both systems measured per kind, ratios and the targets' verdict.
 section bench >"$W/bench.log"
 rows=$(bench_table_sane "$W/bench.log" 8)
@@ -391,6 +426,28 @@ for t in io-refused:'vdev ser8250: io:0x3f8: aarch64 has no I/O port space' \
 		section "$name" | tail -4 | tap_diag
 	fi
 done
+# The unit tests and the suites, in the third machine (natively, tests/run.sh runs them)
+if [ -z "$NATIVE" ]; then
+	tr -d '\r' <"$W/console-suites.log" >"$W/log-suites"
+	if grep -q '^NESTED done' "$W/log-suites"; then
+		tap_runs "$W/log-suites" unit unit
+		tap_runs "$W/log-suites" suite suite
+	else
+		tap_not_ok arm64_suites "the machine running the unit tests and suites did not finish"
+		tail -15 "$W/log-suites" | tap_diag
+	fi
+fi
+# The arm64 qvm exports every function the headers declare (read here: the
+# emulated machine has no nm)
+if [ -z "$NATIVE" ]; then
+	if ! command -v aarch64-linux-gnu-nm >/dev/null; then
+		tap_skip arm64_api_exported "aarch64-linux-gnu-nm is not installed (tools/deps.sh installs gcc-aarch64-linux-gnu)"
+	elif why=$(tests/tools/api-exported.sh "$QB/qvm" aarch64-linux-gnu-nm 2>&1); then
+		tap_ok arm64_api_exported
+	else
+		tap_not_ok arm64_api_exported "$why"
+	fi
+fi
 # The FDT qvm built: dtc reads it without a warning, and it is the golden one.
 section dtb | sed '1d;$d' | base64 -d >"$W/demo.dtb" 2>/dev/null
 if ! command -v dtc >/dev/null; then

@@ -4,13 +4,14 @@
 # the host can tell the runs apart in the console log.
 
 # nested_run_fn: the definition of run NAME COMMAND..., which prints the
-# command's output between "NESTED begin NAME" and "NESTED end NAME CODE".
+# command's output between "NESTED begin NAME" and "NESTED end NAME CODE",
+# and gives it RUN_SECONDS (60) to finish.
 nested_run_fn() {
 	cat <<'EOF'
 run() {
 	name=$1; shift
 	echo "NESTED begin $name"
-	timeout -k 5 60 "$@" </dev/null 2>&1
+	timeout -k 5 "${RUN_SECONDS:-60}" "$@" </dev/null 2>&1
 	echo "NESTED end $name $?"
 }
 EOF
@@ -26,6 +27,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mkdir -p /tmp && mount -t tmpfs tmp /tmp
+ln -s /proc/self/fd /dev/fd
 EOF
 	nested_run_fn >>"$1"
 	chmod +x "$1"

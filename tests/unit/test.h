@@ -2,7 +2,8 @@
  * A minimal unit-test harness printing TAP: TEST(name) defines a case,
  * RUN(name) runs it and prints "ok N - name" or "not ok N - name" after
  * its "# FAIL" diagnostics, SKIP(name, why) reports a case that cannot run
- * here, and TEST_EXIT() prints the plan and returns main's status.
+ * here (RUN_IF(cond, name, why) chooses), and TEST_EXIT() prints the plan
+ * and returns main's status.
  */
 #ifndef QVM_TEST_H
 #define QVM_TEST_H
@@ -47,6 +48,23 @@ static int test_failures, test_count;
 } while (0)
 
 #define SKIP(name, why) printf("ok %d - %s # SKIP %s\n", ++test_count, #name, why)
+/* RUN(name) where cond holds, else SKIP(name, why) */
+#define RUN_IF(cond, name, why) do { \
+	if (cond) \
+		RUN(name); \
+	else \
+		SKIP(name, why); \
+} while (0)
+
+/* The cases that differ by architecture: x86 has I/O ports, the IOAPIC, the
+ * 8259 and the LAPIC; aarch64 the GIC and its raw-image load offset. */
+#if defined(__x86_64__)
+#define TEST_X86 1
+#define TEST_ARCH "x86_64"
+#else
+#define TEST_X86 0
+#define TEST_ARCH "aarch64"
+#endif
 
 #define TEST_EXIT() return printf("1..%d\n", test_count), test_failures ? 1 : 0
 

@@ -20,6 +20,10 @@
 
 static char msg[600];
 
+/* Where a raw image without an address goes: the lowest ram, plus on arm64
+ * the offset QEMU's virt machine uses too. */
+#define RAW_OFF (TEST_X86 ? 0 : 0x80000)
+
 /* Run text as file t.conf in directory /cfgdir; returns "OK" or the error. */
 static struct qvm_vm *run(const char *text, bool check)
 {
@@ -116,8 +120,11 @@ TEST(loc_spaces)
 /* A repeated `loc` in one vdev context: the last one wins, and only it is mapped. */
 TEST(repeated_loc_last_wins)
 {
-	struct qvm_vm *vm = run("ram 1M\nvdev trace loc 0xfa000000 loc 0xfb000000\n"
+	struct qvm_vm *vm = run(TEST_X86 ? "ram 1M\nvdev trace loc 0xfa000000 loc 0xfb000000\n"
 			"vdev ser8250 loc io:0x2f8 loc mem:0xfc000000\n"
+			"vdev trace loc 0xfa000000 name again\n" :
+			"ram 1M\nvdev trace loc 0xfa000000 loc 0xfb000000\n"
+			"vdev ser8250 loc mem:0xfd000000 loc mem:0xfc000000\n"
 			"vdev trace loc 0xfa000000 name again\n", false);	/* the first address is free */
 	CHECK_STR(msg, "OK");
 	struct qerr e;
@@ -144,8 +151,8 @@ TEST(vdev_log_inherits)
 	vm_destroy(vm);
 }
 
-/* `intr PIC:N` against the VM's built-in controllers, and qvm_parse_intr(). */
-TEST(interrupts)
+/* `intr PIC:N` against the VM's built-in controllers, and qvm_parse_intr(): x86 */
+TEST(interrupts_x86)
 {
 	struct qvm_vm *vm = run("ram 1M\n", false);
 	guest_intr_t in = { 0 };
@@ -173,6 +180,31 @@ TEST(interrupts)
 	vm_destroy(vm);
 }
 
+/* The same against arm64's GIC: SPIs, as the vendor numbers them (32 up). */
+TEST(interrupts_gic)
+{
+	struct qvm_vm *vm = run("ram 1M\n", false);
+	guest_intr_t in = { 0 };
+	struct qerr e;
+	const char *end;
+
+	CHECK(intr_parse(vm, "gic:37", &in, &end, &e) == 0 && in.param == 37 && !*end);
+	CHECK(in.pic && strcmp(vdev_name(in.pic), "gic") == 0);
+	CHECK(intr_parse(vm, "gic:991", &in, &end, &e) == 0 && in.param == 991);
+	CHECK(intr_parse(vm, "gic:31", &in, &end, &e) == -ERANGE);
+	CHECK_STR(e.msg, "gic has lines 32 to 991 (the ones below are private to each vCPU)");
+	CHECK(intr_parse(vm, "gic:992", &in, &end, &e) == -ERANGE);
+	CHECK(intr_parse(vm, "ioapic:3", &in, &end, &e) == -EINVAL);
+	CHECK_STR(e.msg, "no interrupt controller 'ioapic' (this VM has gic)");
+	CHECK(intr_parse(vm, "gic:x", &in, &end, &e) == -EINVAL);
+	vm_set_current(vm);
+	guest_intr_t api = { 0 };
+	CHECK(qvm_parse_intr("gic:40", &api) && api.param == 40);
+	CHECK(api.pic && strcmp(vdev_name(api.pic), "gic") == 0);
+	vm_set_current(NULL);
+	vm_destroy(vm);
+}
+
 /* A raw image without an address goes to the lowest ram, never a rom. */
 TEST(raw_load_skips_rom)
 {
@@ -183,7 +215,7 @@ TEST(raw_load_skips_rom)
 	snprintf(text, sizeof(text), "rom 0,64K ram 0x100000,1M ram 0x80000,64K load %s\n", path);
 	struct qvm_vm *vm = run(text, true);
 	CHECK_STR(msg, "OK");
-	CHECK(vm->boot.have_entry && vm->boot.entry == 0x80000);
+	CHECK(vm->boot.have_entry && vm->boot.entry == 0x80000 + RAW_OFF);
 	vm_destroy(vm);
 	/* Loads are carried out once the configuration is complete: the final layout counts. */
 	snprintf(text, sizeof(text), "ram 0x100000,1M load %s ram 0x80000,64K\n", path);
@@ -191,8 +223,8 @@ TEST(raw_load_skips_rom)
 	CHECK_STR(msg, "OK");
 	CHECK(!vm->boot.have_entry && vm->nloads == 1);	/* planned, not yet loaded */
 	struct qerr e;
-	CHECK(vm_check(vm, &e) == 0 && vm->boot.have_entry && vm->boot.entry == 0x80000);
-	CHECK(*(uint8_t *)vm_gpa_to_hva(vm, 0x80000, 1) == 0xf4);
+	CHECK(vm_check(vm, &e) == 0 && vm->boot.have_entry && vm->boot.entry == 0x80000 + RAW_OFF);
+	CHECK(*(uint8_t *)vm_gpa_to_hva(vm, 0x80000 + RAW_OFF, 1) == 0xf4);
 	vm_destroy(vm);
 	snprintf(text, sizeof(text), "rom 0,64K load %s\n", path);
 	vm_destroy(run(text, false));
@@ -203,10 +235,13 @@ TEST(raw_load_skips_rom)
 
 TEST(vdev_context_and_names)
 {
-	struct qvm_vm *vm = run("vdev trace loc 0xfa000000 ram 1M emit-logger\n"
+	char text[300];
+	/* the last one in x86 I/O space where there is one */
+	snprintf(text, sizeof(text), "vdev trace loc 0xfa000000 ram 1M emit-logger\n"
 			"vdev trace loc mem:0xfa001000 name second\n"
 			"vdev trace loc 0xfa002000\n"
-			"vdev ser8250 loc io:0x2f8\n", false);
+			"vdev ser8250 loc %s\n", TEST_X86 ? "io:0x2f8" : "mem:0x2f8");
+	struct qvm_vm *vm = run(text, false);
 	CHECK_STR(msg, "OK");
 	struct qvm_vdev *d = vm->vdevs;
 	CHECK(d && strcmp(d->name, "trace") == 0);
@@ -218,7 +253,8 @@ TEST(vdev_context_and_names)
 	CHECK(d && strcmp(d->name, "trace-2") == 0);	/* "trace-2" is free: the second was renamed */
 	d = d ? d->next : NULL;
 	CHECK(d && strcmp(d->name, "ser8250") == 0);
-	CHECK(d && d->pub.v_block.location == 0x2f8 && d->pub.v_block.qst_type == QST_X86_IO);
+	CHECK(d && d->pub.v_block.location == 0x2f8 &&
+			d->pub.v_block.qst_type == (TEST_X86 ? QST_X86_IO : QST_MEMORY));
 	vm_destroy(vm);
 }
 
@@ -283,10 +319,17 @@ TEST(errors_more)
 			"internal, error, warn, info, debug, verbose)");
 	CHECK_STR(err("logger info tty\n"),
 			"t.conf:1: unknown logger destination 'tty' (stdout, stderr, slog or none)");
-	CHECK_STR(err("vdev trace loc io:0x80\n"), "t.conf:1: vdev trace: loc 'io:0x80': this vdev "
-			"cannot be in I/O space (no VFF_VDEV_X86_IO)");
-	CHECK_STR(err("vdev ser8250 loc io:0x10000\n"),
-			"t.conf:1: vdev ser8250: loc 'io:0x10000': I/O ports go up to 0xffff");
+	if (TEST_X86) {
+		CHECK_STR(err("vdev trace loc io:0x80\n"), "t.conf:1: vdev trace: loc 'io:0x80': this vdev "
+				"cannot be in I/O space (no VFF_VDEV_X86_IO)");
+		CHECK_STR(err("vdev ser8250 loc io:0x10000\n"),
+				"t.conf:1: vdev ser8250: loc 'io:0x10000': I/O ports go up to 0xffff");
+		CHECK_STR(err("ram 0xfee00000,1M\n"),
+				"t.conf:1: ram 0xfee00000-0xfeefffff overlaps the in-kernel LAPIC");
+	} else {
+		CHECK_STR(err("vdev ser8250 loc io:0x3f8\n"), "t.conf:1: vdev ser8250: loc 'io:0x3f8': "
+				TEST_ARCH " has no I/O port space (give a memory address, mem:ADDR)");
+	}
 	CHECK_STR(err("vdev trace loc 0x1000 name trace\nvdev trace loc 0x2000 name trace\n"),
 			"t.conf:2: vdev trace-2: name 'trace' is already used by another vdev");
 	CHECK_STR(err("cpu sched 200r\n"), "t.conf:1: sched '200r': expected PRIORITY[r|f|o] with "
@@ -306,7 +349,6 @@ TEST(errors_more)
 	CHECK_STR(err("cpu runmask \"\"\n"), "t.conf:1: runmask '': expected CPU numbers separated by commas");
 	CHECK_STR(err("cpu runmask 0,\n"), "t.conf:1: runmask '0,': trailing comma");
 	CHECK_STR(err("cpu runmask 0,x\n"), "t.conf:1: runmask '0,x': expected CPU numbers separated by commas");
-	CHECK_STR(err("ram 0xfee00000,1M\n"), "t.conf:1: ram 0xfee00000-0xfeefffff overlaps the in-kernel LAPIC");
 	CHECK_STR(err("vdev trace loc 0x1000 sched 0\n"), "t.conf:1: vdev trace: sched '0': expected "
 			"PRIORITY[r|f|o] with a priority of 1 to 99");
 }
@@ -326,9 +368,15 @@ TEST(errors_at_assign)
 			"vdev trace loc 0xfa000002\n", path);
 	vm_destroy(run(text, true));
 	CHECK_STR(msg, "t.conf:4: vdev trace-2: mem:0xfa000002 (0x4 bytes) overlaps trace");
-	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfee00000\n", path);
-	vm_destroy(run(text, true));
-	CHECK_STR(msg, "t.conf:2: vdev trace: mem:0xfee00000 (0x4 bytes) overlaps the in-kernel LAPIC");
+	if (TEST_X86) {
+		snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfee00000\n", path);
+		vm_destroy(run(text, true));
+		CHECK_STR(msg, "t.conf:2: vdev trace: mem:0xfee00000 (0x4 bytes) overlaps the in-kernel LAPIC");
+	} else {
+		snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0x8000000\n", path);
+		vm_destroy(run(text, true));
+		CHECK(starts(msg, "t.conf:2: vdev trace: mem:0x8000000 (0x4 bytes) overlaps gic distributor"));
+	}
 	snprintf(text, sizeof(text), "ram 0,1M load 0x200000,%s\n", path);
 	vm_destroy(run(text, true));
 	snprintf(text, sizeof(text), "t.conf:1: '%s' (1 bytes) does not fit in ram/rom at 0x200000", path);
@@ -343,7 +391,7 @@ TEST(errors_at_assign)
 	snprintf(text, sizeof(text), "ram 0,1M load %s\nvdev trace loc 0xfa000000\n", path);
 	struct qvm_vm *vm = run(text, true);
 	CHECK_STR(msg, "OK");
-	CHECK(vm->boot.have_entry && vm->boot.entry == 0 && vm->ncpus == 1);
+	CHECK(vm->boot.have_entry && vm->boot.entry == RAW_OFF && vm->ncpus == 1);
 	vm_destroy(vm);
 	unlink(path);
 }
@@ -369,7 +417,8 @@ int main(int argc, char **argv)
 	RUN(repeated_loc_last_wins);
 	RUN(vdev_log_inherits);
 	RUN(raw_load_skips_rom);
-	RUN(interrupts);
+	RUN_IF(TEST_X86, interrupts_x86, "no IOAPIC or 8259 on this architecture");
+	RUN_IF(!TEST_X86, interrupts_gic, "no GIC on this architecture");
 	RUN(errors_required);
 	RUN(errors_more);
 	RUN(errors_at_assign);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,16 @@ static int forbid_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_FIRST_OPTIDX + 2:
 		f->fatal = 1;
 		break;
+	case VDEV_CTRL_GEN_FDT: {
+		/* arm64: where the guests look for the trace register, which it stands in for */
+		int parent = (int)(uintptr_t)arg;
+		int node = gfdt_update_node(parent, "forbid", vdp->v_block.location);
+		if (node >= 0) {
+			gfdt_update_prop_strings(node, "compatible", "qvm,forbid", "qvm,trace", NULL);
+			gfdt_update_reg(parent, node, vdp->v_block.location, vdp->v_block.length);
+		}
+		break;
+	}
 	case VDEV_CTRL_GUEST_CONFIGURED:
 		if (f->fatal)
 			vdev_logf(QL_QVM_INFO, vdp, "forbid: path %s", vdev_path(vdp));

@@ -28,7 +28,7 @@
  *     demo's `ram 0,16M`), mapped MAP_NORESERVE (VmFlags "nr"), which is
  *     how it is told from a glibc malloc arena of the same size;
  *   - the x86 boot area: anonymous, rw-p, exactly BOOT_AREA_SIZE (the part
- *     of it that is a KVM memory slot), without "nr".
+ *     of it that is a KVM memory slot), without "nr" (arm64 has none).
  * That Rss is what the host backs for the guest: pages the guest touched
  * plus the ones qvm wrote for it (the loaded ELF segments, the boot page
  * tables). Everything else in VmHWM (the executable, libc, the vdev
@@ -62,8 +62,17 @@ extern char **environ;
 #define MAX_RUNS		10000
 #define SETTLE_MS		200	/* first byte -> memory reading */
 #define FIRST_BYTE_TIMEOUT_MS	10000
+/* The host architecture's demo: its configuration, its `ram` size, and
+ * the size of the boot area qvm maps beside the RAM (arm64 has none). */
+#if defined(__aarch64__)
+#define DEMO_CONFIG		"guest-images/aarch64/trace-demo.qvmconf"
+#define GUEST_RAM_SIZE		0x4000000ul	/* `ram 0x40000000,64M` */
+#define BOOT_AREA_SIZE		0ul
+#else
+#define DEMO_CONFIG		"guest-images/x86_64/trace-demo.qvmconf"
 #define GUEST_RAM_SIZE		0x1000000ul	/* `ram 0,16M` */
 #define BOOT_AREA_SIZE		0x8000ul	/* arch/x86 LM_SLOT_SIZE */
+#endif
 
 struct opts {
 	const char *qvm, *config, *out;
@@ -87,7 +96,7 @@ static void usage(FILE *f)
 "once measured.\n"
 "\n"
 "  --qvm PATH      default build/qvm\n"
-"  --config PATH   default guest-images/x86_64/trace-demo.qvmconf\n"
+"  --config PATH   default " DEMO_CONFIG "\n"
 "  --runs N        default %d\n"
 "  --out DIR       also write DIR/startup.json\n"
 "  --help          this text\n", SETTLE_MS, DEFAULT_RUNS);
@@ -121,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .qvm = "build/qvm", .runs = DEFAULT_RUNS,
-		.config = "guest-images/x86_64/trace-demo.qvmconf" };
+		.config = DEMO_CONFIG };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -293,7 +302,7 @@ static void guest_rss(pid_t pid, long *ram_kib, long *boot_kib)
 			bool nr = strstr(line, " nr") != NULL;
 			if (size == GUEST_RAM_SIZE && nr)
 				cur = RAM;
-			else if (size == BOOT_AREA_SIZE && !nr)
+			else if (BOOT_AREA_SIZE && size == BOOT_AREA_SIZE && !nr)
 				cur = BOOT;
 			if (cur == RAM && nram++ == 0)
 				*ram_kib = rss;
@@ -305,7 +314,7 @@ static void guest_rss(pid_t pid, long *ram_kib, long *boot_kib)
 	if (nram != 1)
 		*ram_kib = -1;
 	if (nboot != 1)
-		*boot_kib = -1;
+		*boot_kib = BOOT_AREA_SIZE ? -1 : 0;
 }
 
 static int spawn_qvm(const struct opts *o, int out_fd, int err_fd, pid_t *pid)
