@@ -72,9 +72,13 @@ GUEST_LIB := $(GA)/start.S $(GA)/console.c guest-images/lib/print.c guest-images
 # arm64 guests find their devices and vCPUs in the FDT
 GUEST_LIB_aarch64 := $(GA)/boot.c guest-images/lib/devtree.c
 GUEST_LIB += $(GUEST_LIB_$(ARCH))
+# what an image that takes faults or interrupts adds (sdk-test)
+GUEST_FAULTS_aarch64 := $(GA)/vectors.S
+GUEST_FAULTS_x86_64 := $(GA)/idt.c $(GA)/isr.S
 ifneq ($(wildcard $(GA)/start.S),)
 GUEST_SRCS_trace-demo := guest-images/lib/trace-demo.c
 GUEST_SRCS_access-test := guest-images/lib/access-test.c
+GUEST_SRCS_sdk-test := guest-images/lib/sdk-test.c $(GA)/sdk-arch.c $(GUEST_FAULTS_$(ARCH))
 endif
 ifeq ($(ARCH),aarch64)
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
@@ -83,7 +87,6 @@ GUEST_SRCS_fault-test := $(GA)/fault-test.c $(GA)/vectors.S
 GUEST_SRCS_bench := guest-images/lib/bench.c $(GA)/bench.c $(GA)/el0.S
 endif
 ifeq ($(ARCH),x86_64)
-GUEST_SRCS_sdk-test := $(GA)/sdk-test.c $(GA)/idt.c $(GA)/isr.S
 GUEST_SRCS_wdog-demo := $(GA)/wdog-demo.c
 GUEST_SRCS_bench := guest-images/lib/bench.c $(GA)/bench.c $(GA)/user.S
 GUEST_SRCS_hostile := $(GA)/hostile.c

@@ -16,6 +16,7 @@ LIFE="vdev lifecycle name lc"
 # the configurations that run them, and where things are in its memory map.
 #   BASE      the trace demo, halting at its end, no cpu option
 #   VIOLATE   the same without the trace vdev (a test vdev takes its place)
+#   SDK_CONF  the SDK guest with its vdevs;  BUS_FAULT  what a bus error is to a guest
 #   WDOG      the watchdog demo (four kicks "wdog kick N", then the bite: exit 4)
 #   GUESTS    the guest images;  RAM  a ram option they load into
 #   RAW_AT    where a raw `load FILE` goes in $RAM;  CONSOLE  the guests' UART
@@ -30,12 +31,14 @@ GUESTS=build/guest-images/$GARCH	# guest images are not sanitized: always here
 case $GARCH in
 aarch64)
 	BASE=tests/configs/aarch64/base.qvmconf VIOLATE=tests/configs/aarch64/violate.qvmconf
+	SDK_CONF=tests/configs/aarch64/sdk.qvmconf BUS_FAULT="external abort"
 	WDOG=guest-images/aarch64/wdog-demo.qvmconf
 	RAM="ram 0x40000000,16M" RAW_AT=0x40080000 CONSOLE="vdev pl011 loc 0x09000000"
 	HALT="cmdline halt" TRACE_LOC=0x9010000
 	CORE_RAM="0x0*40000000 0x0*4000000" CORE_PC="pc 0x40080000 0x40100000" INTR=gic:40 BENCH_ROWS=8 ;;
 *)
 	BASE=tests/configs/ok/base.qvmconf VIOLATE=tests/configs/ok/violate.qvmconf
+	SDK_CONF=tests/configs/ok/sdk.qvmconf BUS_FAULT="#GP"
 	WDOG=guest-images/x86_64/wdog-demo.qvmconf
 	RAM="ram 0,16M" RAW_AT=0x0 CONSOLE="vdev ser8250"
 	HALT="" TRACE_LOC=0xfa000000

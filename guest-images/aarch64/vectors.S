@@ -1,8 +1,9 @@
 /*
  * vectors.S - an EL1 exception vector table for the tests that expect a
- * fault: a synchronous exception from the current EL (SPx) calls
- * fault_handler(esr, far, elr) in C, which returns the address to go on
- * at; anything else parks. 2 KiB aligned, 16 entries of 128 bytes.
+ * fault or an interrupt: a synchronous exception from the current EL (SPx)
+ * calls fault_handler(esr, far, elr) in C, which returns the address to go
+ * on at; an IRQ calls irq_handler() (by default: park); anything else
+ * parks. 2 KiB aligned, 16 entries of 128 bytes.
  */
 	.section .text.vectors, "ax", %progbits
 	.balign	2048
@@ -14,7 +15,9 @@ el1_vectors:
 	.endr
 	.balign	128			/* current EL with SPx: synchronous */
 	b	vec_sync
-	.rept	3
+	.balign	128			/* IRQ */
+	b	vec_irq
+	.rept	2			/* FIQ, SError */
 	.balign	128
 	b	vec_park
 	.endr
@@ -53,6 +56,37 @@ vec_sync:
 	ldp	x18, x30, [sp, #144]
 	add	sp, sp, #176
 	eret
+/* the same registers around irq_handler(), ELR and SPSR kept by eret */
+vec_irq:
+	sub	sp, sp, #176
+	stp	x0, x1, [sp, #0]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x30, [sp, #144]
+	bl	irq_handler
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x30, [sp, #144]
+	add	sp, sp, #176
+	eret
+
+/* an image without interrupts of its own */
+	.weak	irq_handler
+	.type	irq_handler, %function
+irq_handler:
 vec_park:
 	wfi
 	b	vec_park

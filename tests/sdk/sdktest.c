@@ -1,6 +1,6 @@
 /*
  * vdev-sdktest: an example vdev that exercises the vdev API from the guest's
- * side (guest-images/x86_64/sdk-test.c drives it). The tests build it out of
+ * side (guest-images/lib/sdk-test.c drives it). The tests build it out of
  * tree, with only the installed headers and pkg-config:
  *   cc -shared -fPIC $(pkg-config --cflags qvm-vdev) sdktest.c -o vdev-sdktest.so
  *
@@ -10,14 +10,17 @@
  *                      3 reverse via guest_cpu_read/write on guest memory)
  *   0x14 DMA_SUM R    0x18 ONESHOT W (ms)  0x1c PERIODIC W (ms, 0 stops)
  *   0x20 TICKS R      0x24 IRQ W (1 assert, 0 de-assert)  0x28 THREAD R
- *   0x2c PATH_OK R    0x30 REGION R (gasp_region_info)    0x34 EXIT W
- *   0x38 SOFT W       (1: claim io:ioport+0x10 with gasp_region_set_soft, 0: drop it)
+ *   0x2c PATH_OK R    0x30 REGION R (gasp_region_info: is DMA_ADDR in RAM?)
+ *   0x34 EXIT W       0x38 SOFT W (1: claim its region + 0x10 with
+ *                      gasp_region_set_soft, 0: drop it)
  *   0x3c BUSERR R     answers VRS_BUS_ERROR: the guest sees a fault
  * `end-with vrs-terminate` or `end-with N`: the guest's first access ends the
  * guest with VRS_TERMINATE or guest_terminate(N).
  * `tick-ms N`: the periodic timer runs from GUEST_STARTING, every N ms.
  * With `ioport PORT`, it also claims 4 ports at PORT at startup
  * (gasp_region_set, cookie `cookie N`): a read gives 0xc0de0000 | cookie.
+ * `mmio ADDR` does the same with 4 bytes of memory space at ADDR, for
+ * architectures without ports.
  * `violate RULE` breaks one function-safety rule on purpose (see rules[]).
  */
 #include <errno.h>
@@ -54,7 +57,8 @@ static const char *const rules[] = {
 struct sdk {
 	uint32_t scratch, dma_sum, ticks, thread_count, path_ok;
 	uint64_t dma_addr, dma_len, period_ns;
-	uint64_t ioport, cookie;
+	uint64_t region, cookie;	/* the `ioport` or `mmio` region, QSL_NO_LOCATION if none */
+	unsigned region_space;		/* QST_X86_IO or QST_MEMORY */
 	struct guest_timer *oneshot, *periodic;
 	pthread_t thread;
 	int thread_running, stop;
@@ -63,9 +67,9 @@ struct sdk {
 	int end_code;		/* end-with N, -1 if not given */
 };
 
-enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS };
+enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO };
 static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
-	"tick-ms", NULL };
+	"tick-ms", "mmio", NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -84,13 +88,19 @@ static void *counter_thread(void *arg)
 	}
 }
 
-static struct gasp_region io_region(vdev_t *vdp, uint64_t port, uint32_t cookie, uint32_t flags)
+static struct gasp_region space_region(vdev_t *vdp, unsigned space, uint64_t loc, uint32_t cookie,
+		uint32_t flags)
 {
 	struct gasp_region r = {
 		.grf_flags = flags, .cookie = cookie, .vdev = vdp,
-		.guest = { .location = port, .length = 4, .qst_type = QST_X86_IO },
+		.guest = { .location = loc, .length = 4, .qst_type = space },
 	};
 	return r;
+}
+
+static struct gasp_region io_region(vdev_t *vdp, uint64_t port, uint32_t cookie, uint32_t flags)
+{
+	return space_region(vdp, QST_X86_IO, port, cookie, flags);
 }
 
 /* Rules broken during startup, at OPTIONS_END. */
@@ -157,7 +167,7 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_OPTIONS_START:
 		vdp->v_block.location = QSL_NO_LOCATION;
 		vdp->v_block.length = 0x1000;
-		s->ioport = QSL_NO_LOCATION;
+		s->region = QSL_NO_LOCATION;
 		s->cookie = 7;
 		s->end_code = -1;
 		break;
@@ -186,7 +196,12 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			s->end_code = (int)v;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_IOPORT:
-		qvm_parse_num(arg, QPNF_NONE, &s->ioport);
+		qvm_parse_num(arg, QPNF_NONE, &s->region);
+		s->region_space = QST_X86_IO;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_MMIO:
+		qvm_parse_num(arg, QPNF_NONE, &s->region);
+		s->region_space = QST_MEMORY;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_COOKIE:
 		qvm_parse_num(arg, QPNF_NONE, &s->cookie);
@@ -211,9 +226,9 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			qvm_fatal(QLS_QVM, "sdktest: guest_timer_create: %s", strerror((int)res));
 		if (res != 1000000000u)
 			qvm_fatal(QLS_QVM, "sdktest: timer resolution %llu", (unsigned long long)res);
-		if (s->ioport != QSL_NO_LOCATION) {
-			struct gasp_region r = io_region(vdp, s->ioport, (uint32_t)s->cookie,
-					GRF_VIRT_RD | GRF_VIRT_WR);
+		if (s->region != QSL_NO_LOCATION) {
+			struct gasp_region r = space_region(vdp, s->region_space, s->region,
+					(uint32_t)s->cookie, GRF_VIRT_RD | GRF_VIRT_WR);
 			gasp_region_set(1, &r);
 		}
 		violate_at_startup(vdp, s);
@@ -311,9 +326,9 @@ static void dma(vdev_t *vdp, struct sdk *s, uint32_t cmd)
 	gasp_unmap(p, len, 0);
 }
 
-static uint32_t region_is_ram(void)
+static uint32_t region_is_ram(uint64_t gpa)
 {
-	struct qvm_state_block blk = { .location = 0, .length = 1, .qst_type = QST_MEMORY };
+	struct qvm_state_block blk = { .location = gpa, .length = 1, .qst_type = QST_MEMORY };
 	struct gasp_region r;
 	int ok;
 
@@ -345,7 +360,7 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_TICKS: v = s->ticks; break;
 		case R_THREAD: v = s->thread_count; break;
 		case R_PATH_OK: v = s->path_ok; break;
-		case R_REGION: v = region_is_ram(); break;
+		case R_REGION: v = region_is_ram(s->dma_addr); break;
 		case R_BUSERR: return VRS_BUS_ERROR;
 		default: return guest_write_all_ones(gcp, GXF_NONE, oopnd) ? VRS_ERRNO + EIO : VRS_NORMAL;
 		}
@@ -378,12 +393,12 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 	case R_IRQ: guest_intr_signal(&vdp->v_intr, v ? GIS_ON : GIS_OFF); break;
 	case R_EXIT: guest_terminate((guest_termination_cause_t)v); break;
 	case R_SOFT: {
-		struct gasp_region r = io_region(vdp, s->ioport + 0x10, (uint32_t)s->cookie + 1,
-				v ? GRF_VIRT_RD : GRF_NONE);
-		gasp_lock(QST_X86_IO);
+		struct gasp_region r = space_region(vdp, s->region_space, s->region + 0x10,
+				(uint32_t)s->cookie + 1, v ? GRF_VIRT_RD : GRF_NONE);
+		gasp_lock(s->region_space);
 		if (gasp_region_set_soft(1, &r) != 1)
 			vdev_logf(QL_QVM_ERR, vdp, "sdktest: gasp_region_set_soft: %s", strerror(errno));
-		gasp_unlock(QST_X86_IO);
+		gasp_unlock(s->region_space);
 		break;
 	}
 	}

@@ -1,8 +1,11 @@
 /*
- * sdk-test.c - qvm x86_64 guest exercising the vdev SDK through the
- * "sdktest" vdev: registers of two instances, DMA into guest memory, an
- * I/O-port region with its own cookie, timers, a vdev thread, a level
- * interrupt through the IOAPIC, vdev_path() and guest_terminate().
+ * sdk-test.c - qvm guest (x86_64 and aarch64) exercising the vdev SDK
+ * through the "sdktest" vdev: registers of two instances, DMA into guest
+ * memory, a region of its own with its own cookie (I/O ports on x86,
+ * memory on arm64), timers, a vdev thread, a level interrupt (through the
+ * IOAPIC, or the GIC), a bus error's fault, vdev_path() and
+ * guest_terminate(). What differs by architecture is in
+ * guest-images/<arch>/sdk-arch.c (sdk-test.h).
  *
  * Only vCPU 0 runs the test; it prints one line per step and tests grep
  * those lines, so their format must not change. A step that does not get
@@ -15,13 +18,10 @@
  */
 #include <stdbool.h>
 
-#include "idt.h"
 #include "guest.h"
+#include "sdk-test.h"
 
 /* ---- The sdktest vdev ---- */
-
-#define SDK_BASE        0xfa100000UL    /* instance 1 */
-#define SDK2_BASE       0xfa101000UL    /* instance 2 */
 
 #define SDK_ID          0x00    /* R: SDK_ID_VALUE */
 #define SDK_SCRATCH     0x04    /* RW: reads the last value written */
@@ -32,12 +32,11 @@
 #define SDK_ONESHOT     0x18    /* W: one-shot timer, N ms */
 #define SDK_PERIODIC    0x1c    /* W: periodic timer, N ms (0 stops it) */
 #define SDK_TICKS       0x20    /* R: timer callbacks so far, both timers */
-#define SDK_IRQ         0x24    /* W: 1 asserts the interrupt line, 0 deasserts */
 #define SDK_THREAD      0x28    /* R: +1 every 100 ms by a vdev thread */
 #define SDK_PATH_OK     0x2c    /* R: 1 if a file could be made in vdev_path() */
-#define SDK_REGION      0x30    /* R: 1 if guest address 0 is a RAM region */
+#define SDK_REGION      0x30    /* R: 1 if the last DMA address is in a RAM region */
 #define SDK_EXIT        0x34    /* W: guest_terminate(value) */
-#define SDK_SOFT        0x38    /* W: 1 claims SDK_SOFT_PORT while running, 0 drops it */
+#define SDK_SOFT        0x38    /* W: 1 claims the run-time region, 0 drops it */
 #define SDK_BUSERR      0x3c    /* R: the vdev answers VRS_BUS_ERROR: a #GP here */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
@@ -45,11 +44,9 @@
 #define SDK_CMD_UPPER_SYS    2          /* uppercase, via gasp_map_sys */
 #define SDK_CMD_REVERSE      3          /* reverse, via guest_cpu_read/write */
 
-#define SDK_IO_PORT     0x510   /* the vdev's I/O region (0x510-0x513) */
-#define SDK_SOFT_PORT   0x520   /* claimed with gasp_region_set_soft (cookie + 1) */
+#define SDK_SOFT_OFF    0x10    /* the run-time region (gasp_region_set_soft, cookie + 1) */
 #define TRACE_A         0xfa000000u     /* two instances of the trace vdev */
 #define TRACE_B         0xfa001000u
-#define SDK_IRQ_PIN     10      /* intr ioapic:10, level, active high */
 #define SDK_EXIT_CODE   42
 
 #define SCRATCH1_VALUE  0x1234abcdu
@@ -58,28 +55,6 @@
 #define PERIODIC_MS     20
 #define PERIODIC_TICKS  5
 
-/* ---- Interrupt controllers (KVM's in-kernel ones) ---- */
-
-#define LAPIC_BASE      0xfee00000UL
-#define LAPIC_TPR       0x80
-#define LAPIC_EOI       0xb0
-#define LAPIC_SVR       0xf0
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_SVR_ENABLE 0x100
-#define LAPIC_LVT_MASKED 0x10000
-
-#define IOAPIC_BASE     0xfec00000UL
-#define IOAPIC_REGSEL   0x00
-#define IOAPIC_WIN      0x10
-#define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))   /* low dword; high is +1 */
-#define IOAPIC_LEVEL    (1u << 15)              /* trigger mode: level */
-
-#define PIC1_DATA       0x21    /* 8259 master, interrupt mask (OCW1) */
-#define PIC2_DATA       0xa1    /* 8259 slave */
-
-#define SDK_VECTOR      0x40
-#define SPURIOUS_VECTOR 0xff
-
 /* ---- Waiting ---- */
 
 /* pause instructions between two polls of a register: every poll is a VM
@@ -87,17 +62,14 @@
  * costs a microsecond or two. */
 #define POLL_PAUSES     100
 
-/* Upper bounds of the waits are measured with the TSC, whose rate is not
- * known here: assume 3 GHz (it is ~2.6 GHz on the test machines), which
- * keeps a bound within a small factor of what it says. Bounds are generous,
- * they only turn a hang into a failure line. */
-#define TSC_PER_MS      3000000ull
+/* Upper bounds of the waits, by the architecture's clock (sdk_arch_ticks).
+ * Bounds are generous: they only turn a hang into a failure line. */
 #define TIMER_WAIT_MS   2000
 #define THREAD_WAIT_MS  1000
 #define IRQ_WAIT_MS     1000
 #define IRQ_QUIET_MS    20      /* how long a storm has to show itself */
 /* Deliveries after the handler dropped the line that still count as "no
- * storm". On hosts whose /dev/kvm is PVM (kvm_pvm), a level-triggered
+ * storm". On x86 hosts whose /dev/kvm is PVM (kvm_pvm), a level-triggered
  * IOAPIC interrupt is delivered once more ~0.6 ms after the first handler
  * deasserted it and sent the EOI (the LAPIC keeps the vector in IRR), and
  * then never again; a line that is really left asserted comes back every
@@ -150,12 +122,12 @@ static void poll_delay(void)
 
 static uint64_t deadline_after(unsigned ms)
 {
-	return rdtsc() + ms * TSC_PER_MS;
+	return sdk_arch_ticks() + ms * sdk_arch_ticks_per_ms();
 }
 
 static bool expired(uint64_t deadline)
 {
-	return (int64_t)(rdtsc() - deadline) >= 0;
+	return (int64_t)(sdk_arch_ticks() - deadline) >= 0;
 }
 
 /* Wait for THREAD to advance n times (n >= 2 means at least (n-1) * 100 ms
@@ -322,22 +294,11 @@ static void test_timers(void)
 		serial_puts("sdk periodic: still running\n");
 }
 
-static void lapic_write(uint32_t reg, uint32_t val)
-{
-	mmio_write32(LAPIC_BASE + reg, val);
-}
-
-static void ioapic_write(uint32_t reg, uint32_t val)
-{
-	mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
-	mmio_write32(IOAPIC_BASE + IOAPIC_WIN, val);
-}
-
 /* Level-triggered: the line stays asserted until the vdev is told to drop
- * it, so quiet the device before the EOI or the IOAPIC delivers again. */
-static void sdk_irq_handler(struct isr_frame *frame)
+ * it, so quiet the device before the end of interrupt (the architecture's
+ * handler sends it after this) or the controller delivers again. */
+void sdk_irq(void)
 {
-	(void)frame;
 	if (irq_line_up) {
 		irq_line_up = false;
 		irq_count = irq_count + 1;
@@ -345,39 +306,13 @@ static void sdk_irq_handler(struct isr_frame *frame)
 		irq_repeats = irq_repeats + 1;
 	}
 	sdk_write(SDK_IRQ, 0);
-	lapic_write(LAPIC_EOI, 0);
-}
-
-/* The LAPIC's spurious vector: no EOI for those. */
-static void spurious_handler(struct isr_frame *frame)
-{
-	(void)frame;
 }
 
 static void test_irq(void)
 {
-	idt_init();
-	idt_set_handler(SDK_VECTOR, sdk_irq_handler);
-	idt_set_handler(SPURIOUS_VECTOR, spurious_handler);
-
-	/* KVM also routes GSIs 0-15 to its 8259s, which start unmasked and
-	 * reach vCPU 0 through LINT0 (ExtINT): shut that second path so the
-	 * line only arrives through the IOAPIC. */
-	outb(PIC1_DATA, 0xff);
-	outb(PIC2_DATA, 0xff);
-
-	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | SPURIOUS_VECTOR);
-	lapic_write(LAPIC_TPR, 0);
-	lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED);
-
-	/* High dword first (destination APIC ID 0 in bits 56-63), then the low
-	 * one, which unmasks the entry: fixed delivery, physical destination,
-	 * active high, level triggered. */
-	ioapic_write(IOAPIC_REDTBL(SDK_IRQ_PIN) + 1, 0);
-	ioapic_write(IOAPIC_REDTBL(SDK_IRQ_PIN), SDK_VECTOR | IOAPIC_LEVEL);
-
+	sdk_arch_irq_init();
 	irq_line_up = true;
-	__asm__ volatile("sti" ::: "memory");
+	sdk_arch_irq_enable(true);
 	sdk_write(SDK_IRQ, 1);
 
 	uint64_t deadline = deadline_after(IRQ_WAIT_MS);
@@ -388,7 +323,7 @@ static void test_irq(void)
 	deadline = deadline_after(IRQ_QUIET_MS);
 	while (!expired(deadline))
 		cpu_relax();
-	__asm__ volatile("cli" ::: "memory");
+	sdk_arch_irq_enable(false);
 
 	unsigned n = irq_count, repeats = irq_repeats;
 	if (n == 0) {
@@ -414,30 +349,35 @@ static void test_thread(void)
 }
 
 /*
- * A vdev's VRS_BUS_ERROR reaches the guest as #GP after the access
- * completed: the handler counts it and returns past the faulting read.
+ * A vdev's VRS_BUS_ERROR reaches the guest as a fault (#GP on x86 after the
+ * access completed, a synchronous external abort on arm64): the
+ * architecture's handler reports it here and the guest goes on past the
+ * faulting read.
  */
-static volatile unsigned gp_count;
-static volatile uint64_t gp_rip;
+static volatile unsigned fault_count;
+static volatile uint64_t fault_pc;
 
-static void gp_handler(struct isr_frame *frame)
+void sdk_bus_fault(uint64_t pc)
 {
-	if (gp_count && frame->rip == gp_rip) {
-		serial_puts("sdk bus error: the fault repeats at the same RIP\n");
+	if (fault_count && pc == fault_pc) {
+		serial_puts("sdk bus error: the fault repeats at the same pc\n");
 		halt_forever();
 	}
-	gp_count++;
-	gp_rip = frame->rip;
+	fault_count++;
+	fault_pc = pc;
 }
 
 static void test_bus_error(void)
 {
-	idt_set_handler(13, gp_handler);
+	sdk_arch_fault_init();
 	(void)sdk_read(SDK_BUSERR);
-	if (gp_count == 1)
-		serial_puts("sdk bus error: #GP delivered\n");
-	else
-		put_line_dec("sdk bus error: faults seen: ", gp_count);
+	if (fault_count == 1) {
+		serial_puts("sdk bus error: ");
+		serial_puts(sdk_arch_fault_name);
+		serial_puts(" delivered\n");
+	} else {
+		put_line_dec("sdk bus error: faults seen: ", fault_count);
+	}
 }
 
 _Noreturn static void sdk_test(void)
@@ -448,13 +388,13 @@ _Noreturn static void sdk_test(void)
 	put_line_hex("sdk id: ", sdk_read(SDK_ID));
 	test_scratch();
 	test_dma();
-	put_line_hex("sdk region: ", inl(SDK_IO_PORT));
+	put_line_hex("sdk region: ", sdk_arch_region_read(0));
 	put_line_dec("sdk region info: ", sdk_read(SDK_REGION));
 	/* A region added and removed while the guest runs (gasp_region_set_soft). */
 	sdk_write(SDK_SOFT, 1);
-	put_line_hex("sdk soft region: ", inl(SDK_SOFT_PORT));
+	put_line_hex("sdk soft region: ", sdk_arch_region_read(SDK_SOFT_OFF));
 	sdk_write(SDK_SOFT, 0);
-	put_line_hex("sdk soft removed: ", inl(SDK_SOFT_PORT));
+	put_line_hex("sdk soft removed: ", sdk_arch_region_read(SDK_SOFT_OFF));
 	/* Two trace instances: each answers at its own loc (only tr-a logs). */
 	mmio_read32(TRACE_A);
 	mmio_read32(TRACE_B);
