@@ -93,7 +93,8 @@ GUEST_SRCS_hostile := $(GA)/hostile.c
 endif
 GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.VARIABLES)))
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# unit tests: shared ones, then this architecture's code's (tests/unit/ARCH/)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/$(GARCH)/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 TEST_VDEVS := $(patsubst tests/vdevs/%.c,$(B)/tests/vdev-%.so,$(wildcard tests/vdevs/*.c)) \
 	$(B)/tests/vdev-sdktest.so $(B)/tests/execstack/vdev-forbid.so
@@ -218,7 +219,10 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\"  \
 	-DQVM_VDEV_DIR=\"/nonexistent/qvm-fuzz\"
 FUZZ_SAN := address,undefined
-FUZZ_TARGETS := token number elf config parse fdt
+# shared targets, then this architecture's code's (tests/fuzz/ARCH/NAME.c)
+FUZZ_TARGETS_x86_64 := x86_64/bzimage
+FUZZ_TARGETS := token number elf config parse fdt $(FUZZ_TARGETS_$(ARCH))
+FUZZ_SRCS_x86_64/bzimage := arch/x86/bzimage.c core/qerr.c
 FUZZ_SRCS_token := core/token.c core/qerr.c
 FUZZ_SRCS_number := core/number.c
 FUZZ_SRCS_elf := core/elf_load.c core/qerr.c
@@ -249,7 +253,9 @@ fuzz-build: $(FUZZ_BINS)
 # and the guest images. A crash leaves its input in build/fuzz/.
 fuzz: deps $(FUZZ_BINS) $(GUESTS)
 	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p build/fuzz/corpus-$$t && cp tests/configs/*/*.qvmconf build/guest-images/*/*.elf build/fuzz/corpus-$$t/ && \
+		mkdir -p build/fuzz/corpus-$$t && \
+		for f in tests/configs/*/*.qvmconf build/guest-images/*/*.elf; do \
+			cp $$f build/fuzz/corpus-$$t/$$(echo $$f | tr / _) || exit 1; done && \
 		{ [ ! -d tests/fuzz/seeds/$$t ] || cp tests/fuzz/seeds/$$t/* build/fuzz/corpus-$$t/; } && \
 		echo "fuzz $$t: $(FUZZ_SECONDS) s" && \
 		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \

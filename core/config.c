@@ -215,8 +215,8 @@ static int opt_typed_load(struct cfg *c)
 	if (strcmp(type, "fdt") == 0)
 		return fail(c, c->tok, -ENOTSUP, "'fdt load': %s guests are described by ACPI, "
 				"not an FDT", ARCH_NAME);
-	/* an initrd is described in the FDT; x86 has no boot protocol that takes one yet */
-	if (strcmp(type, "initrd") == 0 && ARCH_HAS_FDT)
+	/* (described in the FDT, or in a Linux kernel's zero page) */
+	if (strcmp(type, "initrd") == 0)
 		return load_option(c, LOAD_INITRD);
 	return fail(c, c->tok, -ENOTSUP, "'%s load' is not supported yet on this architecture", type);
 }

@@ -127,7 +127,7 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		enum load_kind kind, bool have_addr, uint64_t addr, struct qerr *e)
 {
-	uint64_t ram = 0, span = size;
+	uint64_t ram = 0, span = size, skip = 0;
 	bool found = false;
 	int r;
 
@@ -139,15 +139,19 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 	if (!have_addr && !found)
 		return qerr_set(e, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
 	if (kind == LOAD_IMAGE) {
-		uint8_t head[64] = { 0 };
-		size_t n = size < sizeof(head) ? size : sizeof(head);
-		r = read_at(fd, path, head, n, 0, e);
+		uint8_t *head = calloc(1, QVM_IMAGE_HEAD);
+		size_t n = size < QVM_IMAGE_HEAD ? size : QVM_IMAGE_HEAD;
+		r = head ? read_at(fd, path, head, n, 0, e) : qerr_set(e, -ENOMEM, "out of memory");
 		if (!r)
-			r = arch_raw_image(vm, head, n, size, ram, have_addr, &addr, &span, e);
+			r = arch_raw_image(vm, head, n, size, ram, have_addr, &addr, &skip, &span, e);
+		free(head);
 		if (r < 0) {
 			qerr_prefix(e, "'%s': ", path);
 			return r;
 		}
+		if (skip > size)
+			return qerr_set(e, -EINVAL, "'%s': nothing to load past byte %llu", path,
+					(unsigned long long)skip);
 	} else if (kind == LOAD_INITRD && !have_addr) {
 		/* the top of the lowest ram, page-aligned: clear of the image, which starts low */
 		const struct qvm_mem *m = vm_mem_at(vm, ram);
@@ -163,7 +167,7 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		return qerr_set(e, -ERANGE, "'%s' (%llu bytes%s) does not fit in ram/rom at 0x%llx",
 				path, (unsigned long long)span, span > size ? " with its bss" : "",
 				(unsigned long long)addr);
-	r = read_at(fd, path, dst, size, 0, e);
+	r = read_at(fd, path, dst, size - skip, (off_t)skip, e);
 	if (!r && note_placed(vm, addr, span))
 		r = qerr_set(e, -ENOMEM, "'%s': out of memory", path);
 	if (!r && kind == LOAD_IMAGE) {

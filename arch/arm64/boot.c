@@ -44,8 +44,10 @@ static uint64_t le64(const uint8_t *p)
  * goes text_offset past a 2 MiB-aligned base; image_size covers its bss.
  */
 int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
-		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *span, struct qerr *e)
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *span,
+		struct qerr *e)
 {
+	(void)skip;	/* an Image is loaded whole */
 	*span = size;
 	if (headlen < 64 || memcmp(head + 56, "ARM\x64", 4) != 0) {
 		if (!have_addr)

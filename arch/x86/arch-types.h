@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bzimage.h"
+
 #define ARCH_NAME		"x86_64"
 #define ARCH_ELF_MACHINE	EM_X86_64
 /* A trapped port access, as vdevs see it (vop->qst_type). */
@@ -22,6 +24,7 @@ struct arch_vm {
 	uint64_t boot_gpa;		/* page tables and GDT (see boot.c) */
 	uint8_t *boot_hva;
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports, patched per vCPU */
+	struct bzimage bz;		/* the kernel's setup header (QVM_BOOT_LINUX) */
 };
 
 struct arch_vcpu {

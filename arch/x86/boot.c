@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "linux.h"
 #include "longmode.h"
 #include "vm.h"
 
@@ -23,9 +24,13 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	struct arch_vm *a = &vm->arch;
 	uint64_t base;
 
-	if (boot->proto != QVM_BOOT_BARE)
-		return qerr_set(e, -ENOTSUP, "this qvm boots x86_64 ELF and raw images only");
+	if (boot->proto == QVM_BOOT_MULTIBOOT)
+		return qerr_set(e, -ENOTSUP, "this qvm does not boot multiboot kernels yet");
 
+	if (boot->proto == QVM_BOOT_BARE && boot->initrd.len)
+		vm_log(vm, QL_QVM_WARN, "initrd load: only a Linux kernel (a bzImage) is told where "
+				"its initrd is; this guest finds it at 0x%llx by itself or not at all",
+				(unsigned long long)boot->initrd.gpa);
 	if (vm->fdt_dump_file)
 		vm_log(vm, QL_QVM_WARN, "set fdt-dump-file: x86 guests are described by ACPI, not an "
 				"FDT; nothing is written to %s", vm->fdt_dump_file);
@@ -65,7 +70,7 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	uint64_t idmap = base + LM_IDMAP;
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL)
 		return qerr_set(e, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
-	return 0;
+	return boot->proto == QVM_BOOT_LINUX ? linux_boot_setup(vm, boot, e) : 0;
 }
 
 int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qerr *e)
@@ -77,13 +82,31 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 
 	if (ioctl(cpu->fd, KVM_GET_SREGS, &sr) < 0)
 		return qerr_set(e, -errno, "KVM_GET_SREGS: %s", strerror(errno));
-	lm_entry_sregs(&sr, vm->arch.boot_gpa);
+	bool linux = boot->proto == QVM_BOOT_LINUX;
+	/*
+	 * Linux brings up its other vCPUs itself, with INIT/SIPI through the
+	 * in-kernel LAPIC: they wait for it, in KVM's reset state.
+	 */
+	if (linux && cpu->index > 0) {
+		struct kvm_mp_state wait = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+		if (ioctl(cpu->fd, KVM_SET_MP_STATE, &wait) < 0)
+			return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
+		return 0;
+	}
+	if (linux)
+		lm_entry_sregs_linux(&sr, vm->arch.boot_gpa);
+	else
+		lm_entry_sregs(&sr, vm->arch.boot_gpa);
 	if (ioctl(cpu->fd, KVM_SET_SREGS, &sr) < 0)
 		return qerr_set(e, -errno, "KVM_SET_SREGS: %s", strerror(errno));
 	lm_entry_fpu(&fpu);
 	if (ioctl(cpu->fd, KVM_SET_FPU, &fpu) < 0)
 		return qerr_set(e, -errno, "KVM_SET_FPU: %s", strerror(errno));
 	lm_entry_regs(&r, boot->entry, cpu->index, vm->ncpus);
+	if (linux) {	/* boot.rst: RSI the zero page, the rest undefined (0 here) */
+		r.rdi = 0;
+		r.rsi = boot->params.gpa;
+	}
 	if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
 		return qerr_set(e, -errno, "KVM_SET_REGS: %s", strerror(errno));
 	/*
@@ -96,16 +119,33 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 	return 0;
 }
 
-/* No kernel formats yet: raw bytes at the address given, else at the start of ram. */
+/*
+ * A Linux bzImage goes where its setup header says, its real-mode setup
+ * code left out (the zero page takes the header); anything else is raw
+ * bytes at the address given, else at the start of ram.
+ */
 int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
-		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *span, struct qerr *e)
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *span,
+		struct qerr *e)
 {
-	(void)vm;
-	(void)head;
-	(void)headlen;
-	(void)e;
-	if (!have_addr)
-		*addr = ram;
-	*span = size;
-	return 0;
+	struct bzimage *bz = &vm->arch.bz;
+	int r = bzimage_parse(head, headlen, size, bz, e);
+
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (!have_addr)
+			*addr = ram;
+		*span = size;
+		return 0;
+	}
+	if (have_addr)
+		vm_log(vm, QL_QVM_WARN, "load 0x%llx: a bzImage loads where its setup header says "
+				"(0x%llx); the address is ignored", (unsigned long long)*addr,
+				(unsigned long long)bz->load_addr);
+	*addr = bz->load_addr;
+	*skip = bz->setup_size;
+	*span = bz->init_size;
+	vm->boot.proto = QVM_BOOT_LINUX;
+	return 1;
 }

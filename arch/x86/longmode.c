@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define LM_GDT	0x6000ull
+#define LM_GDT_LINUX	0x6100ull
 
 #define PTE_P	0x1ull
 #define PTE_RW	0x2ull
@@ -36,6 +37,12 @@ static const uint64_t gdt[] = {
 	0x00af9b000000ffffull,	/* 0x08: 64-bit code, DPL0 */
 	0x00cf93000000ffffull,	/* 0x10: flat data, DPL0 */
 };
+static const uint64_t gdt_linux[] = {
+	0,
+	0,
+	0x00af9b000000ffffull,	/* 0x10: __BOOT_CS */
+	0x00cf93000000ffffull,	/* 0x18: __BOOT_DS */
+};
 
 void lm_build_tables(uint8_t *b, uint64_t base)
 {
@@ -49,6 +56,7 @@ void lm_build_tables(uint8_t *b, uint64_t base)
 			pd[j] = (((uint64_t)i << 30) + ((uint64_t)j << 21)) | PTE_2M;
 	}
 	memcpy(b + LM_GDT, gdt, sizeof(gdt));
+	memcpy(b + LM_GDT_LINUX, gdt_linux, sizeof(gdt_linux));
 }
 
 static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
@@ -72,6 +80,16 @@ void lm_entry_sregs(struct kvm_sregs *sr, uint64_t base)
 	sr->cr3 = base;
 	sr->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	sr->efer = EFER_LME | EFER_LMA;
+}
+
+void lm_entry_sregs_linux(struct kvm_sregs *sr, uint64_t base)
+{
+	lm_entry_sregs(sr, base);
+	set_seg(&sr->cs, 0x10, 0xb, true);
+	set_seg(&sr->ds, 0x18, 0x3, false);
+	sr->es = sr->ss = sr->ds;
+	sr->gdt.base = base + LM_GDT_LINUX;
+	sr->gdt.limit = sizeof(gdt_linux) - 1;
 }
 
 void lm_entry_regs(struct kvm_regs *r, uint64_t entry, unsigned index, unsigned count)

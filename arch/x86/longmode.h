@@ -6,6 +6,7 @@
  * A 64 KiB boot area outside guest RAM:
  *   +0x0000  PML4          +0x1000  PDPT       +0x2000..+0x5fff  4 PDs
  *   +0x6000  GDT (null, 0x08 64-bit code, 0x10 flat data)
+ *   +0x6100  GDT for Linux (boot.rst: 0x10 __BOOT_CS, 0x18 __BOOT_DS)
  *   +0x8000  3 pages for KVM_SET_TSS_ADDR, +0xb000 identity-map page
  *            (used by KVM on Intel hosts; not a memory slot)
  * The PDs identity-map the first 4 GiB with 2 MiB pages, writable and
@@ -26,6 +27,8 @@
 void lm_build_tables(uint8_t *area, uint64_t base);
 /* Long mode in sregs (as read with KVM_GET_SREGS) for an area at base. */
 void lm_entry_sregs(struct kvm_sregs *sr, uint64_t base);
+/* The same with the Linux 64-bit boot protocol's selectors and GDT. */
+void lm_entry_sregs_linux(struct kvm_sregs *sr, uint64_t base);
 /* RIP = entry, RFLAGS = 0x2, RDI = vCPU index, RSI = vCPU count, the rest 0. */
 void lm_entry_regs(struct kvm_regs *r, uint64_t entry, unsigned index, unsigned count);
 /* x87 and SSE control words at their reset values. */
