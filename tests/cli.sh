@@ -99,14 +99,31 @@ t_startup_bench() {
 		{ echo "no 'cannot run' error:"; cat "$OUT/sbbad.out"; return 1; }
 }
 
+# A PC guest resets through the keyboard controller or 0xcf9: qvm exits 0
+# (no vdev there); other values written there are not a reset.
+t_pc_reset_ports() {
+	[ "$GARCH" = x86_64 ] || { echo "SKIP: the keyboard controller and 0xcf9 are PC (x86) ports"; return 0; }
+	printf '\xb0\xfe\xe6\x64\xf4' >"$OUT/kbd.bin"			# mov al,0xfe; out 0x64,al; hlt
+	printf '\xb0\x06\x66\xba\xf9\x0c\xee\xf4' >"$OUT/cf9.bin"	# mov al,6; mov dx,0xcf9; out dx,al; hlt
+	printf '\xb0\x02\x66\xba\xf9\x0c\xee\xfa\xf4' >"$OUT/nor.bin"	# the same with 2, then cli; hlt
+	run kbd 20 ram 0,16M load "$OUT/kbd.bin"
+	expect_rc kbd 0 && expect_err kbd "the guest asked for a system reset (0xfe to io:0x64): exiting" || return 1
+	run cf9 20 ram 0,16M load "$OUT/cf9.bin"
+	expect_rc cf9 0 && expect_err cf9 "the guest asked for a system reset (0x06 to io:0xcf9): exiting" || return 1
+	run nor 20 ram 0,16M load "$OUT/nor.bin" set exit-on-halt on
+	expect_rc nor 0 && expect_no_err nor "system reset" && expect_err nor "all vcpus halted"
+}
+
 tap_check command_line_errors t_command_line_errors
 tap_check help_version t_help_version
 tap_check every_declared_function_is_exported t_api_exported
 tap_check one_exit_point t_one_exit_point
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	tap_check pc_reset_ports t_pc_reset_ports
 	tap_check emit_trace t_emit_trace
 	tap_check startup_bench t_startup_bench
 else
+	tap_skip pc_reset_ports "/dev/kvm is not usable on this machine: guests cannot run"
 	tap_skip emit_trace "/dev/kvm is not usable on this machine: guests cannot run"
 	tap_skip startup_bench "/dev/kvm is not usable on this machine: guests cannot run"
 fi

@@ -7,8 +7,8 @@
 #
 # The outer machine boots the installed Debian kernel with an initramfs
 # holding busybox, the KVM modules of that kernel, qvm, its vdevs, its
-# libraries and the guest images; /init runs each guest and prints its exit
-# code between markers on the serial console.
+# libraries and the guest images, and the same kernel as a guest; /init runs
+# each guest and prints its exit code between markers on the serial console.
 set -u
 cd "$(dirname "$0")/../.."
 B=${1:-build}
@@ -49,6 +49,7 @@ done
 cp build/guest-images/x86_64/*.elf "$R/t/build/guest-images/x86_64/"	# never sanitized: always here
 cp guest-images/x86_64/*.qvmconf "$R/t/guest-images/x86_64/"
 cp tests/configs/ok/base.qvmconf "$R/t/tests/configs/ok/"
+cp "$KERNEL" "$R/t/vmlinuz"	# Linux under qvm: the bzImage, no initrd
 # the access-test guest (tests/guest/test_access.c runs it on this machine)
 cat >"$R/t/access.qvmconf" <<'EOF'
 ram 0,16M
@@ -68,6 +69,8 @@ run demo build/qvm @guest-images/x86_64/trace-demo.qvmconf
 run one-vcpu build/qvm @tests/configs/ok/base.qvmconf
 run wdog build/qvm @guest-images/x86_64/wdog-demo.qvmconf
 run access build/qvm @access.qvmconf
+RUN_SECONDS=120 run linux build/qvm ram 0,256M load /t/vmlinuz vdev ser8250 \
+	cmdline "console=ttyS0 panic=-1 mitigations=off no_timer_check"
 echo "NESTED done"
 poweroff -f
 EOF
@@ -117,5 +120,17 @@ if [ "$(code_of access)" = 0 ] && section access | grep -q '^guest done' &&
 	tap_ok access_widths
 else
 	fail_with access_widths "exit $(code_of access): $(section access | grep -m1 '^guest assert')" access
+fi
+# Debian's kernel through the 64-bit boot protocol: it reads the zero page
+# (its command line, the e820 map), prints its boot log on the 8250, finds
+# no root, panics and resets through the keyboard controller: exit 0.
+if [ "$(code_of linux)" = 0 ] && section linux | grep -q '^\[ *[0-9.]*\] Linux version ' &&
+		section linux | grep -q 'Command line: console=ttyS0 panic=-1' &&
+		section linux | grep -q 'BIOS-e820: \[mem 0x0000000000100000-0x000000000fffffff\] usable' &&
+		section linux | grep -q 'Kernel panic - not syncing: VFS: Unable to mount root fs' &&
+		section linux | grep -q 'the guest asked for a system reset (0xfe to io:0x64)'; then
+	tap_ok linux_boots_to_its_panic_and_resets
+else
+	fail_with linux_boots_to_its_panic_and_resets "exit $(code_of linux)" linux
 fi
 tap_end

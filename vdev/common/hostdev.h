@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,12 +23,17 @@
 struct hostdev {
 	int fd;			/* where output goes, -1 = nowhere */
 	bool owned;		/* fd was opened here: close it */
+	bool stuck;		/* the last wait for room timed out (see hostdev_put) */
 };
+
+/* How long one byte may wait for a full non-blocking output to drain. */
+#define HOSTDEV_WAIT_MS	500
 
 static inline void hostdev_default(struct hostdev *h)
 {
 	h->fd = STDOUT_FILENO;
 	h->owned = false;
+	h->stuck = false;
 }
 
 static inline void hostdev_close(struct hostdev *h)
@@ -63,22 +69,45 @@ static inline void hostdev_set(struct hostdev *h, const char *vdev, const char *
 	hostdev_close(h);
 	h->fd = fd;
 	h->owned = true;
+	h->stuck = false;
 }
 
+/*
+ * One byte out. Output that is full but non-blocking (a terminal or pipe
+ * someone set O_NONBLOCK on, such as a serial console slower than the
+ * guest) is waited for, up to HOSTDEV_WAIT_MS a byte, as a UART holds its
+ * transmitter until the line takes the byte: dropping there lost a whole
+ * Linux boot log. Once a wait times out (nobody reads), bytes are dropped
+ * without waiting until the output takes one again, so that the vCPU is not
+ * held for ever. Other failures (EPIPE, a full disk) lose the byte: the
+ * guest has no way to be told.
+ */
 static inline void hostdev_put(struct hostdev *h, uint8_t c)
 {
 	ssize_t n;
 
 	if (h->fd < 0)
 		return;
-	do
+	for (;;) {
 		n = write(h->fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	/*
-	 * Other failures (EAGAIN on a non-blocking terminal, EPIPE, a full
-	 * disk) lose the byte: a real UART drops characters too, and the
-	 * guest has no way to be told.
-	 */
+		if (n >= 0) {
+			h->stuck = false;
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || h->stuck)
+			return;
+		struct pollfd p = { .fd = h->fd, .events = POLLOUT };
+		int r;
+		do
+			r = poll(&p, 1, HOSTDEV_WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0) {
+			h->stuck = true;
+			return;
+		}
+	}
 }
 
 #endif
