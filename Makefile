@@ -148,6 +148,16 @@ $(B)/tests/test_sp805: tests/unit/test_sp805.c tests/unit/test.h vdev/wdt-sp805/
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ivdev/wdt-sp805 -Itests/unit -o $@ tests/unit/test_sp805.c vdev/wdt-sp805/sp805.c
 
+# So is the ser8250's 16550 model.
+$(B)/tests/test_uart: tests/unit/test_uart.c tests/unit/test.h vdev/ser8250/uart.c vdev/ser8250/uart.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Ivdev/ser8250 -Itests/unit -o $@ tests/unit/test_uart.c vdev/ser8250/uart.c
+
+# And the mc146818's clock.
+$(B)/tests/test_rtc: tests/unit/test_rtc.c tests/unit/test.h vdev/mc146818/rtc.c vdev/mc146818/rtc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Ivdev/mc146818 -Itests/unit -o $@ tests/unit/test_rtc.c vdev/mc146818/rtc.c
+
 # The benchmark (see README, "The benchmark"): tools built with the core's flags.
 TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench \
 	$(B)/tools/startup-bench
@@ -221,7 +231,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_
 FUZZ_SAN := address,undefined
 # shared targets, then this architecture's code's (tests/fuzz/ARCH/NAME.c)
 FUZZ_TARGETS_x86_64 := x86_64/bzimage
-FUZZ_TARGETS := token number elf config parse fdt $(FUZZ_TARGETS_$(ARCH))
+FUZZ_TARGETS := token number elf config parse fdt acpi $(FUZZ_TARGETS_$(ARCH))
 FUZZ_SRCS_x86_64/bzimage := arch/x86/bzimage.c core/qerr.c
 FUZZ_SRCS_token := core/token.c core/qerr.c
 FUZZ_SRCS_number := core/number.c
@@ -234,6 +244,9 @@ FUZZ_OBJS_fdt := $(FUZZ_CORE)
 FUZZ_LIBS_config := $(CORE_LIBS)
 FUZZ_LIBS_parse := $(CORE_LIBS)
 FUZZ_LIBS_fdt := $(CORE_LIBS)
+# acpi_table_check (acpi.c's other functions need the core)
+FUZZ_OBJS_acpi := $(FUZZ_CORE)
+FUZZ_LIBS_acpi := $(CORE_LIBS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/%)
 
 build/fuzz/obj/%.o: %.c $(HEADERS)

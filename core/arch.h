@@ -108,8 +108,19 @@ const struct arch_pic *arch_pics(unsigned *n);
  * cells (room for max): how many, or -errno (no FDT on this architecture).
  */
 int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t *cells, size_t max);
+/*
+ * The ACPI interrupt number (GSI) of line of built-in controller pic, or
+ * -errno (no ACPI on this architecture).
+ */
+int arch_acpi_gsi(struct qvm_vm *vm, unsigned pic, unsigned line);
 /* Drive line of built-in controller pic (index into arch_pics) to level 0/1. */
 int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level);
+
+/*
+ * The power button was pressed (SIGTERM, SIGINT), after the vdevs were
+ * told: x86 raises the ACPI power button event; on the signal thread.
+ */
+void arch_power_button(struct qvm_vm *vm);
 
 /* What the architecture itself occupies in space at [base, base+len), or NULL. */
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);

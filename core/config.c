@@ -215,6 +215,11 @@ static int opt_typed_load(struct cfg *c)
 	if (strcmp(type, "fdt") == 0)
 		return fail(c, c->tok, -ENOTSUP, "'fdt load': %s guests are described by ACPI, "
 				"not an FDT", ARCH_NAME);
+	if (strcmp(type, "acpi") == 0 && ARCH_HAS_ACPI)
+		return load_option(c, LOAD_ACPI);
+	if (strcmp(type, "acpi") == 0)
+		return fail(c, c->tok, -ENOTSUP, "'acpi load': %s guests are described by an FDT, "
+				"not ACPI tables", ARCH_NAME);
 	/* (described in the FDT, or in a Linux kernel's zero page) */
 	if (strcmp(type, "initrd") == 0)
 		return load_option(c, LOAD_INITRD);
@@ -306,6 +311,23 @@ static int opt_set(struct cfg *c)
 		c->vm->fdt_dump_file = strdup(path);
 		return c->vm->fdt_dump_file ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
 	}
+	if (strcmp(var, "acpi-dump-dir") == 0) {
+		char path[PATH_MAX];
+		struct stat st;
+		int r = resolve(c, val, path, sizeof(path));
+		if (r)
+			return r;
+		if (!ARCH_HAS_ACPI)
+			vm_log(c->vm, QL_QVM_WARN, "%s:%u: set acpi-dump-dir: %s guests are described "
+					"by an FDT, not ACPI tables; nothing is written to %s", c->tok->file,
+					c->tok->line, ARCH_NAME, path);
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, W_OK) != 0)
+			return fail(c, c->tok, -ENOTDIR, "set acpi-dump-dir: '%s' is not a writable "
+					"directory", path);
+		free(c->vm->acpi.dump_dir);
+		c->vm->acpi.dump_dir = strdup(path);
+		return c->vm->acpi.dump_dir ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
+	}
 	if (strcmp(var, "power-button-timeout") == 0) {
 		uint64_t v;
 		if (number_parse(val, 0, &v, NULL) || v > 3600)
@@ -328,8 +350,8 @@ static int opt_set(struct cfg *c)
 				return c->vm->privs.sandbox = (enum qvm_sandbox)i, 0;
 		return fail(c, c->tok, -EINVAL, "set sandbox: '%s' is not on, off or log", val);
 	}
-	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: exit-on-halt, "
-			"fdt-dump-file, power-button-timeout, sandbox, user)", var);
+	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: acpi-dump-dir, "
+			"exit-on-halt, fdt-dump-file, power-button-timeout, sandbox, user)", var);
 }
 
 static int opt_dryrun(struct cfg *c)
@@ -502,6 +524,7 @@ int config_run(struct qvm_vm *vm, const struct qvm_tokens *t, struct qerr *e)
 		}
 		if (g->context && (r = close_context(&c)))
 			break;
+		vm->cur_tok = c.tok;	/* closing the context pointed it at the vdev's line */
 		r = g->fn(&c);
 		c.seen_option = true;
 	}

@@ -6,6 +6,7 @@
  * per the rule in qvm/fdt.h.
  */
 #include "devtree.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -429,26 +430,10 @@ int vfdt_finish(struct qvm_vm *vm, struct qerr *e)
 		return qerr_set(e, -EINVAL, "cannot pack the FDT: %s", fdt_strerror(r));
 	if (!vm->fdt_dump_file)
 		return 0;
-	size_t len = fdt_totalsize(f->blob), done = 0;
-	int fd = open(vm->fdt_dump_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return qerr_set(e, -errno, "set fdt-dump-file: cannot write '%s': %s",
-				vm->fdt_dump_file, strerror(errno));
-	while (done < len) {
-		ssize_t n = write(fd, (const char *)f->blob + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-			close(fd);
-			return qerr_set(e, -err, "set fdt-dump-file: cannot write '%s': %s",
-					vm->fdt_dump_file, strerror(err));
-		}
-		done += (size_t)n;
-	}
-	if (close(fd) < 0)
-		return qerr_set(e, -errno, "set fdt-dump-file: cannot write '%s': %s",
-				vm->fdt_dump_file, strerror(errno));
+	r = file_write_all(vm->fdt_dump_file, f->blob, fdt_totalsize(f->blob));
+	if (r)
+		return qerr_set(e, r, "set fdt-dump-file: cannot write '%s': %s",
+				vm->fdt_dump_file, strerror(-r));
 	return 0;
 }
 

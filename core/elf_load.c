@@ -1,44 +1,97 @@
-/* ELF64 executables: load each PT_LOAD segment where it asks to be. */
+/*
+ * ELF executables, 64-bit (and 32-bit where an architecture boots them):
+ * load each PT_LOAD segment where it asks to be.
+ */
 #include "elf_load.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
 
-int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
-		const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry, struct qerr *e)
-{
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+/* The fields of a header or program header either class has. */
+struct ehdr {
+	unsigned type, machine, phentsize, phnum;
+	uint64_t entry, phoff;
+};
 
-	if (size < EI_NIDENT || buf[EI_CLASS] != ELFCLASS64)
-		return qerr_set(e, -ENOEXEC, "'%s': only 64-bit ELF images are supported", name);
-	if (size < sizeof(*eh) || buf[EI_DATA] != ELFDATA2LSB)
+struct phdr {
+	unsigned type;
+	uint64_t offset, paddr, filesz, memsz;
+};
+
+static void read_ehdr(const uint8_t *buf, bool is64, struct ehdr *h)
+{
+	if (is64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, buf, sizeof(eh));
+		*h = (struct ehdr){ eh.e_type, eh.e_machine, eh.e_phentsize, eh.e_phnum,
+			eh.e_entry, eh.e_phoff };
+	} else {
+		Elf32_Ehdr eh;
+		memcpy(&eh, buf, sizeof(eh));
+		*h = (struct ehdr){ eh.e_type, eh.e_machine, eh.e_phentsize, eh.e_phnum,
+			eh.e_entry, eh.e_phoff };
+	}
+}
+
+static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
+{
+	if (is64) {
+		Elf64_Phdr h;
+		memcpy(&h, p, sizeof(h));
+		*ph = (struct phdr){ h.p_type, h.p_offset, h.p_paddr, h.p_filesz, h.p_memsz };
+	} else {
+		Elf32_Phdr h;
+		memcpy(&h, p, sizeof(h));
+		*ph = (struct phdr){ h.p_type, h.p_offset, h.p_paddr, h.p_filesz, h.p_memsz };
+	}
+}
+
+int elf_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
+		unsigned machine32, const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry,
+		struct qerr *e)
+{
+	if (size < EI_NIDENT || (buf[EI_CLASS] != ELFCLASS64 &&
+				!(buf[EI_CLASS] == ELFCLASS32 && machine32)))
+		return qerr_set(e, -ENOEXEC, "'%s': only 64-bit ELF images are supported%s", name,
+				machine32 ? " (and 32-bit ones where a boot protocol says so)" : "");
+	bool is64 = buf[EI_CLASS] == ELFCLASS64;
+	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	struct ehdr eh;
+
+	if (size < ehsize || buf[EI_DATA] != ELFDATA2LSB)
 		return qerr_set(e, -ENOEXEC, "'%s': truncated or big-endian ELF image", name);
-	if (eh->e_machine != machine)
+	read_ehdr(buf, is64, &eh);
+	if (eh.machine != (is64 ? machine : machine32))
 		return qerr_set(e, -ENOEXEC, "'%s': ELF image for machine %u, not %s", name,
-				eh->e_machine, arch);
-	if (eh->e_type != ET_EXEC)
-		return qerr_set(e, -ENOEXEC, "'%s': not an ELF executable (type %u)", name, eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
-	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+				eh.machine, arch);
+	if (eh.type != ET_EXEC)
+		return qerr_set(e, -ENOEXEC, "'%s': not an ELF executable (type %u)", name, eh.type);
+	if (eh.phentsize != phsize || eh.phoff > size || (size - eh.phoff) / phsize < eh.phnum)
 		return qerr_set(e, -ENOEXEC, "'%s': bad ELF program headers", name);
 
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr ph;
-		memcpy(&ph, buf + eh->e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+	for (unsigned i = 0; i < eh.phnum; i++) {
+		struct phdr ph;
+		read_phdr(buf + eh.phoff + i * phsize, is64, &ph);
+		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		if (ph.p_filesz > ph.p_memsz || ph.p_offset > size || size - ph.p_offset < ph.p_filesz)
+		if (ph.filesz > ph.memsz || ph.offset > size || size - ph.offset < ph.filesz)
 			return qerr_set(e, -ENOEXEC, "'%s': ELF segment %u lies outside the file", name, i);
-		uint8_t *dst = dest(ctx, ph.p_paddr, ph.p_memsz);
+		uint8_t *dst = dest(ctx, ph.paddr, ph.memsz);
 		if (!dst)
 			return qerr_set(e, -ERANGE, "'%s': ELF segment %u (0x%llx-0x%llx) is outside "
-					"ram/rom", name, i, (unsigned long long)ph.p_paddr,
-					(unsigned long long)(ph.p_paddr + ph.p_memsz - 1));
-		memcpy(dst, buf + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+					"ram/rom", name, i, (unsigned long long)ph.paddr,
+					(unsigned long long)(ph.paddr + ph.memsz - 1));
+		memcpy(dst, buf + ph.offset, ph.filesz);
+		memset(dst + ph.filesz, 0, ph.memsz - ph.filesz);
 	}
-	*entry = eh->e_entry;
+	*entry = eh.entry;
 	return 0;
 }
 
+int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
+		const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry, struct qerr *e)
+{
+	return elf_load(name, buf, size, machine, 0, arch, dest, ctx, entry, e);
+}

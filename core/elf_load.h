@@ -1,7 +1,11 @@
-/* Parsing and placing ELF64 executables; no VM needed (the benchmark baseline uses it too). */
+/*
+ * Parsing and placing ELF executables, 64-bit and (for a boot protocol
+ * that takes them) 32-bit; no VM needed (the benchmark baseline uses it too).
+ */
 #ifndef QVM_ELF_LOAD_H
 #define QVM_ELF_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,5 +21,10 @@ typedef void *elf_dest_fn(void *ctx, uint64_t gpa, uint64_t len);
  */
 int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
 		const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry, struct qerr *e);
+
+/* The same for an ELF64 image of machine or, if machine32 is not 0, an ELF32 one of machine32. */
+int elf_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
+		unsigned machine32, const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry,
+		struct qerr *e);
 
 #endif

@@ -15,6 +15,11 @@
 #include "number.h"
 #include "vm.h"
 
+struct pic_alias {
+	char name[64];
+	unsigned pic;
+};
+
 /* Built-in controllers have no callbacks: qvm drives them through KVM. */
 static struct vdev_factory builtin_pic = { .name = "built-in interrupt controller" };
 
@@ -41,9 +46,45 @@ int intr_init(struct qvm_vm *vm, struct qerr *e)
 
 void intr_destroy(struct qvm_vm *vm)
 {
+	free(vm->pic_aliases);
+	vm->pic_aliases = NULL;
+	vm->npic_aliases = 0;
 	free(vm->pics);
 	vm->pics = NULL;
 	vm->npics = 0;
+}
+
+/* The built-in controller called name[0, len) (its own name or an alias), or -1. */
+static int pic_named(struct qvm_vm *vm, const char *name, size_t len)
+{
+	unsigned n;
+	const struct arch_pic *pics = arch_pics(&n);
+
+	for (unsigned i = 0; i < vm->npics; i++)
+		if (strlen(pics[i].name) == len && strncmp(name, pics[i].name, len) == 0)
+			return (int)i;
+	for (unsigned i = 0; i < vm->npic_aliases; i++)
+		if (strlen(vm->pic_aliases[i].name) == len &&
+				strncmp(name, vm->pic_aliases[i].name, len) == 0)
+			return (int)vm->pic_aliases[i].pic;
+	return -1;
+}
+
+int intr_add_alias(struct qvm_vm *vm, const char *pic, const char *alias)
+{
+	int p = pic_named(vm, pic, strlen(pic)), had = pic_named(vm, alias, strlen(alias));
+
+	if (p < 0)
+		return -EINVAL;
+	if (had >= 0)
+		return had == p ? 0 : -EEXIST;
+	struct pic_alias *a = realloc(vm->pic_aliases, (vm->npic_aliases + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	vm->pic_aliases = a;
+	snprintf(a[vm->npic_aliases].name, sizeof(a->name), "%s", alias);
+	a[vm->npic_aliases++].pic = (unsigned)p;
+	return 0;
 }
 
 int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char **end,
@@ -52,17 +93,19 @@ int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char *
 	const char *colon = s ? strchr(s, ':') : NULL;
 	unsigned n;
 	const struct arch_pic *pics = arch_pics(&n);
-	char names[128] = "";
+	char names[256] = "";
 	uint64_t line;
 
 	for (unsigned i = 0; i < n; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 				i ? ", " : "", pics[i].name);
+	for (unsigned i = 0; vm && i < vm->npic_aliases; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), ", %s",
+				vm->pic_aliases[i].name);
 	if (!colon || !vm)
 		return qerr_set(e, -EINVAL, "expected PIC:LINE (this VM has %s)", names);
-	for (unsigned i = 0; i < vm->npics; i++) {
-		if (strlen(pics[i].name) != (size_t)(colon - s) || strncmp(s, pics[i].name, colon - s))
-			continue;
+	int i = pic_named(vm, s, (size_t)(colon - s));
+	if (i >= 0) {
 		if (number_parse(colon + 1, QPNF_ALLOW_TRAILING, &line, end))
 			return qerr_set(e, -EINVAL, "malformed line number '%s'", colon + 1);
 		if (line < pics[i].first || line >= pics[i].lines)

@@ -213,6 +213,38 @@ static int load_fdt(struct qvm_vm *vm, const char *path, int fd, size_t size,
 	return r;
 }
 
+/*
+ * One ACPI table, checked whole (header, length, checksum): at ADDR in
+ * guest memory, else kept for the ACPI area the architecture places.
+ */
+static int load_acpi(struct qvm_vm *vm, const char *path, int fd, size_t size,
+		bool have_addr, uint64_t addr, struct qerr *e)
+{
+	if (size > ACPI_TABLE_MAX)
+		return qerr_set(e, -EFBIG, "'%s': an ACPI table qvm takes is at most %u bytes (this "
+				"is %zu)", path, ACPI_TABLE_MAX, size);
+	uint8_t *buf = malloc(size);
+	if (!buf)
+		return qerr_set(e, -ENOMEM, "'%s': out of memory", path);
+	int r = read_at(fd, path, buf, size, 0, e);
+	uint8_t *dst = NULL;
+	if (!r && have_addr && !(dst = vm_gpa_to_hva(vm, addr, size)))
+		r = qerr_set(e, -ERANGE, "'%s' (%zu bytes) does not fit in ram/rom at 0x%llx",
+				path, size, (unsigned long long)addr);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	if (dst)
+		memcpy(dst, buf, size);
+	r = vacpi_user_table(vm, buf, size, have_addr, addr, e);	/* buf is the VM's now */
+	if (r)
+		qerr_prefix(e, "'%s': ", path);
+	else if (dst && note_placed(vm, addr, size))
+		r = qerr_set(e, -ENOMEM, "'%s': out of memory", path);
+	return r;
+}
+
 int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 		bool have_addr, uint64_t addr, struct qerr *e)
 {
@@ -222,8 +254,8 @@ int loader_load(struct qvm_vm *vm, const char *path, enum load_kind kind,
 
 	if (r)
 		return r;
-	if (kind == LOAD_FDT) {
-		r = load_fdt(vm, path, fd, size, have_addr, addr, e);
+	if (kind == LOAD_FDT || kind == LOAD_ACPI) {
+		r = (kind == LOAD_FDT ? load_fdt : load_acpi)(vm, path, fd, size, have_addr, addr, e);
 		close(fd);
 		return r;
 	}

@@ -15,6 +15,7 @@ enum load_kind {
 	LOAD_DATA,	/* `data load`: raw bytes, no entry */
 	LOAD_FDT,	/* `fdt load`: the guest's whole FDT (core/devtree.c places it) */
 	LOAD_INITRD,	/* `initrd load`: raw, described to the guest (boot.initrd) */
+	LOAD_ACPI,	/* `acpi load`: one ACPI table, listed in the XSDT (core/acpi.c) */
 };
 
 /*

@@ -237,6 +237,7 @@ static void *signal_thread(void *arg)
 				clock_gettime(CLOCK_MONOTONIC, &deadline);
 				deadline.tv_sec += vm->button_timeout;
 				tell_vdevs(vm, VDEV_CTRL_BUTTON);
+				arch_power_button(vm);
 			}
 			break;
 		case SIGQUIT:

@@ -78,6 +78,7 @@ void vm_destroy(struct qvm_vm *vm)
 	free(vm->cmdline);
 	free(vm->fdt_dump_file);
 	vfdt_free(vm);
+	vacpi_free(vm);
 	free(vm->dump_dest);
 	struct qvm_vm *expect = vm;
 	atomic_compare_exchange_strong(&last_vm, &expect, NULL);

@@ -15,6 +15,7 @@
 
 #include <qvm/vdev-core.h>
 
+#include "acpi.h"
 #include "arch.h"
 #include "boot.h"
 #include "devtree.h"
@@ -138,6 +139,8 @@ struct qvm_vm {
 	unsigned nauto_names;
 	struct qvm_vdev *pics;		/* built-in interrupt controllers (core/intr.c) */
 	unsigned npics;
+	struct pic_alias *pic_aliases;	/* their other names (`vdev ioapic name NAME`) */
+	unsigned npic_aliases;
 
 	struct region_builder regions;
 	_Atomic(const struct qvm_regmap *) map;
@@ -159,6 +162,7 @@ struct qvm_vm {
 	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;
 	struct qvm_fdt fdt;		/* the guest's FDT (core/devtree.c) */
+	struct qvm_acpi acpi;		/* the guest's ACPI tables (core/acpi.c) */
 	struct qvm_logger log;
 	bool logger_given;
 
@@ -258,6 +262,11 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 /* The built-in interrupt controllers as vdev_t's, for guest_intr_t.pic (core/intr.c). */
 int intr_init(struct qvm_vm *vm, struct qerr *e);
 void intr_destroy(struct qvm_vm *vm);
+/*
+ * Another name for built-in controller pic ("ioapic"), as `intr NAME:N`
+ * gives it: 0, or -EEXIST (a name of another controller), -ENOMEM.
+ */
+int intr_add_alias(struct qvm_vm *vm, const char *pic, const char *alias);
 /* Parse "PIC:N" for vm: -EINVAL (unknown PIC, malformed) or -ERANGE (no such line). */
 int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char **end,
 		struct qerr *e);

@@ -67,13 +67,15 @@ bg() {
 	QVM_VDEV_PATH=$PWD/$B/tests "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
 	BG_PID=$!
 }
-# wait_out NAME TEXT SECONDS: until the guest printed TEXT
-wait_out() {
+# wait_out NAME TEXT SECONDS: until the guest printed TEXT (wait_err: qvm logged it)
+wait_in() {
 	local i
-	for i in $(seq $(($3 * 10))); do has "$1" "$2" out && return 0; sleep 0.1; done
-	echo "no '$2' within $3 s"
+	for i in $(seq $(($4 * 10))); do has "$2" "$3" "$1" && return 0; sleep 0.1; done
+	echo "no '$3' within $4 s"
 	return 1
 }
+wait_out() { wait_in out "$@"; }
+wait_err() { wait_in err "$@"; }
 # finish NAME SECONDS: wait for BG_PID to end; kill it (and fail) if it hangs
 finish() {
 	local i

@@ -89,11 +89,13 @@ t_dumps() {
 		is_core "$f" || return 1
 	done
 	[ $n = 2 ] || { echo "$n core files, wanted 2 (SIGUSR2 and the watchdog)"; return 1; }
-	# dump "|CMD": the core goes to a command's standard input
-	bg pipe @"$WDOG" dump "|cat > $OUT/piped.gcore"
-	wait_out pipe "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
+	# dump "|CMD": the core goes to a command's standard input; the demo halted
+	# for good (no exit-on-halt), so that nothing but SIGQUIT ends it however
+	# slowly the machine runs
+	bg pipe @"$BASE" $HALT set exit-on-halt off dump "|cat > $OUT/piped.gcore"
+	wait_out pipe "vcpus done" 30 || { kill -9 $BG_PID; return 1; }
 	kill -USR2 $BG_PID
-	sleep 1
+	wait_err pipe "SIGUSR2: core dump written to |cat" 20 || { kill -9 $BG_PID; return 1; }
 	kill -QUIT $BG_PID
 	finish pipe 20 && expect_rc pipe 3 && is_core "$OUT/piped.gcore"
 }

@@ -34,6 +34,7 @@ fi
 [ -f /usr/include/seccomp.h ] || missing="$missing libseccomp-dev"	# core/sandbox.c
 [ -f /usr/include/libfdt.h ] || missing="$missing libfdt-dev"		# core/fdt.c
 need dtc device-tree-compiler	# the arm64 FDT is checked against golden dtc output
+need iasl acpica-tools		# the x86 ACPI tables are checked against golden iasl output
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "qvm: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2

@@ -12,6 +12,7 @@
 #include <qvm/log.h>
 
 #include "arm64.h"
+#include "le.h"
 #include "vm.h"
 
 #define PSTATE_EL1H_MASKED	0x3c5
@@ -27,15 +28,6 @@ int arm64_set_core_reg(struct guest_cpu *cpu, size_t off, uint64_t v, const char
 	if (ioctl(cpu->fd, KVM_SET_ONE_REG, &r) < 0)
 		return qerr_set(e, -errno, "KVM_SET_ONE_REG %s: %s", name, strerror(errno));
 	return 0;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
 }
 
 /*

@@ -175,6 +175,21 @@ int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t 
 	return gic_fdt_interrupt(line, cells, max);
 }
 
+/* arm64 guests are described by an FDT, not ACPI. */
+int arch_acpi_gsi(struct qvm_vm *vm, unsigned pic, unsigned line)
+{
+	(void)vm;
+	(void)pic;
+	(void)line;
+	return -ENOTSUP;
+}
+
+/* The vdevs were told; the machine itself has no button (no ACPI). */
+void arch_power_button(struct qvm_vm *vm)
+{
+	(void)vm;
+}
+
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
 {
 	return space == REGION_MEM ? gic_owner(vm, base, len) : NULL;

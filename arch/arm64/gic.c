@@ -80,7 +80,7 @@ static uint64_t parse_addr(const char *opt, const char *arg)
 	const char *end = qvm_parse_num(arg, QPNF_ALLOW_SUFFIXES, &v);
 
 	if (!end || *end || (v & 0xffff))
-		qvm_fatal(QLS_CNF, "vdev gic: %s '%s': expected an address aligned to 64 KiB", opt, arg);
+		qvm_fatal(QLS_CNF, "%s '%s': expected an address aligned to 64 KiB", opt, arg);
 	return v;
 }
 
@@ -92,13 +92,13 @@ static int gic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	switch (ctrl) {
 	case VDEV_CTRL_OPTIONS_START:
 		if (g->configured)
-			qvm_fatal(QLS_CNF, "vdev gic: a VM has one interrupt controller; "
+			qvm_fatal(QLS_CNF, "a VM has one interrupt controller; "
 					"give its options in one `vdev gic`");
 		g->configured = true;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_VERSION:
 		if (strcmp(arg, "2") && strcmp(arg, "3"))
-			qvm_fatal(QLS_CNF, "vdev gic: version '%s': expected 2 or 3", arg);
+			qvm_fatal(QLS_CNF, "version '%s': expected 2 or 3", arg);
 		g->version = (unsigned)(arg[0] - '0');
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_GICR:
@@ -109,19 +109,19 @@ static int gic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		break;
 	case VDEV_CTRL_OPTIONS_END:
 		if (g->cpu_given && (g->gicr_given ? gic_version(vm) != 3 : gic_version(vm) != 2))
-			qvm_fatal(QLS_CNF, "vdev gic: %s is for version %s (this gic is version %u)",
+			qvm_fatal(QLS_CNF, "%s is for version %s (this gic is version %u)",
 					g->gicr_given ? "gicr" : "gicc", g->gicr_given ? "3" : "2",
 					gic_version(vm));
 		if (vdp->v_block.location != QSL_NO_LOCATION) {
 			if (vdp->v_block.location & 0xfff)
-				qvm_fatal(QLS_CNF, "vdev gic: loc 0x%llx: the distributor must be "
+				qvm_fatal(QLS_CNF, "loc 0x%llx: the distributor must be "
 						"aligned to 4 KiB (64 KiB for version 3)",
 						(unsigned long long)vdp->v_block.location);
 			g->dist = vdp->v_block.location;
 			g->dist_given = true;
 		}
 		if (g->dist_given && gic_version(vm) == 3 && (g->dist & 0xffff))
-			qvm_fatal(QLS_CNF, "vdev gic: loc 0x%llx: a version 3 distributor must be "
+			qvm_fatal(QLS_CNF, "loc 0x%llx: a version 3 distributor must be "
 					"aligned to 64 KiB", (unsigned long long)g->dist);
 		break;
 	default:

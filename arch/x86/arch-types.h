@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "bzimage.h"
+#include "pm.h"
 
 #define ARCH_NAME		"x86_64"
 #define ARCH_ELF_MACHINE	EM_X86_64
@@ -15,8 +16,9 @@
 #define ARCH_IO_QST		QST_X86_IO
 /* Where the first `ram` without a start begins. */
 #define ARCH_RAM_BASE		0x0ull
-/* Guests are described by an FDT (arm64) rather than ACPI tables. */
+/* Guests are described by ACPI tables rather than an FDT (arm64). */
 #define ARCH_HAS_FDT		0
+#define ARCH_HAS_ACPI		1
 
 struct kvm_cpuid2;
 
@@ -25,6 +27,13 @@ struct arch_vm {
 	uint8_t *boot_hva;
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports, patched per vCPU */
 	struct bzimage bz;		/* the kernel's setup header (QVM_BOOT_LINUX) */
+	uint64_t acpi_gpa, acpi_len;	/* the ACPI tables' area (acpi.c) */
+	uint8_t *acpi_hva;
+	struct x86_pm pm;		/* the ACPI PM registers (pm.c) */
+	/* the platform's vdevs (platform.c) */
+	bool ioapic_given;		/* `vdev ioapic` seen */
+	unsigned i8259_given;		/* bit 0: io:0x20, bit 1: io:0xa0 */
+	bool pit;			/* `vdev timer8254`: the in-kernel PIT */
 };
 
 struct arch_vcpu {

@@ -15,9 +15,8 @@
 #include "linux.h"
 #include "longmode.h"
 #include "vm.h"
+#include "x86.h"
 
-#define BOOT_SLOT	(QVM_MAX_MEM)	/* memory slot number of the boot area */
-#define IOAPIC_BASE	0xfec00000ull
 
 int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 {
@@ -35,12 +34,9 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 		vm_log(vm, QL_QVM_WARN, "set fdt-dump-file: x86 guests are described by ACPI, not an "
 				"FDT; nothing is written to %s", vm->fdt_dump_file);
 
-	for (base = IOAPIC_BASE - LM_AREA_SIZE; base >= 0x100000; base -= LM_AREA_SIZE)
-		if (!vm_range_owner(vm, REGION_MEM, base, LM_AREA_SIZE))
-			break;
-	if (base < 0x100000)
+	if (x86_find_hole(vm, LM_AREA_SIZE, LM_AREA_SIZE, IOAPIC_DEFAULT_BASE, &base))
 		return qerr_set(e, -ENOSPC, "no free 64 KiB below 0x%llx for the boot page tables",
-				IOAPIC_BASE);
+				IOAPIC_DEFAULT_BASE);
 
 	a->boot_hva = mmap(NULL, LM_SLOT_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -70,7 +66,27 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	uint64_t idmap = base + LM_IDMAP;
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL)
 		return qerr_set(e, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	pm_init(&a->pm);
+	int r = x86_acpi_setup(vm, boot, e);
+	if (r)
+		return r;
 	return boot->proto == QVM_BOOT_LINUX ? linux_boot_setup(vm, boot, e) : 0;
+}
+
+int x86_find_hole(struct qvm_vm *vm, uint64_t len, uint64_t align, uint64_t below,
+		uint64_t *base)
+{
+	if (len > below)
+		return -ENOSPC;
+	for (uint64_t b = (below - len) & ~(align - 1); b >= 0x100000; b -= align) {
+		if (!vm_range_owner(vm, REGION_MEM, b, len)) {
+			*base = b;
+			return 0;
+		}
+		if (b < align)
+			break;
+	}
+	return -ENOSPC;
 }
 
 int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qerr *e)

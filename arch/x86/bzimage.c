@@ -1,5 +1,6 @@
 /* Reading a bzImage's setup header (see bzimage.h). */
 #include "bzimage.h"
+#include "le.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,21 +27,6 @@
 #define HIGH_LOAD		0x100000ull
 #define MAX_SETUP_SECTS		64	/* 32 KiB of real-mode setup: the most there is room for */
 #define MAX_INIT_SIZE		(1ull << 30)
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 int bzimage_parse(const uint8_t *head, size_t headlen, uint64_t size, struct bzimage *bz,
 		struct qerr *e)

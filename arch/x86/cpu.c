@@ -8,6 +8,7 @@
 
 #include "longmode.h"
 #include "vm.h"
+#include "x86.h"
 
 #define CPUID_MAX_ENTRIES	256
 #define RFLAGS_IF		0x200ull
@@ -27,6 +28,10 @@ int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 	/* The in-kernel LAPIC, IOAPIC and 8259s: interrupts never need a userspace round trip. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return qerr_set(e, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	/* `vdev timer8254`: the 8254 and a speaker port (0x61) in the kernel too */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	if (vm->arch.pit && ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return qerr_set(e, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 
 	c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
 	if (!c)
@@ -145,6 +150,12 @@ int arch_config_check(struct qvm_vm *vm, struct qerr *e)
 	return 0;	/* the in-kernel devices' ranges are checked as vdevs are placed */
 }
 
+/* The ACPI power button event, for the guest's OS to shut down (pm.c). */
+void arch_power_button(struct qvm_vm *vm)
+{
+	pm_power_button(vm);
+}
+
 /* x86 guests are described by ACPI, not an FDT. */
 int arch_fdt_interrupt(struct qvm_vm *vm, unsigned pic, unsigned line, uint32_t *cells, size_t max)
 {
@@ -163,26 +174,50 @@ void arch_vm_destroy(struct qvm_vm *vm)
 	if (vm->arch.boot_hva)
 		munmap(vm->arch.boot_hva, LM_SLOT_SIZE);
 	vm->arch.boot_hva = NULL;
+	if (vm->arch.acpi_hva)
+		munmap(vm->arch.acpi_hva, vm->arch.acpi_len);
+	vm->arch.acpi_hva = NULL;
 }
 
-/* The in-kernel irqchip's devices: a vdev placed there would never see an access. */
+/* The ports of the in-kernel 8254 and its speaker port (`vdev timer8254`). */
+static const struct { uint64_t port, len; } pit[] = { { 0x40, 4 }, { 0x61, 1 } };
+
+/*
+ * The in-kernel irqchip's devices and qvm's own areas and registers: a
+ * vdev placed there would never see an access.
+ */
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len)
 {
 	static const struct { unsigned space; uint64_t base, len; const char *name; } fixed[] = {
-		{ REGION_MEM, 0xfec00000, 0x1000, "the in-kernel IOAPIC" },
-		{ REGION_MEM, 0xfee00000, 0x1000, "the in-kernel LAPIC" },
+		{ REGION_MEM, LAPIC_DEFAULT_BASE, 0x1000, "the in-kernel LAPIC" },
 		{ REGION_IO, 0x20, 2, "the in-kernel 8259 PIC" },
 		{ REGION_IO, 0xa0, 2, "the in-kernel 8259 PIC" },
 		{ REGION_IO, 0x4d0, 2, "the in-kernel 8259 ELCR" },
+		{ REGION_IO, PM_BASE, PM_LEN, "the ACPI PM registers" },
 	};
-	uint64_t last = base + len - 1;
+	const struct arch_vm *a = &vm->arch;
+	uint64_t last = base + len - 1, ioapic = x86_ioapic_base(vm);
 
-	if (space == REGION_MEM && vm->arch.boot_hva &&
-	    base < vm->arch.boot_gpa + 0x10000 && vm->arch.boot_gpa <= last)
+	if (space == REGION_MEM && a->boot_hva && base < a->boot_gpa + LM_AREA_SIZE &&
+	    a->boot_gpa <= last)
 		return "the boot page tables";
+	if (space == REGION_MEM && a->acpi_hva && base < a->acpi_gpa + a->acpi_len &&
+	    a->acpi_gpa <= last)
+		return "the ACPI tables";
+	if (space == REGION_MEM && base < ioapic + IOAPIC_LEN && ioapic <= last)
+		return "the in-kernel IOAPIC";
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (fixed[i].space == space && base < fixed[i].base + fixed[i].len &&
 		    fixed[i].base <= last)
 			return fixed[i].name;
+	for (size_t i = 0; a->pit && space == REGION_IO && i < sizeof(pit) / sizeof(pit[0]); i++)
+		if (base < pit[i].port + pit[i].len && pit[i].port <= last)
+			return "the in-kernel 8254 PIT";
 	return NULL;
+}
+
+uint64_t x86_ioapic_base(const struct qvm_vm *vm)
+{
+	(void)vm;
+	return IOAPIC_DEFAULT_BASE;
 }

@@ -3,6 +3,7 @@
 
 #include <qvm/log.h>
 
+#include "pm.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -39,9 +40,15 @@ static bool handle_io(struct guest_cpu *cpu)
 	if (write && reset_request(cpu, run->io.port, run->io.size, data))
 		return false;
 	/* rep ins/outs come as count elements of size bytes */
-	for (uint32_t i = 0; i < run->io.count; i++)
-		dispatch_access(cpu, REGION_IO, run->io.port, run->io.size, write,
-				data + (size_t)i * run->io.size);
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		uint8_t *d = data + (size_t)i * run->io.size;
+		if ((unsigned)(run->io.port - PM_BASE) < PM_LEN) {
+			if (!pm_io(cpu, run->io.port, run->io.size, write, d))
+				return false;
+			continue;
+		}
+		dispatch_access(cpu, REGION_IO, run->io.port, run->io.size, write, d);
+	}
 	return true;
 }
 

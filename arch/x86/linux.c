@@ -1,5 +1,6 @@
 /* The Linux x86 64-bit boot protocol's zero page and command line (linux.h). */
 #include "linux.h"
+#include "le.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #define ZP_E820_ENTRIES		0x1e8
 #define ZP_E820_TABLE		0x2d0
 /* the setup header's fields qvm writes (boot.rst) */
+#define ZP_ACPI_RSDP_ADDR	0x070
 #define HDR_TYPE_OF_LOADER	0x210
 #define HDR_RAMDISK_IMAGE	0x218
 #define HDR_RAMDISK_SIZE	0x21c
@@ -26,18 +28,6 @@
 
 #define LOW_RAM_END		0x9fc00ull	/* below: RAM on a PC; to 1 MiB: the BIOS's */
 #define ONE_MIB			0x100000ull
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static int add(struct e820_entry *out, unsigned max, unsigned *n, uint64_t addr, uint64_t size,
 		uint32_t type)
@@ -57,12 +47,14 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int e820_build(const struct qvm_mem *mem, unsigned nmem, uint64_t resv, uint64_t resv_len,
-		struct e820_entry *out, unsigned max)
+int e820_build(const struct qvm_mem *mem, unsigned nmem, const struct e820_entry *extra,
+		unsigned nextra, struct e820_entry *out, unsigned max)
 {
 	unsigned n = 0;
-	int r = add(out, max, &n, resv, resv_len, E820_RESERVED);
+	int r = 0;
 
+	for (unsigned i = 0; !r && i < nextra; i++)
+		r = add(out, max, &n, extra[i].addr, extra[i].size, extra[i].type);
 	for (unsigned i = 0; !r && i < nmem; i++) {
 		uint64_t a = mem[i].gpa, end = a + mem[i].len;
 		if (mem[i].rom) {
@@ -82,6 +74,20 @@ int e820_build(const struct qvm_mem *mem, unsigned nmem, uint64_t resv, uint64_t
 		return r;
 	qsort(out, n, sizeof(*out), by_addr);
 	return (int)n;
+}
+
+int x86_e820(struct qvm_vm *vm, struct e820_entry *out, unsigned max, struct qerr *e)
+{
+	const struct arch_vm *x = &vm->arch;
+	struct e820_entry extra[2] = {
+		{ x->boot_gpa, LM_AREA_SIZE, E820_RESERVED },
+		{ x->acpi_gpa, x->acpi_len, E820_ACPI },
+	};
+	int n = e820_build(vm->mem, vm->nmem, extra, 2, out, max);
+
+	if (n < 0)
+		return qerr_set(e, n, "too many ram and rom ranges for the e820 map (at most %u)", max);
+	return n;
 }
 
 /* [gpa, gpa+len) is ram that no `load` filled, or an error naming what. */
@@ -127,26 +133,26 @@ int linux_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 				(unsigned long long)(rd->gpa + rd->len - 1), (unsigned long long)rd_max);
 
 	struct e820_entry map[E820_MAX];
-	int n = e820_build(vm->mem, vm->nmem, vm->arch.boot_gpa, LM_AREA_SIZE, map, E820_MAX);
+	int n = x86_e820(vm, map, E820_MAX, e);
 	if (n < 0)
-		return qerr_set(e, n, "too many ram and rom ranges for the e820 map (at most %d)",
-				E820_MAX);
+		return n;
 
 	uint8_t *zp = vm_gpa_to_hva(vm, LINUX_ZERO_PAGE, ZP_SIZE);
 	memset(zp, 0, ZP_SIZE);
 	memcpy(zp + BZ_HDR_START, bz->hdr, bz->hdr_len);
 	zp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
-	put32(zp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE);
-	put32(zp + HDR_RAMDISK_IMAGE, (uint32_t)rd->gpa);
-	put32(zp + HDR_RAMDISK_SIZE, (uint32_t)rd->len);
-	put32(zp + ZP_EXT_RAMDISK_IMAGE, (uint32_t)(rd->gpa >> 32));
-	put32(zp + ZP_EXT_RAMDISK_SIZE, (uint32_t)(rd->len >> 32));
+	put_le32(zp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE);
+	put_le32(zp + HDR_RAMDISK_IMAGE, (uint32_t)rd->gpa);
+	put_le32(zp + HDR_RAMDISK_SIZE, (uint32_t)rd->len);
+	put_le32(zp + ZP_EXT_RAMDISK_IMAGE, (uint32_t)(rd->gpa >> 32));
+	put_le32(zp + ZP_EXT_RAMDISK_SIZE, (uint32_t)(rd->len >> 32));
+	put_le64(zp + ZP_ACPI_RSDP_ADDR, boot->acpi.gpa);
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
 	for (int i = 0; i < n; i++) {
 		uint8_t *p = zp + ZP_E820_TABLE + 20 * i;
-		put64(p, map[i].addr);
-		put64(p + 8, map[i].size);
-		put32(p + 16, map[i].type);
+		put_le64(p, map[i].addr);
+		put_le64(p + 8, map[i].size);
+		put_le32(p + 16, map[i].type);
 	}
 	memcpy(vm_gpa_to_hva(vm, LINUX_CMDLINE, clen + 1), cmdline, clen + 1);
 

@@ -6,6 +6,7 @@
 
 #define LM_GDT	0x6000ull
 #define LM_GDT_LINUX	0x6100ull
+#define LM_GDT_PM	0x6200ull
 
 #define PTE_P	0x1ull
 #define PTE_RW	0x2ull
@@ -44,6 +45,12 @@ static const uint64_t gdt_linux[] = {
 	0x00cf93000000ffffull,	/* 0x18: __BOOT_DS */
 };
 
+static const uint64_t gdt_pm[] = {
+	0,
+	0x00cf9b000000ffffull,	/* 0x08: flat 32-bit code, DPL0 */
+	0x00cf93000000ffffull,	/* 0x10: flat data, DPL0 */
+};
+
 void lm_build_tables(uint8_t *b, uint64_t base)
 {
 	uint64_t *pml4 = (uint64_t *)b, *pdpt = (uint64_t *)(b + 0x1000);
@@ -57,6 +64,7 @@ void lm_build_tables(uint8_t *b, uint64_t base)
 	}
 	memcpy(b + LM_GDT, gdt, sizeof(gdt));
 	memcpy(b + LM_GDT_LINUX, gdt_linux, sizeof(gdt_linux));
+	memcpy(b + LM_GDT_PM, gdt_pm, sizeof(gdt_pm));
 }
 
 static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
@@ -90,6 +98,20 @@ void lm_entry_sregs_linux(struct kvm_sregs *sr, uint64_t base)
 	sr->es = sr->ss = sr->ds;
 	sr->gdt.base = base + LM_GDT_LINUX;
 	sr->gdt.limit = sizeof(gdt_linux) - 1;
+}
+
+void lm_entry_sregs_protected(struct kvm_sregs *sr, uint64_t base)
+{
+	lm_entry_sregs(sr, base);
+	set_seg(&sr->cs, 0x08, 0xb, true);
+	sr->cs.l = 0;
+	sr->cs.db = 1;		/* 32-bit code */
+	sr->gdt.base = base + LM_GDT_PM;
+	sr->gdt.limit = sizeof(gdt_pm) - 1;
+	sr->cr0 = CR0_PE | CR0_ET;
+	sr->cr3 = 0;
+	sr->cr4 = 0;
+	sr->efer = 0;
 }
 
 void lm_entry_regs(struct kvm_regs *r, uint64_t entry, unsigned index, unsigned count)

@@ -7,6 +7,7 @@
  *   +0x0000  PML4          +0x1000  PDPT       +0x2000..+0x5fff  4 PDs
  *   +0x6000  GDT (null, 0x08 64-bit code, 0x10 flat data)
  *   +0x6100  GDT for Linux (boot.rst: 0x10 __BOOT_CS, 0x18 __BOOT_DS)
+ *   +0x6200  GDT for multiboot (0x08 flat 32-bit code, 0x10 flat data)
  *   +0x8000  3 pages for KVM_SET_TSS_ADDR, +0xb000 identity-map page
  *            (used by KVM on Intel hosts; not a memory slot)
  * The PDs identity-map the first 4 GiB with 2 MiB pages, writable and
@@ -29,6 +30,11 @@ void lm_build_tables(uint8_t *area, uint64_t base);
 void lm_entry_sregs(struct kvm_sregs *sr, uint64_t base);
 /* The same with the Linux 64-bit boot protocol's selectors and GDT. */
 void lm_entry_sregs_linux(struct kvm_sregs *sr, uint64_t base);
+/*
+ * 32-bit protected mode with paging off and flat 4 GiB segments (code 0x08,
+ * data 0x10, a GDT of them in the area): the multiboot entry state.
+ */
+void lm_entry_sregs_protected(struct kvm_sregs *sr, uint64_t base);
 /* RIP = entry, RFLAGS = 0x2, RDI = vCPU index, RSI = vCPU count, the rest 0. */
 void lm_entry_regs(struct kvm_regs *r, uint64_t entry, unsigned index, unsigned count);
 /* x87 and SSE control words at their reset values. */

@@ -10,7 +10,8 @@
  *              anywhere between RAM and the boot area, and port reads and
  *              writes of 1, 2 and 4 bytes to any port but the ones whose
  *              side effects end the run on purpose (the console, the
- *              in-kernel PICs, the reset port); then "hostile done" and halt
+ *              in-kernel PICs, the reset port, the ACPI power-off); then
+ *              "hostile done" and halt
  *   ud2        an invalid instruction, with no IDT: a triple fault
  *   pagetable  zeroes its own PML4 (the boot page tables are writable):
  *              the next page walk faults, a triple fault
@@ -46,7 +47,8 @@ static int spared_port(uint16_t p)
 {
 	return (p >= 0x3f8 && p <= 0x3ff) ||		/* the console */
 	       p == 0x20 || p == 0x21 || p == 0xa0 || p == 0xa1 ||	/* the in-kernel PICs */
-	       p == 0x4d0 || p == 0x4d1 || p == 0xcf9;	/* ELCR, reset control */
+	       p == 0x4d0 || p == 0x4d1 || p == 0xcf9 ||	/* ELCR, reset control */
+	       (p >= 0x602 && p <= 0x605);	/* what reaches the ACPI PM1 control block (S5) */
 }
 
 static void mmio_access(uint64_t r)

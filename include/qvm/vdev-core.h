@@ -24,7 +24,8 @@
 
 #include <qvm/types.h>
 
-/* The vendor declares the FDT helpers beside the vdev definitions. */
+/* The vendor declares the FDT and ACPI helpers beside the vdev definitions. */
+#include <qvm/acpi.h>
 #include <qvm/fdt.h>
 
 #ifdef __cplusplus

@@ -306,8 +306,8 @@ TEST(errors_more)
 {
 	CHECK_STR(err("ram 1M\nsystem x\n"), "t.conf:2: 'system' must come before every other option");
 	CHECK_STR(err("set bogus 1\n"),
-			"t.conf:1: set: unknown variable 'bogus' (known: exit-on-halt, fdt-dump-file, "
-			"power-button-timeout, sandbox, user)");
+			"t.conf:1: set: unknown variable 'bogus' (known: acpi-dump-dir, exit-on-halt, "
+			"fdt-dump-file, power-button-timeout, sandbox, user)");
 	CHECK_STR(err("set exit-on-halt maybe\n"), "t.conf:1: set exit-on-halt: 'maybe' is not a "
 			"boolean (on/off, 1/0, yes/no, true/false)");
 	CHECK_STR(err("set exit-on-halt\n"), "t.conf:1: option 'set' needs an argument");

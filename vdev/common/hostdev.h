@@ -1,12 +1,17 @@
 /*
  * The `hostdev` option of the serial vdevs (ser8250, pl011): where the
- * guest's output goes. Included by each vdev's source (vdevs are separate
- * objects, so this is static inline, not a library).
+ * guest's output goes and where its input comes from. Included by each
+ * vdev's source (vdevs are separate objects, so this is static inline, not
+ * a library).
  *
- *   hostdev -        qvm's standard output (the default)
- *   hostdev >PATH    append the output to PATH (created 0644 if missing)
- *   hostdev PATH     the same as >PATH
- *   hostdev <PATH    input: not supported yet (a configuration error)
+ *   hostdev -        qvm's standard output, and its standard input (the default)
+ *   hostdev >PATH    output to PATH, appended (created 0644 if missing)
+ *   hostdev <PATH    input from PATH (a terminal, a FIFO, a file...)
+ *   hostdev PATH     both, when PATH is a terminal, a FIFO or a socket; a
+ *                    plain file is output only (nothing types into a file)
+ *
+ * The first hostdev option replaces the default; more of them add to it
+ * (`hostdev <in hostdev >out`), a later one for the same direction wins.
  */
 #ifndef QVM_VDEV_HOSTDEV_H
 #define QVM_VDEV_HOSTDEV_H
@@ -16,6 +21,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qvm/log.h>
@@ -24,6 +30,9 @@ struct hostdev {
 	int fd;			/* where output goes, -1 = nowhere */
 	bool owned;		/* fd was opened here: close it */
 	bool stuck;		/* the last wait for room timed out (see hostdev_put) */
+	int in_fd;		/* where input comes from, -1 = nowhere */
+	bool in_owned;
+	bool given;		/* a hostdev option replaced the default */
 };
 
 /* How long one byte may wait for a full non-blocking output to drain. */
@@ -31,12 +40,10 @@ struct hostdev {
 
 static inline void hostdev_default(struct hostdev *h)
 {
-	h->fd = STDOUT_FILENO;
-	h->owned = false;
-	h->stuck = false;
+	*h = (struct hostdev){ .fd = STDOUT_FILENO, .in_fd = STDIN_FILENO };
 }
 
-static inline void hostdev_close(struct hostdev *h)
+static inline void hostdev_close_out(struct hostdev *h)
 {
 	/* Detach first so that a late write finds no descriptor. */
 	int fd = h->fd;
@@ -47,29 +54,77 @@ static inline void hostdev_close(struct hostdev *h)
 	h->owned = false;
 }
 
-/* Parse arg; a bad one ends qvm with a configuration error naming vdev. */
-static inline void hostdev_set(struct hostdev *h, const char *vdev, const char *arg)
+static inline void hostdev_close_in(struct hostdev *h)
+{
+	int fd = h->in_fd;
+
+	h->in_fd = -1;
+	if (h->in_owned && fd >= 0)
+		close(fd);
+	h->in_owned = false;
+}
+
+static inline void hostdev_close(struct hostdev *h)
+{
+	hostdev_close_out(h);
+	hostdev_close_in(h);
+}
+
+/*
+ * Parse arg; a bad one ends qvm with a configuration error naming vdev.
+ * input_ok: the vdev reads input (else `<` is refused).
+ */
+static inline void hostdev_set(struct hostdev *h, const char *vdev, const char *arg, bool input_ok)
 {
 	const char *path = arg;
+	bool in = true, out = true;
 	int fd;
 
+	if (!h->given) {	/* the first option replaces the default: stdio */
+		h->given = true;
+		if (h->in_fd == STDIN_FILENO && !h->in_owned)
+			h->in_fd = -1;
+		if (h->fd == STDOUT_FILENO && !h->owned)
+			h->fd = -1;
+	}
 	if (strcmp(arg, "-") == 0) {
 		hostdev_close(h);
-		hostdev_default(h);
+		h->fd = STDOUT_FILENO;
+		h->in_fd = input_ok ? STDIN_FILENO : -1;
+		h->stuck = false;
 		return;
 	}
-	if (arg[0] == '<')
-		qvm_fatal(QLS_CNF, "%s: hostdev '%s': input devices are not supported yet", vdev, arg);
-	if (arg[0] == '>')
+	if (arg[0] == '<' || arg[0] == '>') {
+		in = arg[0] == '<';
+		out = !in;
 		path++;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	}
+	if (in && !out && !input_ok)
+		qvm_fatal(QLS_CNF, "%s: hostdev '%s': input devices are not supported yet", vdev, arg);
+	if (in && out) {	/* both only for what can be typed into */
+		struct stat st;
+		in = input_ok && stat(path, &st) == 0 && (S_ISCHR(st.st_mode) ||
+				S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	}
+	/* non-blocking: opening a FIFO nobody writes to must not stall qvm */
+	fd = open(path, (in && out ? O_RDWR : in ? O_RDONLY : O_WRONLY | O_CREAT | O_APPEND) |
+			O_CLOEXEC | O_NOCTTY | (in ? O_NONBLOCK : 0), 0644);
 	if (fd < 0)
 		qvm_fatal(QLS_CNF, "%s: hostdev '%s': %s", vdev, arg, strerror(errno));
 	/* A repeated hostdev replaces the earlier one instead of leaking it. */
-	hostdev_close(h);
-	h->fd = fd;
-	h->owned = true;
-	h->stuck = false;
+	if (out) {
+		hostdev_close_out(h);
+		h->fd = fd;
+		h->owned = true;
+		h->stuck = false;
+	}
+	if (in) {
+		hostdev_close_in(h);
+		h->in_fd = out ? dup(fd) : fd;
+		h->in_owned = h->in_fd >= 0;
+		if (out && h->in_fd < 0)
+			qvm_fatal(QLS_CNF, "%s: hostdev '%s': %s", vdev, arg, strerror(errno));
+	}
 }
 
 /*

@@ -127,7 +127,7 @@ static int pl011_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		u->ifls = IFLS_RESET;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + 0:
-		hostdev_set(&u->out, "pl011", arg);
+		hostdev_set(&u->out, "pl011", arg, false);
 		break;
 	case VDEV_CTRL_OPTIONS_END:
 		if (vdp->v_block.location == QSL_NO_LOCATION)

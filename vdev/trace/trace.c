@@ -24,6 +24,12 @@
 #include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 
+/*
+ * Its ACPI _HID [ours]: guests on x86 find the register by it (arm64: the
+ * FDT's compatible "qvm,trace").
+ */
+#define TRACE_ACPI_HID	"QVM0001"
+
 /* Per-instance state (the factory's extra_space). Guarded by v_mtx. */
 struct trace_state {
 	pthread_t thread;	/* ticks the counter */
@@ -134,6 +140,10 @@ static int vdtrace_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		}
 		break;
 	}
+	case VDEV_CTRL_GEN_ACPI:
+		/* x86: a device the guest finds the register by; the address tells instances apart */
+		acpi_describe_vdev(vdp, NULL, TRACE_ACPI_HID, vdp->v_block.location);
+		break;
 	case VDEV_CTRL_GUEST_CONFIGURED:
 		vdev_logf(QL_QVM_DEBUG, vdp, "%s: VDEV_CTRL_GUEST_CONFIGURED", __func__);
 		if (ts->emit_trace)

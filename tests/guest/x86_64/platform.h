@@ -13,9 +13,8 @@
 #define QT_DEMO_END "all vcpus halted with interrupts off: exiting (exit-on-halt)"
 /* The demo always ends by halting. */
 #define QT_HALT_CONF ""
-/* The callbacks that describe vdevs to the guest, in a lifecycle trace: none
- * yet (ACPI comes later). */
-#define QT_GEN_TABLES ""
+/* The callbacks that describe vdevs to the guest, in a lifecycle trace. */
+#define QT_GEN_TABLES "GEN_ACPI|"
 /* An unaligned MMIO access reaches qvm (the guests make some). */
 #define QT_UNALIGNED_MMIO 1
 

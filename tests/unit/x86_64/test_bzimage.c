@@ -1,7 +1,7 @@
 /*
  * The bzImage setup-header reader and the e820 map (arch/x86): a header as
  * a kernel has it, then each field corrupted, cut short or out of range;
- * the map of ram, rom and the boot area.
+ * the map of ram, rom, the boot area and the ACPI tables.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -156,18 +156,23 @@ TEST(e820_map)
 		{ .gpa = 0xfffc0000, .len = 0x40000, .rom = true },
 	};
 	struct e820_entry m[E820_MAX];
-	int n = e820_build(mem, 3, 0xfebf0000, 0x10000, m, E820_MAX);
+	const struct e820_entry areas[2] = {
+		{ 0xfebf0000, 0x10000, E820_RESERVED },	/* the boot page tables */
+		{ 0xfebef000, 0x1000, E820_ACPI },	/* the ACPI tables */
+	};
+	int n = e820_build(mem, 3, areas, 2, m, E820_MAX);
 
-	CHECK(n == 5);
+	CHECK(n == 6);
 	CHECK(m[0].addr == 0 && m[0].size == 0x9fc00 && m[0].type == E820_RAM);
 	CHECK(m[1].addr == 0x100000 && m[1].size == 0x10000000 - 0x100000 && m[1].type == E820_RAM);
-	CHECK(m[2].addr == 0xfebf0000 && m[2].size == 0x10000 && m[2].type == E820_RESERVED);
-	CHECK(m[3].addr == 0xfffc0000 && m[3].type == E820_RESERVED);
-	CHECK(m[4].addr == 0x100000000ull && m[4].type == E820_RAM);
+	CHECK(m[2].addr == 0xfebef000 && m[2].size == 0x1000 && m[2].type == E820_ACPI);
+	CHECK(m[3].addr == 0xfebf0000 && m[3].size == 0x10000 && m[3].type == E820_RESERVED);
+	CHECK(m[4].addr == 0xfffc0000 && m[4].type == E820_RESERVED);
+	CHECK(m[5].addr == 0x100000000ull && m[5].type == E820_RAM);
 	/* ram only inside the BIOS's area: reserved; a table too small: -ENOSPC */
 	struct qvm_mem bios = { .gpa = 0xa0000, .len = 0x20000 };
-	CHECK(e820_build(&bios, 1, 0, 0, m, E820_MAX) == 1 && m[0].type == E820_RESERVED);
-	CHECK(e820_build(mem, 3, 0xfebf0000, 0x10000, m, 4) == -ENOSPC);
+	CHECK(e820_build(&bios, 1, NULL, 0, m, E820_MAX) == 1 && m[0].type == E820_RESERVED);
+	CHECK(e820_build(mem, 3, areas, 2, m, 4) == -ENOSPC);
 }
 
 int main(void)

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The Linux test guest's initramfs: Debian's static busybox, the init
+# script of this directory and trace-read, built static.
+#
+#   guest-images/linux/mkinitramfs.sh OUT.cpio [CC]
+set -eu
+here=$(dirname "$0")
+out=$1
+cc=${2:-gcc}
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || { echo "mkinitramfs: busybox is not installed (busybox-static)" >&2; exit 1; }
+ldd "$busybox" 2>&1 | grep -q 'not a dynamic' || { echo "mkinitramfs: $busybox is not static (busybox-static)" >&2; exit 1; }
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys"
+cp "$busybox" "$root/bin/busybox"
+"$cc" -static -O2 -Wall -Wextra -Werror -o "$root/bin/trace-read" "$here/trace-read.c"
+cp "$here/init" "$root/init"
+chmod 755 "$root/init" "$root/bin/busybox" "$root/bin/trace-read"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
