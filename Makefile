@@ -92,6 +92,15 @@ GUEST_SRCS_bench := guest-images/lib/bench.c $(GA)/bench.c $(GA)/user.S
 GUEST_SRCS_hostile := $(GA)/hostile.c
 endif
 GUESTS := $(patsubst GUEST_SRCS_%,$(G)/$(GARCH)/%.elf,$(filter GUEST_SRCS_%,$(.VARIABLES)))
+# The multiboot test kernel (x86): 32-bit code, as an ELF32 image and as a flat
+# binary whose header gives the load addresses.
+MB := guest-images/x86_64/multiboot
+MB_CFLAGS := -m32 -std=c11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -nostdlib -static -no-pie $(WARN) \
+	-Wl,--build-id=none -Wl,-T,$(MB)/multiboot.ld
+ifeq ($(ARCH),x86_64)
+GUESTS += $(G)/x86_64/multiboot.elf $(G)/x86_64/multiboot-aout.bin
+endif
 
 # unit tests: shared ones, then this architecture's code's (tests/unit/ARCH/)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/$(GARCH)/test_*.c)
@@ -103,6 +112,17 @@ GUEST_TEST_SRCS := $(wildcard tests/guest/test_*.c tests/guest/$(GARCH)/test_*.c
 GUEST_TEST_BINS := $(GUEST_TEST_SRCS:tests/guest/%.c=$(B)/tests/guest/%)
 
 all: $(B)/qvm $(VDEV_SOS) $(GUESTS)
+
+$(G)/x86_64/multiboot.elf: $(wildcard $(MB)/*)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(MB_CFLAGS) -o $@ $(MB)/start.S $(MB)/multiboot.c
+
+$(G)/x86_64/multiboot-aout.bin: $(wildcard $(MB)/*)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(MB_CFLAGS) -DMB_AOUT_KLUDGE -o $@.elf $(MB)/start.S $(MB)/multiboot.c
+	$(Q)objcopy -O binary $@.elf $@
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -230,7 +250,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_
 	-DQVM_VDEV_DIR=\"/nonexistent/qvm-fuzz\"
 FUZZ_SAN := address,undefined
 # shared targets, then this architecture's code's (tests/fuzz/ARCH/NAME.c)
-FUZZ_TARGETS_x86_64 := x86_64/bzimage
+FUZZ_TARGETS_x86_64 := x86_64/bzimage x86_64/multiboot
 FUZZ_TARGETS := token number elf config parse fdt acpi $(FUZZ_TARGETS_$(ARCH))
 FUZZ_SRCS_x86_64/bzimage := arch/x86/bzimage.c core/qerr.c
 FUZZ_SRCS_token := core/token.c core/qerr.c
@@ -247,6 +267,8 @@ FUZZ_LIBS_fdt := $(CORE_LIBS)
 # acpi_table_check (acpi.c's other functions need the core)
 FUZZ_OBJS_acpi := $(FUZZ_CORE)
 FUZZ_LIBS_acpi := $(CORE_LIBS)
+FUZZ_OBJS_x86_64/multiboot := $(FUZZ_CORE)
+FUZZ_LIBS_x86_64/multiboot := $(CORE_LIBS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/%)
 
 build/fuzz/obj/%.o: %.c $(HEADERS)

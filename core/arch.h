@@ -38,15 +38,24 @@ int arch_vm_type(struct qvm_vm *vm, struct qerr *e);
  * An untyped `load` of a file that is not ELF: size bytes, head its first
  * headlen (up to QVM_IMAGE_HEAD). ram is the start of the lowest ram;
  * *addr comes in as the option's address (have_addr) and goes out as where
- * the file goes, from its byte *skip on (0 unless the architecture says);
- * *span is what it covers from there (a kernel's bss too). Returns 1 for a
- * kernel image of the architecture's boot protocol (boot->proto set), 0
- * for plain bytes, -errno (with e) for a malformed image.
+ * the file goes, from its byte *skip on (0 unless the architecture says),
+ * *copy bytes of it (the rest of the file unless it says); *span is what
+ * it covers from there (a kernel's bss too). Returns 1 for a kernel image
+ * of the architecture's boot protocol (boot->proto set), 0 for plain
+ * bytes, -errno (with e) for a malformed image.
  */
 #define QVM_IMAGE_HEAD	8192	/* a multiboot header is within the first 8 KiB */
 int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
-		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *span,
-		struct qerr *e);
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *copy,
+		uint64_t *span, struct qerr *e);
+/*
+ * An untyped `load` of an ELF image (the whole file, size bytes at buf),
+ * before it is loaded: which boot protocol it takes (boot->proto; x86: a
+ * 32-bit one is a multiboot kernel, a 64-bit one with a "Linux" note a
+ * vmlinux for the Linux boot protocol). 0, or -errno with e for one the
+ * architecture does not boot.
+ */
+int arch_elf_image(struct qvm_vm *vm, const uint8_t *buf, size_t size, struct qerr *e);
 /*
  * After KVM_CREATE_VM and the ram/rom slots: the boot structures, placed
  * from the final memory layout: x86 its boot page tables and GDT (a slot of

@@ -25,6 +25,14 @@ struct qvm_blob {
 	uint64_t gpa, len;
 };
 
+/* A `data load` or `initrd load`, a module to a multiboot kernel. */
+struct qvm_module {
+	uint64_t gpa, len;
+	const char *name;	/* the file (the load plan's, alive as long as the VM) */
+	const char *where;	/* "FILE:LINE: " of its option */
+};
+#define QVM_MAX_MODULES	32
+
 struct qvm_boot {
 	enum qvm_boot_proto proto;
 	uint64_t entry;
@@ -35,6 +43,9 @@ struct qvm_boot {
 	struct qvm_blob fdt;		/* generated or `fdt load`: arm64 x0 */
 	struct qvm_blob acpi;		/* RSDP, generated or `acpi load` */
 	struct qvm_blob params;		/* x86 zero page (RSI) or multiboot info (EBX) */
+	struct qvm_module mods[QVM_MAX_MODULES];	/* data and initrd loads, in order */
+	unsigned nmods;
+	bool mods_dropped;		/* more than QVM_MAX_MODULES of them */
 };
 
 #endif

@@ -95,3 +95,47 @@ int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machi
 {
 	return elf_load(name, buf, size, machine, 0, arch, dest, ctx, entry, e);
 }
+
+/* The notes of one PT_NOTE segment [p, p+len): does one have this owner? */
+static bool notes_have_owner(const uint8_t *p, uint64_t len, const char *owner)
+{
+	size_t olen = strlen(owner) + 1;
+
+	while (len >= 12) {
+		uint32_t namesz, descsz;
+		memcpy(&namesz, p, 4);
+		memcpy(&descsz, p + 4, 4);
+		uint64_t name_pad = ((uint64_t)namesz + 3) & ~3ull, desc_pad = ((uint64_t)descsz + 3) & ~3ull;
+		if (name_pad > len - 12 || desc_pad > len - 12 - name_pad)
+			return false;
+		if (namesz == olen && memcmp(p + 12, owner, olen) == 0)
+			return true;
+		p += 12 + name_pad + desc_pad;
+		len -= 12 + name_pad + desc_pad;
+	}
+	return false;
+}
+
+bool elf_has_note(const uint8_t *buf, size_t size, const char *owner)
+{
+	if (size < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0 || buf[EI_DATA] != ELFDATA2LSB ||
+			(buf[EI_CLASS] != ELFCLASS64 && buf[EI_CLASS] != ELFCLASS32))
+		return false;
+	bool is64 = buf[EI_CLASS] == ELFCLASS64;
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	struct ehdr eh;
+
+	if (size < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return false;
+	read_ehdr(buf, is64, &eh);
+	if (eh.phentsize != phsize || eh.phoff > size || (size - eh.phoff) / phsize < eh.phnum)
+		return false;
+	for (unsigned i = 0; i < eh.phnum; i++) {
+		struct phdr ph;
+		read_phdr(buf + eh.phoff + i * phsize, is64, &ph);
+		if (ph.type == PT_NOTE && ph.offset <= size && ph.filesz <= size - ph.offset &&
+				notes_have_owner(buf + ph.offset, ph.filesz, owner))
+			return true;
+	}
+	return false;
+}

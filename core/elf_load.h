@@ -22,6 +22,11 @@ typedef void *elf_dest_fn(void *ctx, uint64_t gpa, uint64_t len);
 int elf64_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
 		const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry, struct qerr *e);
 
+/*
+ * Has the ELF image (either class; anything at all, checked) a PT_NOTE
+ * segment with a note of this owner ("Linux": a vmlinux)?
+ */
+bool elf_has_note(const uint8_t *buf, size_t size, const char *owner);
 /* The same for an ELF64 image of machine or, if machine32 is not 0, an ELF32 one of machine32. */
 int elf_load(const char *name, const uint8_t *buf, size_t size, unsigned machine,
 		unsigned machine32, const char *arch, elf_dest_fn *dest, void *ctx, uint64_t *entry,

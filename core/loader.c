@@ -111,7 +111,10 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 				"program headers; the address is ignored",
 				(unsigned long long)addr, path);
 	if (!r)
-		r = elf64_load(path, buf, size, ARCH_ELF_MACHINE, ARCH_NAME, vm_dest, vm, &entry, e);
+		r = arch_elf_image(vm, buf, size, e);
+	if (!r)
+		r = elf_load(path, buf, size, ARCH_ELF_MACHINE, ARCH_ELF32_MACHINE, ARCH_NAME,
+				vm_dest, vm, &entry, e);
 	free(buf);
 	if (!r && !vm_gpa_to_hva(vm, entry, 1))
 		r = qerr_set(e, -ERANGE, "'%s': entry point 0x%llx is outside guest memory", path,
@@ -127,7 +130,7 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		enum load_kind kind, bool have_addr, uint64_t addr, struct qerr *e)
 {
-	uint64_t ram = 0, span = size, skip = 0;
+	uint64_t ram = 0, span = size, skip = 0, copy = UINT64_MAX;
 	bool found = false;
 	int r;
 
@@ -143,13 +146,14 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		size_t n = size < QVM_IMAGE_HEAD ? size : QVM_IMAGE_HEAD;
 		r = head ? read_at(fd, path, head, n, 0, e) : qerr_set(e, -ENOMEM, "out of memory");
 		if (!r)
-			r = arch_raw_image(vm, head, n, size, ram, have_addr, &addr, &skip, &span, e);
+			r = arch_raw_image(vm, head, n, size, ram, have_addr, &addr, &skip, &copy, &span,
+					e);
 		free(head);
 		if (r < 0) {
 			qerr_prefix(e, "'%s': ", path);
 			return r;
 		}
-		if (skip > size)
+		if (skip > size || (copy != UINT64_MAX && copy > size - skip))
 			return qerr_set(e, -EINVAL, "'%s': nothing to load past byte %llu", path,
 					(unsigned long long)skip);
 	} else if (kind == LOAD_INITRD && !have_addr) {
@@ -167,12 +171,19 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		return qerr_set(e, -ERANGE, "'%s' (%llu bytes%s) does not fit in ram/rom at 0x%llx",
 				path, (unsigned long long)span, span > size ? " with its bss" : "",
 				(unsigned long long)addr);
-	r = read_at(fd, path, dst, size - skip, (off_t)skip, e);
+	r = read_at(fd, path, dst, copy != UINT64_MAX ? copy : size - skip, (off_t)skip, e);
 	if (!r && note_placed(vm, addr, span))
 		r = qerr_set(e, -ENOMEM, "'%s': out of memory", path);
 	if (!r && kind == LOAD_IMAGE) {
 		vm->boot.entry = addr;
 		vm->boot.have_entry = true;
+	}
+	if (!r && (kind == LOAD_DATA || kind == LOAD_INITRD)) {
+		struct qvm_boot *b = &vm->boot;
+		if (b->nmods < QVM_MAX_MODULES)
+			b->mods[b->nmods++] = (struct qvm_module){ addr, size, path, NULL };
+		else
+			b->mods_dropped = true;
 	}
 	if (!r && kind == LOAD_INITRD) {
 		if (vm->boot.initrd.len)
@@ -308,6 +319,9 @@ int loader_run(struct qvm_vm *vm, struct qerr *e)
 			qerr_prefix(e, "%s", l->where);
 			return r;
 		}
+		if ((l->kind == LOAD_DATA || l->kind == LOAD_INITRD) && vm->boot.nmods &&
+				!vm->boot.mods[vm->boot.nmods - 1].where)
+			vm->boot.mods[vm->boot.nmods - 1].where = l->where;
 		if (l->kind == LOAD_INITRD)
 			rd = l;
 		if (l->kind == LOAD_FDT)

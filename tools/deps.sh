@@ -18,6 +18,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 	# The nested-paging test boots a Debian kernel in QEMU with a busybox initramfs.
 	need qemu-system-x86_64 qemu-system-x86
 	need cpio cpio
+	need xz xz-utils	# the nested test unpacks the kernel's vmlinux
 	{ [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic'; } ||
 		missing="$missing busybox-static"
 	ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"

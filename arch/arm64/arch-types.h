@@ -10,6 +10,8 @@
 
 #define ARCH_NAME		"aarch64"
 #define ARCH_ELF_MACHINE	EM_AARCH64
+/* No 32-bit ELF images */
+#define ARCH_ELF32_MACHINE	0
 /* No ports: `loc io:` and VFF_VDEV_X86_IO-only vdevs find no port space. */
 #define ARCH_IO_QST		QST_NO_TYPE
 /* As QEMU's virt machine: devices below 1 GiB, RAM from there. */

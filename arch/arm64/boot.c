@@ -36,10 +36,11 @@ int arm64_set_core_reg(struct guest_cpu *cpu, size_t off, uint64_t v, const char
  * goes text_offset past a 2 MiB-aligned base; image_size covers its bss.
  */
 int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
-		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *span,
-		struct qerr *e)
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *copy,
+		uint64_t *span, struct qerr *e)
 {
 	(void)skip;	/* an Image is loaded whole */
+	(void)copy;
 	*span = size;
 	if (headlen < 64 || memcmp(head + 56, "ARM\x64", 4) != 0) {
 		if (!have_addr)
@@ -65,6 +66,15 @@ int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint6
 		*span = image_size;
 	vm->boot.proto = QVM_BOOT_LINUX;
 	return 1;
+}
+
+/* Every ELF64 image boots the same way (x0 = the FDT); ELF32 ones not at all. */
+int arch_elf_image(struct qvm_vm *vm, const uint8_t *buf, size_t size, struct qerr *e)
+{
+	(void)vm;
+	if (size > EI_CLASS && buf[EI_CLASS] == ELFCLASS32)
+		return qerr_set(e, -ENOEXEC, "32-bit ELF images do not boot on arm64");
+	return 0;
 }
 
 int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)

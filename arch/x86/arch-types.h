@@ -8,10 +8,13 @@
 #include <stdint.h>
 
 #include "bzimage.h"
+#include "multiboot.h"
 #include "pm.h"
 
 #define ARCH_NAME		"x86_64"
 #define ARCH_ELF_MACHINE	EM_X86_64
+/* 32-bit ELF images it boots: multiboot kernels */
+#define ARCH_ELF32_MACHINE	EM_386
 /* A trapped port access, as vdevs see it (vop->qst_type). */
 #define ARCH_IO_QST		QST_X86_IO
 /* Where the first `ram` without a start begins. */
@@ -27,6 +30,7 @@ struct arch_vm {
 	uint8_t *boot_hva;
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports, patched per vCPU */
 	struct bzimage bz;		/* the kernel's setup header (QVM_BOOT_LINUX) */
+	struct multiboot mb;		/* the kernel's multiboot header (QVM_BOOT_MULTIBOOT) */
 	uint64_t acpi_gpa, acpi_len;	/* the ACPI tables' area (acpi.c) */
 	uint8_t *acpi_hva;
 	struct x86_pm pm;		/* the ACPI PM registers (pm.c) */

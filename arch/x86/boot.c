@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "elf_load.h"
 #include "linux.h"
 #include "longmode.h"
 #include "vm.h"
@@ -23,11 +24,8 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	struct arch_vm *a = &vm->arch;
 	uint64_t base;
 
-	if (boot->proto == QVM_BOOT_MULTIBOOT)
-		return qerr_set(e, -ENOTSUP, "this qvm does not boot multiboot kernels yet");
-
 	if (boot->proto == QVM_BOOT_BARE && boot->initrd.len)
-		vm_log(vm, QL_QVM_WARN, "initrd load: only a Linux kernel (a bzImage) is told where "
+		vm_log(vm, QL_QVM_WARN, "initrd load: only a Linux or multiboot kernel is told where "
 				"its initrd is; this guest finds it at 0x%llx by itself or not at all",
 				(unsigned long long)boot->initrd.gpa);
 	if (vm->fdt_dump_file)
@@ -70,7 +68,11 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	int r = x86_acpi_setup(vm, boot, e);
 	if (r)
 		return r;
-	return boot->proto == QVM_BOOT_LINUX ? linux_boot_setup(vm, boot, e) : 0;
+	if (boot->proto == QVM_BOOT_LINUX)
+		return linux_boot_setup(vm, boot, e);
+	if (boot->proto == QVM_BOOT_MULTIBOOT)
+		return multiboot_boot_setup(vm, boot, e);
+	return 0;
 }
 
 int x86_find_hole(struct qvm_vm *vm, uint64_t len, uint64_t align, uint64_t below,
@@ -98,12 +100,13 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 
 	if (ioctl(cpu->fd, KVM_GET_SREGS, &sr) < 0)
 		return qerr_set(e, -errno, "KVM_GET_SREGS: %s", strerror(errno));
-	bool linux = boot->proto == QVM_BOOT_LINUX;
+	bool linux = boot->proto == QVM_BOOT_LINUX, mb = boot->proto == QVM_BOOT_MULTIBOOT;
 	/*
-	 * Linux brings up its other vCPUs itself, with INIT/SIPI through the
-	 * in-kernel LAPIC: they wait for it, in KVM's reset state.
+	 * Linux and multiboot kernels bring up their other vCPUs themselves,
+	 * with INIT/SIPI through the in-kernel LAPIC: they wait for it, in KVM's
+	 * reset state.
 	 */
-	if (linux && cpu->index > 0) {
+	if ((linux || mb) && cpu->index > 0) {
 		struct kvm_mp_state wait = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 		if (ioctl(cpu->fd, KVM_SET_MP_STATE, &wait) < 0)
 			return qerr_set(e, -errno, "KVM_SET_MP_STATE: %s", strerror(errno));
@@ -111,6 +114,8 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 	}
 	if (linux)
 		lm_entry_sregs_linux(&sr, vm->arch.boot_gpa);
+	else if (mb)
+		lm_entry_sregs_protected(&sr, vm->arch.boot_gpa);
 	else
 		lm_entry_sregs(&sr, vm->arch.boot_gpa);
 	if (ioctl(cpu->fd, KVM_SET_SREGS, &sr) < 0)
@@ -122,6 +127,11 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 	if (linux) {	/* boot.rst: RSI the zero page, the rest undefined (0 here) */
 		r.rdi = 0;
 		r.rsi = boot->params.gpa;
+	}
+	if (mb) {	/* the multiboot spec: EAX the magic, EBX the information */
+		r.rdi = r.rsi = 0;
+		r.rax = MB_BOOT_MAGIC;
+		r.rbx = boot->params.gpa;
 	}
 	if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
 		return qerr_set(e, -errno, "KVM_SET_REGS: %s", strerror(errno));
@@ -135,21 +145,72 @@ int arch_vcpu_boot(struct guest_cpu *cpu, const struct qvm_boot *boot, struct qe
 	return 0;
 }
 
+/* A multiboot kernel as a flat image: its header says where it goes. */
+static int multiboot_flat(struct qvm_vm *vm, const struct multiboot *mb, bool have_addr,
+		uint64_t *addr, uint64_t *skip, uint64_t *copy, uint64_t *span, struct qerr *e)
+{
+	if (!mb->aout)
+		return qerr_set(e, -ENOEXEC, "a multiboot kernel that is not an ELF image needs "
+				"its load addresses in its header (flag 16)");
+	if (have_addr)
+		vm_log(vm, QL_QVM_WARN, "load 0x%llx: a multiboot kernel loads where its header "
+				"says (0x%x); the address is ignored", (unsigned long long)*addr,
+				mb->load_addr);
+	*addr = mb->load_addr;
+	*skip = mb->file_off;
+	*copy = mb->copy;
+	*span = mb->span;
+	vm->boot.proto = QVM_BOOT_MULTIBOOT;
+	return 1;
+}
+
+/*
+ * A 32-bit ELF image boots only as a multiboot kernel; a 64-bit one with a
+ * "Linux" note (a vmlinux) through the Linux 64-bit boot protocol, at its
+ * ELF entry (startup_64) with a zero page; any other as a bare-metal image.
+ * All load by their program headers.
+ */
+int arch_elf_image(struct qvm_vm *vm, const uint8_t *buf, size_t size, struct qerr *e)
+{
+	if (size > EI_CLASS && buf[EI_CLASS] == ELFCLASS64) {
+		if (elf_has_note(buf, size, "Linux")) {
+			bzimage_vmlinux(&vm->arch.bz);
+			vm->boot.proto = QVM_BOOT_LINUX;
+		}
+		return 0;
+	}
+	int r = multiboot_parse(buf, size < MB_SEARCH ? size : MB_SEARCH, size, &vm->arch.mb, e);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return qerr_set(e, -ENOEXEC, "a 32-bit ELF image boots only as a multiboot kernel, "
+				"and this one has no multiboot header in its first 8 KiB");
+	vm->arch.mb.aout = false;	/* the ELF program headers say where it goes */
+	vm->boot.proto = QVM_BOOT_MULTIBOOT;
+	return 0;
+}
+
 /*
  * A Linux bzImage goes where its setup header says, its real-mode setup
  * code left out (the zero page takes the header); anything else is raw
  * bytes at the address given, else at the start of ram.
  */
 int arch_raw_image(struct qvm_vm *vm, const uint8_t *head, size_t headlen, uint64_t size,
-		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *span,
-		struct qerr *e)
+		uint64_t ram, bool have_addr, uint64_t *addr, uint64_t *skip, uint64_t *copy,
+		uint64_t *span, struct qerr *e)
 {
 	struct bzimage *bz = &vm->arch.bz;
+	struct multiboot *mb = &vm->arch.mb;
 	int r = bzimage_parse(head, headlen, size, bz, e);
 
 	if (r < 0)
 		return r;
 	if (r == 0) {
+		r = multiboot_parse(head, headlen, size, mb, e);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return multiboot_flat(vm, mb, have_addr, addr, skip, copy, span, e);
 		if (!have_addr)
 			*addr = ram;
 		*span = size;

@@ -28,6 +28,23 @@
 #define MAX_SETUP_SECTS		64	/* 32 KiB of real-mode setup: the most there is room for */
 #define MAX_INIT_SIZE		(1ull << 30)
 
+void bzimage_vmlinux(struct bzimage *bz)
+{
+	uint8_t h[BZ_HEAD_MIN] = { 0 };
+
+	put_le16(h + OFF_BOOT_FLAG, 0xaa55);
+	put_le32(h + OFF_HEADER, HDRS_MAGIC);
+	put_le16(h + OFF_VERSION, 0x020f);
+	h[OFF_LOADFLAGS] = LOADED_HIGH;
+	put_le32(h + OFF_INITRD_MAX, 0x7fffffff);
+	put_le32(h + OFF_KERNEL_ALIGN, 0x200000);
+	put_le16(h + OFF_XLOADFLAGS, XLF_KERNEL_64);
+	put_le32(h + OFF_CMDLINE_SIZE, 2047);
+	*bz = (struct bzimage){ .version = 0x020f, .initrd_max = 0x7fffffff, .cmdline_max = 2047,
+		.hdr_len = BZ_HEAD_MIN - BZ_HDR_START, .vmlinux = true };
+	memcpy(bz->hdr, h + BZ_HDR_START, bz->hdr_len);
+}
+
 int bzimage_parse(const uint8_t *head, size_t headlen, uint64_t size, struct bzimage *bz,
 		struct qerr *e)
 {

@@ -28,6 +28,7 @@ struct bzimage {
 	bool above_4g;			/* XLF_CAN_BE_LOADED_ABOVE_4G (and the initrd) */
 	uint8_t hdr[BZ_HDR_MAX];	/* the setup header, from BZ_HDR_START */
 	size_t hdr_len;
+	bool vmlinux;			/* an ELF vmlinux: entered at its ELF entry */
 };
 
 /*
@@ -37,5 +38,12 @@ struct bzimage {
  */
 int bzimage_parse(const uint8_t *head, size_t headlen, uint64_t size, struct bzimage *bz,
 		struct qerr *e);
+
+/*
+ * An ELF vmlinux has no setup header: the one a boot loader would find in
+ * its bzImage (protocol 2.15, loaded high, a 64-bit kernel, a 2047-byte
+ * command line, an initrd below 2 GiB), for the zero page.
+ */
+void bzimage_vmlinux(struct bzimage *bz);
 
 #endif

@@ -143,11 +143,25 @@ int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level)
 	return 0;
 }
 
+/*
+ * The in-kernel devices' ranges are checked as vdevs are placed; here what
+ * a multiboot kernel asks of its modules.
+ */
 int arch_config_check(struct qvm_vm *vm, struct qerr *e)
 {
-	(void)vm;
-	(void)e;
-	return 0;	/* the in-kernel devices' ranges are checked as vdevs are placed */
+	const struct qvm_boot *b = &vm->boot;
+
+	if (b->proto != QVM_BOOT_MULTIBOOT)
+		return 0;
+	if (b->mods_dropped)
+		return qerr_set(e, -E2BIG, "a multiboot kernel takes at most %d modules (`data load` "
+				"and `initrd load`)", QVM_MAX_MODULES);
+	for (unsigned i = 0; i < b->nmods; i++)
+		if (multiboot_module_misaligned(&vm->arch.mb, b->mods[i].gpa))
+			return qerr_set(e, -EINVAL, "%s'%s' at 0x%llx: this multiboot kernel wants its "
+					"modules on 4 KiB boundaries", b->mods[i].where ? b->mods[i].where : "",
+					b->mods[i].name, (unsigned long long)b->mods[i].gpa);
+	return 0;
 }
 
 /* The ACPI power button event, for the guest's OS to shut down (pm.c). */

@@ -90,20 +90,19 @@ int x86_e820(struct qvm_vm *vm, struct e820_entry *out, unsigned max, struct qer
 	return n;
 }
 
-/* [gpa, gpa+len) is ram that no `load` filled, or an error naming what. */
-static int free_ram(struct qvm_vm *vm, uint64_t gpa, uint64_t len, const char *what,
-		struct qerr *e)
+int x86_free_ram(struct qvm_vm *vm, uint64_t gpa, uint64_t len, const char *kind,
+		const char *what, struct qerr *e)
 {
 	const struct qvm_mem *m = vm_mem_at(vm, gpa);
 
 	if (!m || m->rom || gpa + len > m->gpa + m->len)
-		return qerr_set(e, -ERANGE, "a Linux kernel needs ram at 0x%llx-0x%llx for its %s "
-				"(give `ram 0,...`)", (unsigned long long)gpa,
+		return qerr_set(e, -ERANGE, "a %s kernel needs ram at 0x%llx-0x%llx for its %s "
+				"(give `ram 0,...`)", kind, (unsigned long long)gpa,
 				(unsigned long long)(gpa + len - 1), what);
 	const struct qvm_blob *o = loader_overlap(vm, gpa, len);
 	if (o)
-		return qerr_set(e, -EEXIST, "the Linux %s at 0x%llx-0x%llx overlaps what a `load` put "
-				"at 0x%llx-0x%llx", what, (unsigned long long)gpa,
+		return qerr_set(e, -EEXIST, "the %s %s at 0x%llx-0x%llx overlaps what a `load` put "
+				"at 0x%llx-0x%llx", kind, what, (unsigned long long)gpa,
 				(unsigned long long)(gpa + len - 1), (unsigned long long)o->gpa,
 				(unsigned long long)(o->gpa + o->len - 1));
 	return 0;
@@ -119,9 +118,9 @@ int linux_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 	if (clen > bz->cmdline_max)
 		return qerr_set(e, -E2BIG, "cmdline is %zu bytes; this kernel takes at most %u",
 				clen, bz->cmdline_max);
-	r = free_ram(vm, LINUX_ZERO_PAGE, ZP_SIZE, "zero page", e);
+	r = x86_free_ram(vm, LINUX_ZERO_PAGE, ZP_SIZE, "Linux", "zero page", e);
 	if (!r)
-		r = free_ram(vm, LINUX_CMDLINE, clen + 1, "command line", e);
+		r = x86_free_ram(vm, LINUX_CMDLINE, clen + 1, "Linux", "command line", e);
 	if (r)
 		return r;
 
@@ -158,10 +157,11 @@ int linux_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e)
 
 	boot->params = (struct qvm_blob){ LINUX_ZERO_PAGE, ZP_SIZE };
 	boot->cmdline = (struct qvm_blob){ LINUX_CMDLINE, clen + 1 };
-	boot->entry = bz->load_addr + BZ_ENTRY_64;
-	vm_log(vm, QL_QVM_DEBUG, "Linux boot protocol %u.%02u: kernel at 0x%llx (0x%llx bytes), "
-			"zero page at 0x%llx, %d e820 entries", bz->version >> 8, bz->version & 0xff,
-			(unsigned long long)bz->load_addr, (unsigned long long)bz->init_size,
+	if (!bz->vmlinux)	/* a vmlinux keeps its ELF entry */
+		boot->entry = bz->load_addr + BZ_ENTRY_64;
+	vm_log(vm, QL_QVM_DEBUG, "Linux boot protocol %u.%02u (%s): entry 0x%llx, zero page at "
+			"0x%llx, %d e820 entries", bz->version >> 8, bz->version & 0xff,
+			bz->vmlinux ? "an ELF vmlinux" : "a bzImage", (unsigned long long)boot->entry,
 			(unsigned long long)LINUX_ZERO_PAGE, n);
 	return 0;
 }

@@ -55,6 +55,12 @@ struct e820_entry {
 struct qvm_mem;
 int e820_build(const struct qvm_mem *mem, unsigned nmem, const struct e820_entry *extra,
 		unsigned nextra, struct e820_entry *out, unsigned max);
+/*
+ * [gpa, gpa+len) is ram no `load` filled, for a kernel of this kind's
+ * what; else -errno with e naming both.
+ */
+int x86_free_ram(struct qvm_vm *vm, uint64_t gpa, uint64_t len, const char *kind,
+		const char *what, struct qerr *e);
 /* This VM's map (e820_build with qvm's own areas): entries, or -errno with e. */
 int x86_e820(struct qvm_vm *vm, struct e820_entry *out, unsigned max, struct qerr *e);
 

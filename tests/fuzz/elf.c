@@ -1,7 +1,9 @@
 /*
- * Fuzz target: the ELF64 loader on any bytes, placing segments into a
- * 4 MiB guest memory at 0. A segment must only be written where the
- * memory callback said it may, which ASan checks for us.
+ * Fuzz target: the ELF loader on any bytes, 64-bit and 32-bit images,
+ * placing segments into a 4 MiB guest memory at 0, and the search for a
+ * vmlinux's "Linux" note. A segment must only be written where the memory
+ * callback said it may, and notes only read inside the file, which ASan
+ * checks for us.
  */
 #include <elf.h>
 #include <stdint.h>
@@ -28,8 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!mem && !(mem = malloc(MEM_SIZE)))
 		return 0;
-	if (elf64_load("fuzz.elf", data, size, EM_X86_64, "x86_64", dest, NULL, &entry, &e) &&
+	if (elf_load("fuzz.elf", data, size, EM_X86_64, EM_386, "x86_64", dest, NULL, &entry, &e) &&
 			!e.msg[0])
 		abort();
+	(void)elf_has_note(data, size, "Linux");
 	return 0;
 }

@@ -176,6 +176,11 @@ const char *qt_dir(void)
 	return h.dir;
 }
 
+const char *qt_top(void)
+{
+	return h.top;
+}
+
 static double since(const struct timespec *t0)
 {
 	struct timespec now;

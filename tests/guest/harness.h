@@ -73,6 +73,8 @@ void qt_test_vdevs(struct qt_vm *vm);
  * XDG_RUNTIME_DIR of every qvm the test starts. Removed after a test that
  * passed, kept (and named) after one that failed. */
 const char *qt_dir(void);
+/* The tree's top, where build/ is (the working directory the test started in). */
+const char *qt_top(void);
 /* A failed assertion happened in this test (for helpers that assert). */
 bool qt_failed(void);
 

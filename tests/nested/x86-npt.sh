@@ -49,7 +49,7 @@ for f in "$B/qvm" "$B"/vdev-*.so; do
 		cp -L "$lib" "$R$lib"
 	done
 done
-cp build/guest-images/x86_64/*.elf "$R/t/build/guest-images/x86_64/"	# never sanitized: always here
+cp build/guest-images/x86_64/*.elf build/guest-images/x86_64/*.bin "$R/t/build/guest-images/x86_64/"	# never sanitized
 cp guest-images/x86_64/*.qvmconf "$R/t/guest-images/x86_64/"
 cp tests/configs/ok/base.qvmconf "$R/t/tests/configs/ok/"
 cp "$KERNEL" "$R/t/vmlinuz"	# Linux under qvm: the same kernel, as a bzImage
@@ -58,6 +58,25 @@ cp tests/nested/stamp.sh "$R/t/"
 LINUX_WHY=
 guest-images/linux/mkinitramfs.sh "$R/t/initrd.cpio" >"$W/mkinitramfs.log" 2>&1 ||
 	LINUX_WHY="cannot build the Linux test guest's initramfs: $(tail -1 "$W/mkinitramfs.log")"
+# ... and the same kernel as an ELF vmlinux, the xz stream inside the bzImage
+# (Debian's kernels are xz-compressed): one vCPU, no input
+VMLINUX_WHY=
+off=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$KERNEL" | head -1 | cut -d: -f1)
+if [ -z "$off" ] || ! tail -c +$((off + 1)) "$KERNEL" | xz -dcq --single-stream >"$R/t/vmlinux" 2>/dev/null ||
+		[ "$(head -c 4 "$R/t/vmlinux" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+	rm -f "$R/t/vmlinux"
+	VMLINUX_WHY="no xz-compressed vmlinux found in $KERNEL"
+fi
+cat >"$R/t/vmlinux.qvmconf" <<'EOF'
+system vmlinux
+ram 0,256M
+load /t/vmlinux
+initrd load /t/initrd.cpio
+cmdline "console=ttyS0 nokaslr panic=-1 pci=off io_delay=none no_timer_check mitigations=off quiet qvm.input=no"
+vdev timer8254 intr ioapic:0
+vdev ser8250 intr ioapic:4
+vdev trace loc 0xfa000000
+EOF
 cat >"$R/t/linux.qvmconf" <<'EOF'
 system linux
 ram 0,256M
@@ -121,6 +140,7 @@ if [ -s /t/initrd.cpio ]; then
 	cat /tmp/linux.out
 	echo "NESTED end linux $(sed -n 's/.*qvm exit \([0-9]*\)$/\1/p' /tmp/linux.out)"
 fi
+[ -s /t/vmlinux ] && [ -s /t/initrd.cpio ] && RUN_SECONDS=120 run vmlinux build/qvm @vmlinux.qvmconf
 # the guest-test programs, as make check runs them on the host
 mkdir -p /tmp/gt
 for t in build/tests/guest/test_* build/tests/guest/x86_64/test_*; do
@@ -204,6 +224,16 @@ else
 	t0=$(sed -n 's/^\([0-9.]*\) qvm starts$/\1/p' <<<"$L")
 	ti=$(sed -n 's/^\([0-9.]*\) init: started.*/\1/p' <<<"$L")
 	[ -n "$t0" ] && [ -n "$ti" ] && echo "# Linux under qvm: /init $(awk -v a="$t0" -v b="$ti" 'BEGIN { printf "%.1f", b - a }') s after qvm started (in the emulated machine)"
+fi
+# The same kernel as an ELF vmlinux (its "Linux" note: the 64-bit boot
+# protocol at its ELF entry, with a zero page qvm makes the header of)
+if [ -n "$LINUX_WHY$VMLINUX_WHY" ]; then
+	tap_skip vmlinux_boots_to_userspace "$LINUX_WHY$VMLINUX_WHY"
+elif [ "$(code_of vmlinux)" = 0 ] && section vmlinux | grep -q 'trace: 1 cpus read$' &&
+		section vmlinux | grep -q 'the guest powered off (ACPI S5)'; then
+	tap_ok vmlinux_boots_to_userspace
+else
+	fail_with vmlinux_boots_to_userspace "exit $(code_of vmlinux)" vmlinux
 fi
 # The guest-test programs of tests/guest/, on KVM with nested paging
 tap_runs "$W/log" guest guest
