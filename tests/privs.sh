@@ -66,6 +66,22 @@ t_sched_keeps_nice() {
 	[ "$cap" = 0000000000800000 ] || { echo "CapEff $cap with sched 1, wanted 0000000000800000"; return 1; }
 }
 
+# `cpu runmask`: each vCPU's thread runs only where its runmask says.
+t_runmask_pins() {
+	kvm_ok || { echo "$SKIP_KVM"; return 0; }
+	[ "$(nproc --all)" -ge 2 ] || { echo "SKIP: one host CPU: no two runmasks to tell apart"; return 0; }
+	bg pin @"$BASE" set exit-on-halt off cpu runmask 1 cpu runmask 0,1
+	wait_out pin "all 2 vcpus done" 30 || { kill -9 $BG_PID; return 1; }
+	local pid=$BG_PID got="" t
+	for t in /proc/$pid/task/*; do
+		case $(cat "$t/comm") in
+		vcpu*) got="$got $(cat "$t/comm")=$(awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status")" ;;
+		esac
+	done
+	stop_idle pin || return 1
+	[ "$got" = " vcpu0=1 vcpu1=0-1" ] || { echo "vCPU threads' CPUs:$got (wanted vcpu0=1 vcpu1=0-1)"; return 1; }
+}
+
 t_sandbox_filters() {
 	kvm_ok || { echo "$SKIP_KVM"; return 0; }
 	start_idle sbx set sandbox on || return 1
@@ -215,6 +231,7 @@ t_sandbox_option_errors() {
 
 tap_check privileges_dropped t_privileges_dropped
 tap_check sched_keeps_nice t_sched_keeps_nice
+tap_check runmask_pins t_runmask_pins
 tap_check set_user t_set_user
 tap_check unprivileged t_unprivileged
 tap_check sandbox_filters t_sandbox_filters

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the x86_64 guests under qvm inside an emulated AMD machine whose KVM
 # uses nested paging (kvm_amd npt=1), as KVM does on real hosts; this
-# machine's own KVM does not (see README, "Testing"). Prints TAP.
+# machine's own KVM does not (see README, "Testing"). On a host whose KVM
+# has VMX or SVM, the same commands (tests/nested/x86-body.sh) run directly.
+# Prints TAP.
 #
 #   tests/nested/x86-npt.sh BUILD_DIR
 #
@@ -23,7 +25,15 @@ trap 'rm -rf "$W"' EXIT
 skip_all() { tap_skip nested_npt "$1"; tap_end; exit; }
 fail_all() { tap_not_ok nested_npt "$1"; tap_end; exit; }
 
-command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (tools/deps.sh installs it)"
+# A host whose KVM has VMX or SVM runs the same commands itself, without
+# QEMU (QVM_NESTED_NATIVE=1 makes any host do so, =0 none).
+NATIVE=
+if [ "${QVM_NESTED_NATIVE:-}" = 1 ] || { [ "${QVM_NESTED_NATIVE:-}" != 0 ] &&
+		grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ]; }; then
+	NATIVE=1
+fi
+[ -n "$NATIVE" ] || command -v qemu-system-x86_64 >/dev/null ||
+	skip_all "qemu-system-x86_64 is not installed (tools/deps.sh installs it)"
 BUSYBOX=$(command -v busybox) || skip_all "busybox is not installed (tools/deps.sh installs busybox-static)"
 ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' || skip_all "$BUSYBOX is not static (install busybox-static)"
 KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
@@ -31,7 +41,8 @@ KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
 KVER=${KERNEL#/boot/vmlinuz-}
 MODS=/lib/modules/$KVER/kernel
 for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko; do
-	[ -f "$MODS/$m" ] || skip_all "$MODS/$m is missing (plain .ko files of linux-image-$KVER)"
+	[ -n "$NATIVE" ] || [ -f "$MODS/$m" ] ||
+		skip_all "$MODS/$m is missing (plain .ko files of linux-image-$KVER)"
 done
 
 R=$W/root
@@ -39,7 +50,7 @@ mkdir -p "$R"/{bin,dev,proc,sys,tmp,mod,lib64} "$R/t/build/guest-images/x86_64" 
 	"$R/t/tests/configs/ok"
 cp "$BUSYBOX" "$R/bin/busybox"
 for m in irqbypass kvm ccp kvm-amd; do
-	cp "$(find "$MODS" -name "$m.ko" | head -1)" "$R/mod/"
+	[ -n "$NATIVE" ] || cp "$(find "$MODS" -name "$m.ko" | head -1)" "$R/mod/"
 done
 # qvm, its vdevs (found beside it) and every library they need
 cp "$B/qvm" "$B"/vdev-*.so "$R/t/build/"
@@ -56,7 +67,9 @@ cp "$KERNEL" "$R/t/vmlinuz"	# Linux under qvm: the same kernel, as a bzImage
 cp tests/nested/stamp.sh "$R/t/"
 # the Linux test guest: busybox, an /init and trace-read (guest-images/linux)
 LINUX_WHY=
-guest-images/linux/mkinitramfs.sh "$R/t/initrd.cpio" >"$W/mkinitramfs.log" 2>&1 ||
+# with the ACPI button driver (a module in Debian's kernel), for the power button
+BUTTON=$(find "/lib/modules/$KVER" -name button.ko 2>/dev/null | head -1)
+guest-images/linux/mkinitramfs.sh "$R/t/initrd.cpio" gcc $BUTTON >"$W/mkinitramfs.log" 2>&1 ||
 	LINUX_WHY="cannot build the Linux test guest's initramfs: $(tail -1 "$W/mkinitramfs.log")"
 # ... and the same kernel as an ELF vmlinux, the xz stream inside the bzImage
 # (Debian's kernels are xz-compressed): one vCPU, no input
@@ -70,8 +83,8 @@ fi
 cat >"$R/t/vmlinux.qvmconf" <<'EOF'
 system vmlinux
 ram 0,256M
-load /t/vmlinux
-initrd load /t/initrd.cpio
+load vmlinux
+initrd load initrd.cpio
 cmdline "console=ttyS0 nokaslr panic=-1 pci=off io_delay=none no_timer_check mitigations=off quiet qvm.input=no"
 vdev timer8254 intr ioapic:0
 vdev ser8250 intr ioapic:4
@@ -82,8 +95,8 @@ system linux
 ram 0,256M
 cpu
 cpu
-load /t/vmlinuz
-initrd load /t/initrd.cpio
+load vmlinuz
+initrd load initrd.cpio
 cmdline "console=ttyS0 nokaslr panic=-1 pci=off io_delay=none no_timer_check mitigations=off quiet"
 vdev ioapic name myioapic
 vdev timer8254 intr myioapic:0
@@ -111,52 +124,32 @@ for t in "$B"/tests/guest/test_* "$B"/tests/guest/x86_64/test_*; do
 	done
 done
 
-nested_init "$R/init"
-cat >>"$R/init" <<'EOF'
+cp tests/nested/x86-body.sh "$R/t/"
+if [ -n "$NATIVE" ]; then
+	# this host's KVM has VMX or SVM: the same commands, here, on the tree as laid out
+	{ nested_run_fn; echo 'T=$1; . "$T/x86-body.sh"; echo "NESTED done"'; } >"$W/native.sh"
+	sh "$W/native.sh" "$R/t" >"$W/console.log" 2>&1
+	qrc=$?
+else
+	nested_init "$R/init"
+	cat >>"$R/init" <<'EOF'
 for m in irqbypass kvm ccp kvm-amd; do insmod /mod/$m.ko || echo "NESTED insmod $m failed"; done
 echo "NESTED npt $(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"
 [ -e /dev/kvm ] && echo "NESTED kvm yes" || echo "NESTED kvm no"
-cd /t
-run demo build/qvm @guest-images/x86_64/trace-demo.qvmconf
-run one-vcpu build/qvm @tests/configs/ok/base.qvmconf
-run wdog build/qvm @guest-images/x86_64/wdog-demo.qvmconf
-run access build/qvm @access.qvmconf
-# Linux with its initramfs: the host's line goes in once the guest asks for it
-# (input sent earlier is lost when the kernel opens the port); each line stamped
-if [ -s /t/initrd.cpio ]; then
-	echo "NESTED begin linux"
-	mkfifo /tmp/in
-	read -r t0 _ </proc/uptime
-	echo "$t0 qvm starts"
-	(timeout -k 5 120 build/qvm @linux.qvmconf </tmp/in 2>&1; echo "qvm exit $?") | sh /t/stamp.sh >/tmp/linux.out &
-	exec 3>/tmp/in
-	i=0
-	while [ $i -lt 1200 ] && ! grep -q 'init: ready for input' /tmp/linux.out; do
-		usleep 100000; i=$((i + 1))
-	done
-	echo "hello from the host" >&3
-	exec 3>&-
-	wait
-	cat /tmp/linux.out
-	echo "NESTED end linux $(sed -n 's/.*qvm exit \([0-9]*\)$/\1/p' /tmp/linux.out)"
-fi
-[ -s /t/vmlinux ] && [ -s /t/initrd.cpio ] && RUN_SECONDS=120 run vmlinux build/qvm @vmlinux.qvmconf
-# the guest-test programs, as make check runs them on the host
-mkdir -p /tmp/gt
-for t in build/tests/guest/test_* build/tests/guest/x86_64/test_*; do
-	[ -x "$t" ] && RUN_SECONDS=300 run "guest-${t##*/}" env QVM=/t/build/qvm B=build TMPDIR=/tmp/gt "$t"
-done
+T=/t
+. /t/x86-body.sh
 echo "NESTED done"
 poweroff -f
 EOF
-nested_pack "$R" "$W/outer.cpio" || fail_all "cannot build the initramfs"
+	nested_pack "$R" "$W/outer.cpio" || fail_all "cannot build the initramfs"
 
-timeout -k 10 900 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -display none \
-	-monitor none -serial stdio -no-reboot -nodefaults \
-	-kernel "$KERNEL" -initrd "$W/outer.cpio" \
-	-append "console=ttyS0 panic=-1 mitigations=off quiet kvm_amd.npt=1" \
-	</dev/null >"$W/console.log" 2>&1
-qrc=$?
+	timeout -k 10 900 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -display none \
+		-monitor none -serial stdio -no-reboot -nodefaults \
+		-kernel "$KERNEL" -initrd "$W/outer.cpio" \
+		-append "console=ttyS0 panic=-1 mitigations=off quiet kvm_amd.npt=1" \
+		</dev/null >"$W/console.log" 2>&1
+	qrc=$?
+fi
 nested_log
 fail_with() { tap_not_ok "$1" "$2"; section "$3" | tail -8 | tap_diag; }
 
@@ -164,10 +157,14 @@ if ! grep -q '^NESTED done' "$W/log"; then
 	fail_all "the emulated machine did not finish (qemu exit $qrc)
 $(tail -15 "$W/log")"
 fi
-grep -q '^NESTED kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated machine
+if [ -n "$NATIVE" ]; then
+	tap_ok kvm_with_hardware_virtualization
+else
+	grep -q '^NESTED kvm yes' "$W/log" || fail_all "no /dev/kvm in the emulated machine
 $(grep '^NESTED' "$W/log")"
-grep -Eq '^NESTED npt (Y|1)$' "$W/log" || fail_all "kvm_amd runs without nested paging"
-tap_ok kvm_amd_with_npt
+	grep -Eq '^NESTED npt (Y|1)$' "$W/log" || fail_all "kvm_amd runs without nested paging"
+	tap_ok kvm_amd_with_npt
+fi
 
 # The demo: trace counter strictly increasing 0..3 read by 32-bit MMIO, exit 0.
 counters=$(section demo | sed -n 's/^trace counter: //p' | paste -sd' ')
@@ -220,10 +217,19 @@ else
 		tap_not_ok linux_boots_to_userspace_and_powers_off "$why"
 		tail -25 <<<"$L" | tap_diag
 	fi
+	# SIGTERM, the power button: an SCI the guest's ACPI took, and it ran on
+	sci=$(sed -n 's/.*init: sci interrupts: \([0-9]*\)$/\1/p' <<<"$L")
+	if [ -z "$BUTTON" ]; then
+		tap_skip linux_power_button_is_an_acpi_event "no button.ko in /lib/modules/$KVER"
+	elif grep -q 'pressing the power button' <<<"$L" && [ "${sci:-0}" -ge 1 ]; then
+		tap_ok linux_power_button_is_an_acpi_event
+	else
+		tap_not_ok linux_power_button_is_an_acpi_event "SCI count '${sci}' after SIGTERM"
+	fi
 	# the time from qvm's start to the guest's /init, reported, not judged
 	t0=$(sed -n 's/^\([0-9.]*\) qvm starts$/\1/p' <<<"$L")
 	ti=$(sed -n 's/^\([0-9.]*\) init: started.*/\1/p' <<<"$L")
-	[ -n "$t0" ] && [ -n "$ti" ] && echo "# Linux under qvm: /init $(awk -v a="$t0" -v b="$ti" 'BEGIN { printf "%.1f", b - a }') s after qvm started (in the emulated machine)"
+	[ -n "$t0" ] && [ -n "$ti" ] && echo "# Linux under qvm: /init $(awk -v a="$t0" -v b="$ti" 'BEGIN { printf "%.1f", b - a }') s after qvm started${NATIVE:+ (on this host)}${NATIVE:-" (in the emulated machine)"}"
 fi
 # The same kernel as an ELF vmlinux (its "Linux" note: the 64-bit boot
 # protocol at its ELF entry, with a zero page qvm makes the header of)
