@@ -305,7 +305,7 @@ $(B)/tests/exec-pending: tests/tools/exec-pending.c
 check: deps all tools $(UNIT_BINS) $(TEST_VDEVS) $(GUEST_TEST_BINS) $(B)/tests/exec-pending $(FUZZ_BINS)
 	@SANITIZE=$(SANITIZE) JOBS=$(CHECK_JOBS) tests/run.sh $(B)
 
-ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/vdev-core.h)
+ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' include/qvm/abi.h)
 
 # An installed qvm finds its vdevs in ../lib/qvm beside bin/: any PREFIX works.
 install: all

@@ -342,9 +342,89 @@ void *gasp_map_sys(int prot, uint64_t guest_paddr, size_t length)
 	return map(caller_vm(), prot, guest_paddr, length);
 }
 
-void *gasp_map_vdma(const vdev_t *vdev, int prot, uint64_t guest_paddr, size_t length)
+#define GMF_KNOWN	(GMF_READ | GMF_WRITE | GMF_EXEC | GMF_MAP_ANY)
+
+/* 8.0 flags: GMF_* bits only, with the tag (a 7.x-order call passes a length here). */
+static bool gmf_ok(gasp_map_flags_t flags)
 {
-	return map(vdev ? vdev_of(vdev)->vm : caller_vm(), prot, guest_paddr, length);
+	return (flags & 0xff000000u) == GMF_TAG && !(flags & ~GMF_KNOWN) &&
+		(flags & (GMF_READ | GMF_WRITE) & ~GMF_TAG);
+}
+
+static int gmf_prot(gasp_map_flags_t flags)
+{
+	return (flags & GMF_WRITE & ~GMF_TAG ? PROT_WRITE : 0) | PROT_READ;
+}
+
+void *gasp_map_vdma(const vdev_t *vdev, uint64_t guest_paddr, size_t length, gasp_map_flags_t flags)
+{
+	struct qvm_vm *vm = vdev ? vdev_of(vdev)->vm : caller_vm();
+
+	if (!gmf_ok(flags)) {
+		char rule[200];
+		snprintf(rule, sizeof(rule), "flags 0x%x are not GMF_* flags: the 8.0 order is (vdev, "
+				"guest_paddr, length, flags), the 7.x one was (vdev, prot, paddr, length)",
+				flags);
+		api_violation(vm, vdev ? vdev : caller(), "gasp_map_vdma()", rule);
+		errno = EINVAL;
+		return NULL;
+	}
+	return map(vm, gmf_prot(flags), guest_paddr, length);
+}
+
+/* A handle's marks: reserved[2] holds HANDLE_MAPPED while it maps something. */
+#define HANDLE_MAPPED	0x514d48414e444c45ull	/* "QMHANDLE" */
+
+static errno_t handle_of(void *p, size_t len, gasp_map_handle_t *h)
+{
+	if (!h)
+		return EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (!p)
+		return ENXIO;
+	h->reserved[0] = (uintptr_t)p;
+	h->reserved[1] = len;
+	h->reserved[2] = HANDLE_MAPPED;
+	return EOK;
+}
+
+errno_t gasp_map(const vdev_t *vdev, uint64_t guest_paddr, size_t length, gasp_map_flags_t prot,
+		gasp_map_handle_t *h)
+{
+	struct qvm_vm *vm = vdev ? vdev_of(vdev)->vm : caller_vm();
+
+	return handle_of(gmf_ok(prot) ? map(vm, gmf_prot(prot), guest_paddr, length) : NULL, length, h);
+}
+
+errno_t gasp_map_firmware(uint64_t guest_paddr, size_t length, gasp_map_flags_t prot,
+		gasp_map_handle_t *h)
+{
+	/* firmware lives in ROM, which qvm's side may write: as PROT_READ */
+	return handle_of(gmf_ok(prot) ? map(caller_vm(), PROT_READ, guest_paddr, length) : NULL,
+			length, h);
+}
+
+errno_t gasp_map_host_contig(const vdev_t *vdev, uint64_t *ppaddr, size_t *plength,
+		gasp_map_flags_t prot, gasp_map_handle_t *h)
+{
+	void *p = NULL;
+
+	if (gmf_ok(prot) && ppaddr && plength)
+		p = gasp_map_contig(vdev, gmf_prot(prot), ppaddr, plength);
+	return handle_of(p, p ? *plength : 0, h);
+}
+
+void *gasp_get_vaddr(const gasp_map_handle_t *h)
+{
+	return h && h->reserved[2] == HANDLE_MAPPED ? (void *)(uintptr_t)h->reserved[0] : NULL;
+}
+
+void gasp_unmap_handle(gasp_map_handle_t *h)
+{
+	if (!h || h->reserved[2] != HANDLE_MAPPED)
+		return;
+	gasp_unmap((const void *)(uintptr_t)h->reserved[0], (size_t)h->reserved[1], 0);
+	memset(h, 0, sizeof(*h));
 }
 
 void gasp_unmap(const void *ptr, size_t length, int flush)

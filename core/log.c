@@ -195,12 +195,16 @@ void qvm_logf(unsigned level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void qvm_outf(unsigned pipe, const char *fmt, ...)
+void qvm_voutf(unsigned attr, const char *fmt, va_list ap)
+{
+	log_vwrite(vm_current(), NULL, attr, NULL, fmt, ap);
+}
+
+void qvm_outf(unsigned attr, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_vwrite(vm_current(), NULL, pipe == QVM_OUTI_ERR ? QL_QVM_ERR : QL_QVM_INFO,
-			NULL, fmt, ap);
+	qvm_voutf(attr, fmt, ap);
 	va_end(ap);
 }
 

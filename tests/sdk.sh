@@ -20,9 +20,10 @@ t_sdk_install_and_build() {
 		{ echo "pkg-config does not know qvm-vdev"; return 1; }
 	case "$cflags" in *"-I$PFX/include"*) ;; *) echo "pkg-config --cflags gave '$cflags'"; return 1 ;; esac
 	mkdir -p "$SDKV"
-	for v in sdktest seed badabi; do
-		cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -shared -fPIC $cflags \
-			tests/sdk/$v.c -o "$SDKV/vdev-$v.so" 2>"$OUT/cc-$v.log" ||
+	for v in sdktest seed badabi names; do
+		# names.c: every header and every name of the 8.0 API, pedantic
+		cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $([ $v = names ] && echo -pedantic) \
+			-shared -fPIC $cflags tests/sdk/$v.c -o "$SDKV/vdev-$v.so" 2>"$OUT/cc-$v.log" ||
 			{ echo "vdev-$v.so does not build out of tree"; head -5 "$OUT/cc-$v.log"; return 1; }
 	done
 }
@@ -46,7 +47,8 @@ t_sdk_guest() {
 	local want
 	for want in "sdk test: start" "sdk id: 0x53444b31" "sdk scratch: 0x1234abcd 0x0badf00d" \
 		"sdk dma contig: HELLO, DMA WORLD sum=1498" "sdk dma reverse: DLROW AMD ,OLLEH" \
-		"sdk dma sys: MIXED CASE TEXT!" "sdk region: 0xc0de0007" "sdk region info: 1" \
+		"sdk dma sys: MIXED CASE TEXT!" "sdk dma vdma: THE 8.0 MAPPING." \
+		"sdk dma handle: the 8.0 mapping." "sdk region: 0xc0de0007" "sdk region info: 1" \
 		"sdk soft region: 0xc0de0008" "sdk soft removed: 0xffffffff" "sdk traces: read" \
 		"sdk oneshot: fired" "sdk periodic: 5 ticks" "sdk periodic: stopped" \
 		"sdk irq: 1 interrupt" "sdk bus error: $BUS_FAULT delivered" "sdk thread: advancing" \
@@ -98,8 +100,9 @@ fatal-after-start|96|fatal: vdev sdktest: qvm_fatal() called after the guest sta
 region-after-start|96|fatal: vdev sdktest: gasp_region_set(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED); use gasp_region_set_soft()
 soft-unlocked|96|fatal: vdev sdktest: gasp_region_set_soft(): must be called between gasp_lock() and gasp_unlock()
 timer-after-start|96|fatal: vdev sdktest: guest_timer_create(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED)
+vdma-7x-order|96|fatal: vdev sdktest: gasp_map_vdma(): flags 0x1000 are not GMF_* flags: the 8.0 order is (vdev, guest_paddr, length, flags), the 7.x one was (vdev, prot, paddr, length)
 RULES
-	[ $n = 12 ] || { echo "ran $n rules"; return 1; }
+	[ $n = 13 ] || { echo "ran $n rules"; return 1; }
 	return $bad
 }
 

@@ -43,6 +43,8 @@
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
 #define SDK_CMD_UPPER_SYS    2          /* uppercase, via gasp_map_sys */
 #define SDK_CMD_REVERSE      3          /* reverse, via guest_cpu_read/write */
+#define SDK_CMD_UPPER_VDMA   4          /* uppercase, via the 8.0 gasp_map_vdma */
+#define SDK_CMD_LOWER_HANDLE 5          /* lowercase, via a gasp_map handle */
 
 #define SDK_SOFT_OFF    0x10    /* the run-time region (gasp_region_set_soft, cookie + 1) */
 #define TRACE_A         0xfa000000u     /* two instances of the trace vdev */
@@ -94,6 +96,10 @@ static struct dma_buf dma_buf1 = {
 };
 static struct dma_buf dma_buf2 = {
 	.data = "mixed Case text!",
+	.guard = "################",
+};
+static struct dma_buf dma_buf3 = {
+	.data = "The 8.0 Mapping.",
 	.guard = "################",
 };
 
@@ -248,6 +254,13 @@ static void test_dma(void)
 
 	dma_command(&dma_buf2, SDK_CMD_UPPER_SYS);
 	put_dma_line("sdk dma sys: ", &dma_buf2);
+	serial_puts("\n");
+
+	dma_command(&dma_buf3, SDK_CMD_UPPER_VDMA);
+	put_dma_line("sdk dma vdma: ", &dma_buf3);
+	serial_puts("\n");
+	dma_command(&dma_buf3, SDK_CMD_LOWER_HANDLE);
+	put_dma_line("sdk dma handle: ", &dma_buf3);
 	serial_puts("\n");
 }
 

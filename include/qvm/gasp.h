@@ -18,37 +18,6 @@
 extern "C" {
 #endif
 
-typedef uint32_t gasp_region_flags_t;
-enum gasp_region_flags {
-	GRF_NONE = 0x0,		/* with gasp_region_set_soft: delete the region */
-	GRF_VIRT_RD = 0x1,	/* guest reads trap to the vdev's vread */
-	GRF_VIRT_WR = 0x2,	/* guest writes trap to the vdev's vwrite */
-	GRF_VIRT_EX = 0x4,
-	GRF_VIRT_ANY = GRF_VIRT_RD | GRF_VIRT_WR | GRF_VIRT_EX,
-	GRF_PASS_RD = 0x8,	/* pass-through regions: not supported yet */
-	GRF_PASS_WR = 0x10,
-	GRF_PASS_EX = 0x20,
-	GRF_PASS_ANY = GRF_PASS_RD | GRF_PASS_WR | GRF_PASS_EX,
-	GRF_NOCACHE = 0x40,
-	GRF_ACTIVE = 0x80,	/* reported by gasp_region_info */
-	GRF_MEMORY = 0x100,	/* guest RAM/ROM (gasp_region_info) */
-};
-
-/*
- * A region of the guest's address space. guest.qst_type is QST_MEMORY or
- * QST_X86_IO; accesses inside it reach vdev's vread/vwrite with cookie.
- */
-struct gasp_region {
-	union {
-		gasp_region_flags_t grf_flags;	/* 8.0 name */
-		uint32_t flags;			/* earlier name */
-	};
-	uint32_t cookie;
-	vdev_t *vdev;
-	uint64_t host_location;
-	struct qvm_state_block guest;
-};
-
 /* Serialise changes to a space (QST_MEMORY or QST_X86_IO). 0 or an errno. */
 int gasp_lock(uint16_t type);
 int gasp_unlock(uint16_t type);
@@ -79,16 +48,53 @@ uint64_t gasp_find_free_range(unsigned qst, uint64_t size, uint64_t align,
 
 /*
  * Map guest memory into qvm. Guest RAM is ordinary host memory, so these
- * return a pointer straight into it (no copy, no page-table change) and
- * gasp_unmap only checks the pointer. qvm has no host-physical addresses:
- * gasp_map_contig returns the host (virtual) address in *ppaddr and the
- * contiguous length from there in *plength (at most its value on entry).
- * NULL (errno EFAULT) when the range is not guest RAM/ROM.
+ * give a pointer straight into it (no copy, no page-table change) and
+ * unmapping only checks the pointer. qvm has no host-physical addresses:
+ * gasp_map_contig and gasp_map_host_contig return the host (virtual)
+ * address in *ppaddr and the contiguous length from there in *plength (at
+ * most its value on entry). A range that is not guest RAM/ROM is refused,
+ * and so is writing ROM (but through gasp_map_firmware).
+ *
+ * The 8.0 calls take map flags, GMF_*. Their values are ours [ours]: each
+ * carries GMF_TAG, so that a call in the 7.x argument order of
+ * gasp_map_vdma (vdev, prot, paddr, length), whose last argument is then a
+ * length, is caught (qvm stops, naming the vdev and the call) instead of
+ * mapping the wrong range. The 7.x calls gasp_map_contig and gasp_map_sys
+ * take PROT_* bits (GMF_* ones are understood there too).
  */
+typedef uint32_t gasp_map_flags_t;
+#define GMF_TAG		0x51000000u
+#define GMF_READ	(GMF_TAG | 0x1u)
+#define GMF_WRITE	(GMF_TAG | 0x2u)
+#define GMF_EXEC	(GMF_TAG | 0x4u)
+#define GMF_MAP_ANY	(GMF_TAG | 0x100u)	/* any mapping will do: always so here */
+
+/* 8.0: [guest_paddr, +length) for the vdev's DMA. NULL with errno (EFAULT, EACCES) on failure. */
+void *gasp_map_vdma(const vdev_t *vdev, uint64_t guest_paddr, size_t length, gasp_map_flags_t flags);
+/* 7.x order and PROT_* bits. */
 void *gasp_map_contig(const vdev_t *vdev, int prot, uint64_t *ppaddr, size_t *plength);
 void *gasp_map_sys(int prot, uint64_t guest_paddr, size_t length);
-void *gasp_map_vdma(const vdev_t *vdev, int prot, uint64_t guest_paddr, size_t length);
 void gasp_unmap(const void *ptr, size_t length, int flush);
+
+/*
+ * 8.0 mappings by handle. A handle is the caller's storage; after
+ * gasp_unmap_handle() it stays valid and unmapping it again does nothing.
+ * Each map call returns EOK or ENXIO (not guest memory, or prot not GMF_*
+ * flags asking to read or write). gasp_map's signature is ours [ours] (the
+ * vendor's page is not public); gasp_map_firmware maps ROM writable too.
+ */
+typedef struct {
+	uint64_t reserved[3];
+} gasp_map_handle_t;
+errno_t gasp_map(const vdev_t *vdev, uint64_t guest_paddr, size_t length, gasp_map_flags_t prot,
+		gasp_map_handle_t *h);
+errno_t gasp_map_firmware(uint64_t guest_paddr, size_t length, gasp_map_flags_t prot,
+		gasp_map_handle_t *h);
+errno_t gasp_map_host_contig(const vdev_t *vdev, uint64_t *ppaddr, size_t *plength,
+		gasp_map_flags_t prot, gasp_map_handle_t *h);
+/* The mapping's address in qvm, NULL for a handle that maps nothing. */
+void *gasp_get_vaddr(const gasp_map_handle_t *h);
+void gasp_unmap_handle(gasp_map_handle_t *h);
 
 #ifdef __cplusplus
 }

@@ -58,7 +58,7 @@ int guest_write_all_ones(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
  * &vdp->v_intr. Lines are level signals: a vdev asserts and later
  * de-asserts. Any thread may call it. Returns EOK or an errno value.
  */
-int guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
+errno_t guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
 
 /* ---- timers ---- */
 

@@ -14,6 +14,13 @@
 extern "C" {
 #endif
 
+/*
+ * A log level: a source and a severity, QL_* below (the vendor's 8.0
+ * names; their values are ours [ours]).
+ */
+typedef unsigned qvm_log_level_t;
+typedef unsigned qvm_log_source_t;
+
 /* Sources. qvm_fatal(QLS_CNF, ...) is a configuration error: exit 65. */
 enum {
 	QLS_QVM = 0x000,
@@ -40,19 +47,26 @@ enum {
 #define QL_QVM_WARN	(QLS_QVM | QLL_WARN)
 #define QL_QVM_INFO	(QLS_QVM | QLL_INFO)
 #define QL_QVM_DEBUG	(QLS_QVM | QLL_DEBUG)
+#define QL_QVM_DBG	QL_QVM_DEBUG	/* the 8.0 spelling */
 #define QL_QVM_VERBOSE	(QLS_QVM | QLL_VERBOSE)
 #define QL_CNF_ERR	(QLS_CNF | QLL_ERR)
 #define QL_CNF_WARN	(QLS_CNF | QLL_WARN)
 #define QL_CNF_INFO	(QLS_CNF | QLL_INFO)
 #define QL_CNF_DEBUG	(QLS_CNF | QLL_DEBUG)
+#define QL_CNF_DBG	QL_CNF_DEBUG
 #define QL_CNF_VERBOSE	(QLS_CNF | QLL_VERBOSE)
+#define QL_GST_ERR	(QLS_GST | QLL_ERR)	/* about the guest */
+#define QL_GST_WARN	(QLS_GST | QLL_WARN)
+#define QL_GST_INFO	(QLS_GST | QLL_INFO)
+#define QL_GST_DEBUG	(QLS_GST | QLL_DEBUG)
+#define QL_GST_VERBOSE	(QLS_GST | QLL_VERBOSE)
 
 /* Log a message from a vdev (prefixed with the instance's name). */
-void vdev_logf(unsigned level, const vdev_t *vdp, const char *fmt, ...)
+void vdev_logf(qvm_log_level_t level, const vdev_t *vdp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Log a message from qvm itself. */
-void qvm_logf(unsigned level, const char *fmt, ...)
+void qvm_logf(qvm_log_level_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
@@ -61,22 +75,17 @@ void qvm_logf(unsigned level, const char *fmt, ...)
  * FILE:LINE of that option). Otherwise exit 64. After the guest started,
  * use guest_terminate().
  */
-void qvm_fatal(unsigned source, const char *fmt, ...)
+void qvm_fatal(qvm_log_source_t source, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 
 /* A status report line (answering VDEV_CTRL_STATUS). */
 void qvm_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* 7.x output pipes: qvm_outf(QVM_OUTI_QVM, ...) logs at info level. */
-enum {
-	QVM_OUTI_QVM = 0,
-	QVM_OUTI_ERR = 1,
-	QVM_OUTI_GUEST = 2,
-};
-void qvm_outf(unsigned pipe, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 #ifdef __cplusplus
 }
 #endif
+
+/* The 7.x names (qvm_outf(QVM_OUTI_QVM, ...)), as older vdev sources use them. */
+#include <qvm/outpipe.h>
+
 #endif

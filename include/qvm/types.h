@@ -17,6 +17,17 @@
 extern "C" {
 #endif
 
+/*
+ * QNX's success value and error type, which glibc does not have; a program
+ * that defines either itself (EOK as 0, errno_t as a macro) keeps its own.
+ */
+#ifndef EOK
+#define EOK	0
+#endif
+#ifndef errno_t
+typedef int errno_t;
+#endif
+
 /* What a qvm_state_block describes (qst_type). */
 typedef uint16_t qvm_state_types_t;
 enum {
@@ -98,6 +109,49 @@ typedef enum {
 	VRS_TERMINATE = 5,	/* end the guest (exit code 6: unexpected vdev error) */
 	VRS_ERRNO = 0x100,	/* VRS_ERRNO + errno: the access failed with errno */
 } vdev_ref_status_t;
+
+typedef uint32_t gasp_region_flags_t;
+enum gasp_region_flags {
+	GRF_NONE = 0x0,		/* with gasp_region_set_soft: delete the region */
+	GRF_VIRT_RD = 0x1,	/* guest reads trap to the vdev's vread */
+	GRF_VIRT_WR = 0x2,	/* guest writes trap to the vdev's vwrite */
+	GRF_VIRT_EX = 0x4,
+	GRF_VIRT_ANY = GRF_VIRT_RD | GRF_VIRT_WR | GRF_VIRT_EX,
+	GRF_PASS_RD = 0x8,	/* pass-through regions: not supported yet */
+	GRF_PASS_WR = 0x10,
+	GRF_PASS_EX = 0x20,
+	GRF_PASS_ANY = GRF_PASS_RD | GRF_PASS_WR | GRF_PASS_EX,
+	GRF_NOCACHE = 0x40,
+	GRF_ACTIVE = 0x80,	/* reported by gasp_region_info */
+	GRF_MEMORY = 0x100,	/* guest RAM/ROM (gasp_region_info) */
+	/* the vendor's internal ones: reported, never asked of a vdev */
+	GRF_PASSTHRU = 0x200,
+	GRF_DMA_USES = 0x400,
+	GRF_DMA_NO_USE = 0x800,
+	GRF_DMA_SOURCE = 0x1000,
+	GRF_DMA_TARGET = 0x2000,
+	GRF_PRECIOUS = 0x4000,
+	GRF_NOPERMS = 0x8000,
+	GRF_STICKY = GRF_MEMORY | GRF_DMA_SOURCE | GRF_DMA_TARGET | GRF_PASSTHRU,
+};
+#define GRF_BACKUP_SHIFT	(28 - 3)
+#define GRF_BACKUP_MASK		0xf0000000u
+
+/*
+ * A region of the guest's address space (qvm/gasp.h's calls; here, as the
+ * vendor's 8.0 pages have it). guest.qst_type is QST_MEMORY or QST_X86_IO;
+ * accesses inside it reach vdev's vread/vwrite with cookie.
+ */
+struct gasp_region {
+	union {
+		gasp_region_flags_t grf_flags;	/* 8.0 name */
+		uint32_t flags;			/* earlier name */
+	};
+	uint32_t cookie;
+	vdev_t *vdev;
+	uint64_t host_location;
+	struct qvm_state_block guest;
+};
 
 struct guest_cpu;	/* opaque: the vCPU that made a trapped access */
 struct vdev_factory;

@@ -22,6 +22,7 @@
 #ifndef QVM_VDEV_CORE_H
 #define QVM_VDEV_CORE_H
 
+#include <qvm/abi.h>
 #include <qvm/types.h>
 
 /* The vendor declares the FDT and ACPI helpers beside the vdev definitions. */
@@ -32,11 +33,6 @@
 extern "C" {
 #endif
 
-/*
- * The vdev ABI this header describes. qvm refuses a vdev registered with
- * another value (the layout of vdev_t or vdev_factory differs).
- */
-#define QVM_VDEV_ABI	801u
 
 /* Prefix of an option_list entry that takes no argument: "0" "emit-logger". */
 #define QVM_OPTION_NO_ARG_PREFIX	"0"
@@ -130,6 +126,16 @@ struct vdev_factory {
 	unsigned extra_space;		/* bytes of v_device per instance */
 	unsigned safety;		/* VDEV_SAFETY_* */
 };
+
+/*
+ * A code guest_cpu_read/guest_cpu_write returned (not EOK) as what
+ * vread/vwrite return: -1 (the guest must see an exception) is
+ * VRS_BUS_ERROR, an errno value VRS_ERRNO + it.
+ */
+static inline vdev_ref_status_t guest_cpu_to_vrs(int errcode)
+{
+	return errcode == -1 ? VRS_BUS_ERROR : (vdev_ref_status_t)(VRS_ERRNO + errcode);
+}
 
 /*
  * Register a factory. Call it from the shared object's constructor with

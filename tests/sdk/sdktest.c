@@ -7,7 +7,9 @@
  * 32-bit registers at loc (4 KiB of memory space):
  *   0x00 ID R         0x04 SCRATCH RW    0x08 DMA_ADDR W    0x0c DMA_LEN W
  *   0x10 DMA_CMD W    (1 uppercase via gasp_map_contig, 2 via gasp_map_sys,
- *                      3 reverse via guest_cpu_read/write on guest memory)
+ *                      3 reverse via guest_cpu_read/write on guest memory,
+ *                      4 uppercase via the 8.0 gasp_map_vdma, 5 lowercase
+ *                      via a gasp_map handle)
  *   0x14 DMA_SUM R    0x18 ONESHOT W (ms)  0x1c PERIODIC W (ms, 0 stops)
  *   0x20 TICKS R      0x24 IRQ W (1 assert, 0 de-assert)  0x28 THREAD R
  *   0x2c PATH_OK R    0x30 REGION R (gasp_region_info: is DMA_ADDR in RAM?)
@@ -46,12 +48,12 @@ enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA
 /* The function-safety rules to break, and when. */
 enum violation { V_NONE, V_THREAD_STARTUP, V_PATH_STARTUP, V_CPU_READ_STARTUP,
 	V_INTR_STARTUP, V_NOTIFY_STARTUP, V_SOFT_STARTUP, V_REGION_RUNNING, V_TIMER_RUNNING,
-	V_FATAL_STARTED, V_REGION_STARTED, V_SOFT_UNLOCKED, V_TIMER_STARTED };
+	V_FATAL_STARTED, V_REGION_STARTED, V_SOFT_UNLOCKED, V_TIMER_STARTED, V_VDMA_7X };
 static const char *const rules[] = {
 	"none", "thread-at-startup", "path-at-startup", "cpu-read-at-startup",
 	"intr-at-startup", "notify-at-startup", "soft-at-startup", "region-when-running",
 	"timer-when-running", "fatal-after-start", "region-after-start", "soft-unlocked",
-	"timer-after-start", NULL,
+	"timer-after-start", "vdma-7x-order", NULL,
 };
 
 struct sdk {
@@ -152,6 +154,9 @@ static void violate_after_start(vdev_t *vdp, struct sdk *s)
 		break;
 	case V_TIMER_STARTED:
 		guest_timer_create(NULL, vdp, NULL, &res);
+		break;
+	case V_VDMA_7X:	/* (vdev, prot, paddr, length): compiles, and is caught */
+		gasp_map_vdma(vdp, PROT_READ | PROT_WRITE, 0x100000, 4096);
 		break;
 	default:
 		break;
@@ -302,6 +307,27 @@ static void dma(vdev_t *vdp, struct sdk *s, uint32_t cmd)
 		if (guest_cpu_read(NULL, GXF_NONE, &blk, 1, buf, len) != 0)
 			return;
 		p = buf;
+	} else if (cmd == 4) {
+		p = gasp_map_vdma(vdp, s->dma_addr, len, GMF_READ | GMF_WRITE);
+	} else if (cmd == 5) {
+		gasp_map_handle_t h;
+		errno_t err = gasp_map(vdp, s->dma_addr, len, GMF_READ | GMF_WRITE, &h);
+		p = gasp_get_vaddr(&h);
+		if (err != EOK || !p) {
+			vdev_logf(QL_QVM_ERR, vdp, "sdktest: gasp_map: %s", strerror(err));
+			return;
+		}
+		s->dma_sum = 0;
+		for (size_t i = 0; i < len; i++) {
+			s->dma_sum += p[i];
+			if (p[i] >= 'A' && p[i] <= 'Z')
+				p[i] = (uint8_t)(p[i] - 'A' + 'a');
+		}
+		gasp_unmap_handle(&h);
+		gasp_unmap_handle(&h);	/* again: nothing, as the vendor says */
+		if (gasp_get_vaddr(&h))
+			vdev_logf(QL_QVM_ERR, vdp, "sdktest: an unmapped handle still maps");
+		return;
 	}
 	if (!p) {
 		vdev_logf(QL_QVM_ERR, vdp, "sdktest: DMA %u at 0x%llx failed: %s", cmd,
