@@ -17,6 +17,7 @@
 #include <qvm/utils.h>
 
 #include "number.h"
+#include "signals.h"
 #include "vcpu.h"
 #include "vdev_impl.h"
 
@@ -98,7 +99,11 @@ void guest_terminate(guest_termination_cause_t cause)
 
 	if (!vm)
 		term_exit_bare(code < 0 ? QVM_EXIT_UNEXPECTED : code);
-	if (code < 0) {
+	if (code < 0 && cause > GTC_NORMAL_EXIT && cause < GTC_CUSTOM_MIN) {
+		vm_log(vm, QL_QVM_ERR, "guest_terminate(): cause %d is one the system reserves and "
+				"gives no exit code: an unexpected end", (int)cause);
+		code = QVM_EXIT_UNEXPECTED;
+	} else if (code < 0) {
 		vm_log(vm, QL_QVM_ERR, "guest_terminate(): invalid cause %d", (int)cause);
 		code = QVM_EXIT_UNEXPECTED;
 	}
@@ -106,4 +111,19 @@ void guest_terminate(guest_termination_cause_t cause)
 	if (vm_phase(vm) == QVM_PHASE_STARTUP)
 		term_exit_now(vm, code);	/* single-threaded: end right here */
 	term_request(vm, code);
+}
+
+int guest_write_core_file(void)
+{
+	struct qvm_vm *vm = vm_current();
+
+	if (!vm)
+		return EINVAL;
+	if (vm_phase(vm) != QVM_PHASE_STARTED)
+		return api_violation(vm, vdev_running ? &vdev_running->pub : NULL,
+				"guest_write_core_file()", "may only be called once the guest started "
+				"(after VDEV_CTRL_GUEST_STARTING)");
+	if (!vm->dump_dest)
+		return ENOENT;
+	return signals_ask_dump();
 }

@@ -22,6 +22,7 @@
 #include <qvm/log.h>
 
 #include "vcpu.h"
+#include "vdev_impl.h"
 #include "vm.h"
 
 #define NOTE_NAME	"CORE"
@@ -49,21 +50,36 @@ static void pad_to(struct out *o, uint64_t pos)
 		put(o, zeros, (size_t)(pos - o->pos < PAGE ? pos - o->pos : PAGE));
 }
 
+/* A note of owner (its name and NUL padded to 4 bytes) and desc bytes. */
+static size_t named_note_size(const char *owner, size_t desc)
+{
+	return sizeof(Elf64_Nhdr) + ((strlen(owner) + 1 + 3) & ~(size_t)3) + ((desc + 3) & ~(size_t)3);
+}
+
 static size_t note_size(size_t desc)
 {
-	return sizeof(Elf64_Nhdr) + 8 /* "CORE\0" padded */ + ((desc + 3) & ~(size_t)3);
+	return named_note_size(NOTE_NAME, desc);
+}
+
+/* A note of owner ("CORE", "QVM": at most 7 characters). */
+static void put_named_note(struct out *o, const char *owner, uint32_t type, const void *desc,
+		size_t len)
+{
+	char name[8] = { 0 };
+	size_t n = strlen(owner) + 1;
+	Elf64_Nhdr h = { .n_namesz = (uint32_t)n, .n_descsz = (uint32_t)len, .n_type = type };
+	static const uint8_t zeros[4];
+
+	memcpy(name, owner, n - 1);
+	put(o, &h, sizeof(h));
+	put(o, name, (n + 3) & ~(size_t)3);
+	put(o, desc, len);
+	put(o, zeros, ((len + 3) & ~(size_t)3) - len);
 }
 
 static void put_note(struct out *o, uint32_t type, const void *desc, size_t len)
 {
-	Elf64_Nhdr h = { .n_namesz = sizeof(NOTE_NAME), .n_descsz = (uint32_t)len, .n_type = type };
-	static const char name[8] = NOTE_NAME;
-	static const uint8_t zeros[4];
-
-	put(o, &h, sizeof(h));
-	put(o, name, sizeof(name));
-	put(o, desc, len);
-	put(o, zeros, ((len + 3) & ~(size_t)3) - len);
+	put_named_note(o, NOTE_NAME, type, desc, len);
 }
 
 /*
@@ -136,7 +152,7 @@ static FILE *open_dest(struct qvm_vm *vm, char *name, size_t len, bool *is_pipe,
 	return NULL;
 }
 
-static void write_core(struct qvm_vm *vm, struct out *o)
+static void write_core(struct qvm_vm *vm, struct out *o, const char *status, size_t status_len)
 {
 	unsigned nph = 1 + vm->nmem;
 	uint8_t desc[1024];
@@ -147,7 +163,8 @@ static void write_core(struct qvm_vm *vm, struct out *o)
 	ps.pr_state = 'R';
 	snprintf(ps.pr_fname, sizeof(ps.pr_fname), "%s", vm->system[0] ? vm->system : "guest");
 	snprintf(ps.pr_psargs, sizeof(ps.pr_psargs), "qvm guest %s", vm->system);
-	notes = note_size(sizeof(ps)) + vm->ncpus * note_size(prlen);
+	notes = note_size(sizeof(ps)) + vm->ncpus * note_size(prlen) +
+		(status_len ? named_note_size("QVM", status_len) : 0);
 
 	uint64_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
 	uint64_t data = (off + notes + PAGE - 1) / PAGE * PAGE;
@@ -174,12 +191,14 @@ static void write_core(struct qvm_vm *vm, struct out *o)
 		size_t n = arch_core_prstatus(&vm->cpus[i], desc, sizeof(desc));
 		put_note(o, NT_PRSTATUS, desc, n);
 	}
+	if (status_len)
+		put_named_note(o, "QVM", NT_QVM_STATUS, status, status_len);
 	pad_to(o, (off + notes + PAGE - 1) / PAGE * PAGE);
 	for (unsigned i = 0; i < vm->nmem; i++)
 		put(o, vm->mem[i].hva, vm->mem[i].len);
 }
 
-int vm_dump(struct qvm_vm *vm, const char *why)
+static int dump(struct qvm_vm *vm, const char *why, const char *report, size_t report_len)
 {
 	bool answered[QVM_MAX_CPUS], is_pipe;
 	pid_t child = -1;
@@ -204,7 +223,7 @@ int vm_dump(struct qvm_vm *vm, const char *why)
 		vm_log(vm, QL_QVM_ERR, "%s: cannot write a core dump to %s: %s", why, name, strerror(err));
 		return -err;
 	}
-	write_core(vm, &o);
+	write_core(vm, &o, report, report_len);
 	int rc = fclose(o.f), status = 0;
 	if (is_pipe && rc == 0 && (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
 			WEXITSTATUS(status) != 0))
@@ -224,4 +243,26 @@ int vm_dump(struct qvm_vm *vm, const char *why)
 	vm_log(vm, QL_QVM_INFO, "%s: core dump written to %s (%u of %u vcpus held)", why, name,
 			held, vm->ncpus);
 	return 0;
+}
+
+int vm_dump(struct qvm_vm *vm, const char *why)
+{
+	return dump(vm, why, NULL, 0);
+}
+
+int vm_dump_with_status(struct qvm_vm *vm, const char *why)
+{
+	report_capture(vm, true);
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		vdev_control(d, VDEV_CTRL_STATUS, NULL);
+	report_capture(vm, false);
+	pthread_mutex_lock(&vm->report_lock);
+	char *status = vm->report;	/* ours now: the next capture starts afresh */
+	size_t len = vm->report_len;
+	vm->report = NULL;
+	vm->report_len = 0;
+	pthread_mutex_unlock(&vm->report_lock);
+	int r = dump(vm, why, status, len);
+	free(status);
+	return r;
 }

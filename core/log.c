@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -213,19 +214,40 @@ void qvm_report(const char *fmt, ...)
 	struct qvm_vm *vm = vm_current();
 	char line[1024];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || !vm)
 		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	fflush(stdout);
-	if (vm && vm->system[0])
-		dprintf(1, "qvm[%s]: status: %.*s", vm->system, n, line);
-	else
-		dprintf(1, "qvm: status: %.*s", n, line);
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* a SIGUSR2 dump is collecting the status: the line goes into the core file */
+	pthread_mutex_lock(&vm->report_lock);
+	bool captured = vm->report_capture;
+	if (captured && vm->report_len + (size_t)n + 1 <= REPORT_MAX) {
+		char *p = realloc(vm->report, vm->report_len + (size_t)n + 2);
+		if (p) {
+			vm->report = p;
+			memcpy(p + vm->report_len, line, (size_t)n);
+			vm->report_len += (size_t)n;
+			p[vm->report_len++] = '\n';
+			p[vm->report_len] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&vm->report_lock);
+	if (!captured)
+		vm_log(vm, QL_QVM_INFO, "status: %.*s", n, line);
+}
+
+void report_capture(struct qvm_vm *vm, bool on)
+{
+	pthread_mutex_lock(&vm->report_lock);
+	vm->report_capture = on;
+	if (on) {
+		free(vm->report);
+		vm->report = NULL;
+		vm->report_len = 0;
+	}
+	pthread_mutex_unlock(&vm->report_lock);
 }

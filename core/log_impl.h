@@ -46,6 +46,14 @@ size_t log_escape(char *dst, size_t cap, const char *src, size_t len);
 /* One line on stderr: formatted, escaped, in one write. */
 void log_stderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * While on, qvm_report keeps its lines in vm->report (at most REPORT_MAX
+ * bytes; turning it on empties it) instead of logging them: a SIGUSR2
+ * dump puts them in the core file.
+ */
+#define REPORT_MAX	(64u << 10)
+void report_capture(struct qvm_vm *vm, bool on);
+
 /* qvm's own log lines. */
 void vm_log(struct qvm_vm *vm, unsigned level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

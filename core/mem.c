@@ -98,6 +98,8 @@ const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uin
 	r = region_find_overlap(&vm->regions, space, base, len);
 	if (r)
 		return r->vdev ? r->vdev->name : "rom";
+	if (space == REGION_MEM && gram_owner(vm, base, len))
+		return gram_owner(vm, base, len);
 	return arch_range_owner(vm, space, base, len);
 }
 

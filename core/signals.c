@@ -37,6 +37,7 @@ static struct {
 	void *job_arg;
 	int job_result;
 	bool job_done;
+	_Atomic bool dump_asked;	/* guest_write_core_file() */
 	_Atomic bool sandbox_stop;	/* a thread made a forbidden system call */
 } sig = { .job_lock = PTHREAD_MUTEX_INITIALIZER, .job_cond = PTHREAD_COND_INITIALIZER };
 
@@ -145,6 +146,15 @@ static void early_stop(struct qvm_vm *vm, int signo)
 	}
 }
 
+int signals_ask_dump(void)
+{
+	if (!sig.started)
+		return EAGAIN;
+	atomic_store(&sig.dump_asked, true);
+	pthread_kill(sig.thread, wake_signal());
+	return EOK;
+}
+
 int signals_run(int (*fn)(void *), void *arg)
 {
 	if (!sig.started)
@@ -218,6 +228,9 @@ static void *signal_thread(void *arg)
 		}
 		if (signo == wake_signal())
 			run_job();
+		if (signo == wake_signal() && atomic_exchange(&sig.dump_asked, false) &&
+				!atomic_load(&sig.muted))
+			vm_dump(vm, "guest_write_core_file()");
 		if (signo < 0 || signo == wake_signal() || atomic_load(&sig.muted))
 			continue;
 
@@ -256,7 +269,7 @@ static void *signal_thread(void *arg)
 			break;
 		case SIGUSR2:
 			if (started)
-				vm_dump(vm, "SIGUSR2");
+				vm_dump_with_status(vm, "SIGUSR2");
 			else
 				vm_log(vm, QL_QVM_INFO, "SIGUSR2 before the guest started: ignored");
 			break;

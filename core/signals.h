@@ -29,6 +29,8 @@ int signals_stop_pending(void);
 bool signals_running(void);
 /* Run fn(arg) on the signal thread and return what it returns (0 if there is no such thread). */
 int signals_run(int (*fn)(void *), void *arg);
+/* Have the signal thread write a core dump soon, without waiting for it: EOK, or EAGAIN. */
+int signals_ask_dump(void);
 /*
  * From the sandbox's SIGSYS handler (async-signal-safe): have the signal
  * thread end qvm. false if it cannot (none, or it is the caller).

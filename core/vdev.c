@@ -563,6 +563,7 @@ void vdevs_destroy(struct qvm_vm *vm)
 		next = d->next;
 		if (d->factory->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE))
 			pthread_mutex_destroy(&d->pub.v_mtx);
+		vdev_pulses_free(d);
 		free(d->pub.v_device);
 		free(d->path);
 		free(d);

@@ -187,3 +187,60 @@ int vdev_string(char *buf, size_t count, const vdev_t *vdp)
 			vdp->v_block.qst_type == QST_X86_IO ? "io" : "mem",
 			(unsigned long long)vdp->v_block.location);
 }
+
+/* ---- vdev_pulse: an event that calls the vdev's pulse callback ---- */
+
+struct pulse_target {
+	struct qvm_vdev *d;
+	int8_t code;
+	struct pulse_target *next;	/* the vdev's list, freed with it */
+};
+
+static void pulse_thunk(union sigval v)
+{
+	struct pulse_target *t = v.sival_ptr;
+	struct qvm_vdev *d = t->d;
+	struct _pulse p = { .code = t->code };
+
+	if (atomic_load(&d->terminated) || !d->factory->pulse)
+		return;
+	vm_set_current(d->vm);
+	vdev_running = d;
+	bool lock = d->factory->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE);
+	if (lock)
+		pthread_mutex_lock(&d->pub.v_mtx);
+	d->factory->pulse(&d->pub, &p);
+	if (lock)
+		pthread_mutex_unlock(&d->pub.v_mtx);
+	vdev_running = NULL;
+}
+
+void vdev_pulse(vdev_t *vdp, const int8_t code, int priority, struct sigevent *ev, const int coid)
+{
+	(void)priority;
+	(void)coid;
+	if (!vdp || !ev)
+		return;
+	struct qvm_vdev *d = vdev_of(vdp);
+	struct pulse_target *t = calloc(1, sizeof(*t));
+	memset(ev, 0, sizeof(*ev));
+	if (!t) {
+		ev->sigev_notify = SIGEV_NONE;
+		vdev_logf(QL_QVM_ERR, vdp, "vdev_pulse(): out of memory: the event does nothing");
+		return;
+	}
+	*t = (struct pulse_target){ d, code, d->pulses };
+	d->pulses = t;
+	ev->sigev_notify = SIGEV_THREAD;
+	ev->sigev_notify_function = pulse_thunk;
+	ev->sigev_value.sival_ptr = t;
+}
+
+void vdev_pulses_free(struct qvm_vdev *d)
+{
+	while (d->pulses) {
+		struct pulse_target *t = d->pulses;
+		d->pulses = t->next;
+		free(t);
+	}
+}

@@ -52,6 +52,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	pthread_mutex_init(&vm->pause_lock, NULL);
 	pthread_mutex_init(&vm->kick_lock, NULL);
 	pthread_mutex_init(&vm->dump_lock, NULL);
+	pthread_mutex_init(&vm->report_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	term_init(&vm->term);
 	*out = vm;
@@ -72,6 +73,7 @@ void vm_destroy(struct qvm_vm *vm)
 	mem_destroy(vm);
 	maps_destroy(vm);
 	region_builder_free(&vm->regions);
+	gram_free(vm);
 	arch_vm_destroy(vm);
 	vm_kvm_close(vm);
 	loader_free(vm);
@@ -80,6 +82,7 @@ void vm_destroy(struct qvm_vm *vm)
 	vfdt_free(vm);
 	vacpi_free(vm);
 	free(vm->dump_dest);
+	free(vm->report);
 	struct qvm_vm *expect = vm;
 	atomic_compare_exchange_strong(&last_vm, &expect, NULL);
 	if (tls_vm == vm)

@@ -105,11 +105,18 @@ struct qvm_vdev {
 	struct qvm_logger log;		/* its `log` option, else the VM's */
 	bool has_log;
 	char *path;			/* vdev_path(), made on first use */
+	struct pulse_target *pulses;	/* what vdev_pulse() made (core/vdev_services.c) */
 	size_t path_had;		/* the part of path that existed before: ours is past it */
 	struct qvm_vdev *next;
 };
 
 struct qvm_load;
+
+/* A gram_reserve()d range (core/gram.c). */
+struct qvm_gram {
+	uint64_t gpa, len;
+	struct qvm_vdev *vdev;
+};
 
 /* The lowest N for which "TYPE-N" may be free (1: TYPE itself). */
 struct auto_name {
@@ -141,8 +148,11 @@ struct qvm_vm {
 	unsigned npics;
 	struct pic_alias *pic_aliases;	/* their other names (`vdev ioapic name NAME`) */
 	unsigned npic_aliases;
+	_Atomic bool msi_warned;	/* guest_msi_signal() failed once */
 
 	struct region_builder regions;
+	struct qvm_gram *gram;		/* reserved guest-physical ranges (core/gram.c) */
+	unsigned ngram, gram_cap;
 	_Atomic(const struct qvm_regmap *) map;
 
 	struct qvm_boot boot;		/* what the guest is handed (core/boot.h) */
@@ -192,6 +202,11 @@ struct qvm_vm {
 	bool paused;
 	pthread_mutex_t dump_lock;
 	char *dump_dest;		/* `dump DIR` or `dump "|CMD"` */
+	/* qvm_report's lines while a SIGUSR2 dump collects the vdevs' status (core/log.c) */
+	pthread_mutex_t report_lock;
+	bool report_capture;
+	char *report;
+	size_t report_len;
 
 	pthread_t main_thread;
 	pthread_mutex_t kick_lock;	/* thread_started vs. signalling a joined thread */
@@ -259,6 +274,10 @@ int api_violation(struct qvm_vm *vm, const vdev_t *vdp, const char *fn, const ch
 /* "FILE:LINE: " of the option being processed, or "" (core/api.c). */
 const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 
+/* What gram_reserve() holds of [base, base+len) ("a gram_reserve() range"), or NULL. */
+const char *gram_owner(const struct qvm_vm *vm, uint64_t base, uint64_t len);
+void gram_free(struct qvm_vm *vm);
+
 /* The built-in interrupt controllers as vdev_t's, for guest_intr_t.pic (core/intr.c). */
 int intr_init(struct qvm_vm *vm, struct qerr *e);
 void intr_destroy(struct qvm_vm *vm);
@@ -276,6 +295,9 @@ int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char *
  * of its own), for messages that name it. NULL in qvm's own code.
  */
 extern _Thread_local struct qvm_vdev *vdev_running;
+
+/* What vdev_pulse() made for d. */
+void vdev_pulses_free(struct qvm_vdev *d);
 
 static inline struct qvm_vdev *vdev_of(const vdev_t *vdp)
 {

@@ -51,8 +51,8 @@ t_sdk_guest() {
 		"sdk dma handle: the 8.0 mapping." "sdk region: 0xc0de0007" "sdk region info: 1" \
 		"sdk soft region: 0xc0de0008" "sdk soft removed: 0xffffffff" "sdk traces: read" \
 		"sdk oneshot: fired" "sdk periodic: 5 ticks" "sdk periodic: stopped" \
-		"sdk irq: 1 interrupt" "sdk bus error: $BUS_FAULT delivered" "sdk thread: advancing" \
-		"sdk path: 1" "sdk test: done"; do
+		"sdk irq: 1 interrupt" "$MSI_LINE" "sdk bus error: $BUS_FAULT delivered" "sdk thread: advancing" \
+		"sdk path: 1" "sdk pulse: code 7" "sdk pulses: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1
 	done
 	expect_rc sdk 42 &&	# the guest asked the vdev for guest_terminate(42)
@@ -101,8 +101,9 @@ region-after-start|96|fatal: vdev sdktest: gasp_region_set(): may only be called
 soft-unlocked|96|fatal: vdev sdktest: gasp_region_set_soft(): must be called between gasp_lock() and gasp_unlock()
 timer-after-start|96|fatal: vdev sdktest: guest_timer_create(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED)
 vdma-7x-order|96|fatal: vdev sdktest: gasp_map_vdma(): flags 0x1000 are not GMF_* flags: the 8.0 order is (vdev, guest_paddr, length, flags), the 7.x one was (vdev, prot, paddr, length)
+gram-after-start|96|fatal: vdev sdktest: gram_reserve(): may only be called during startup (before VDEV_CTRL_GUEST_CONFIGURED)
 RULES
-	[ $n = 13 ] || { echo "ran $n rules"; return 1; }
+	[ $n = 14 ] || { echo "ran $n rules"; return 1; }
 	return $bad
 }
 

@@ -47,7 +47,7 @@ t_sigusr1_status() {
 	sleep 0.5
 	kill -QUIT $BG_PID
 	finish usr1 10 && expect_rc usr1 3 &&
-	expect_out usr1 "qvm[wdog-demo]: status: lifecycle lc: alive" &&
+	expect_err usr1 "qvm[wdog-demo]: status: lifecycle lc: alive" &&
 	expect_err usr1 "qvm[wdog-demo]: status: wdog-demo, 1 vcpus, 4 vdevs, up "
 }
 
@@ -76,12 +76,17 @@ check_core() {
 
 t_dumps() {
 	mkdir -p "$OUT/dumps"
-	bg dump @"$WDOG" action dump,terminate dump "$OUT/dumps"	# action: ib700's, the open context
+	# (action: ib700's or sp805's, the open context; then the lifecycle vdev)
+	bg dump @"$WDOG" action dump,terminate dump "$OUT/dumps" $LIFE
 	wait_out dump "wdog kick 1" 20 || { kill -9 $BG_PID; return 1; }
-	kill -USR2 $BG_PID	# a dump on demand
+	kill -USR2 $BG_PID	# a dump on demand, with the vdevs' status
 	finish dump 30 && expect_rc dump 4 || return 1
 	expect_err dump "SIGUSR2: core dump written to $OUT/dumps/wdog-demo-" &&
 	expect_err dump "watchdog: core dump written to $OUT/dumps/wdog-demo-" || return 1
+	# the status went into the SIGUSR2 core (a "QVM" note), not into the log
+	expect_no_err dump "status: lifecycle lc: alive" || return 1
+	grep -qa "lifecycle lc: alive" "$OUT"/dumps/wdog-demo-*.gcore ||
+		{ echo "no vdev status in the SIGUSR2 core"; return 1; }
 	local n=0 f
 	for f in "$OUT"/dumps/wdog-demo-*.gcore; do
 		[ -f "$f" ] || continue
@@ -98,6 +103,19 @@ t_dumps() {
 	wait_err pipe "SIGUSR2: core dump written to |cat" 20 || { kill -9 $BG_PID; return 1; }
 	kill -QUIT $BG_PID
 	finish pipe 20 && expect_rc pipe 3 && is_core "$OUT/piped.gcore"
+}
+
+# A vdev asks for a dump (guest_write_core_file, from its STATUS callback here).
+t_vdev_dump() {
+	mkdir -p "$OUT/vdump"
+	bg vdump @"$BASE" $HALT set exit-on-halt off dump "$OUT/vdump" $LIFE dump-on-status
+	wait_out vdump "vcpus done" 30 || { kill -9 $BG_PID; return 1; }
+	kill -USR1 $BG_PID
+	wait_err vdump "guest_write_core_file(): core dump written to $OUT/vdump/" 20 ||
+		{ kill -9 $BG_PID; return 1; }
+	kill -QUIT $BG_PID
+	finish vdump 10 && expect_rc vdump 3 && expect_err vdump "lc: lifecycle: guest_write_core_file() = 0" &&
+	is_core "$(ls "$OUT"/vdump/*.gcore | head -1)"
 }
 
 # The cores t_dumps left, read by readelf and gdb.
@@ -168,6 +186,7 @@ sigint_twice t_sigint_twice
 sigterm_guest_powers_off t_sigterm_guest_powers_off
 sigusr1_status t_sigusr1_status
 dumps_written t_dumps
+vdev_asks_for_a_dump t_vdev_dump
 dumps_readelf_gdb t_dumps_read
 stop_during_startup t_stop_during_startup
 no_callbacks_after_terminate t_no_callbacks_after_terminate"

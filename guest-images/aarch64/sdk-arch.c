@@ -36,6 +36,18 @@
 
 extern char el1_vectors[];
 
+/* MSIs need an ITS, which qvm's vGIC has not. */
+bool sdk_arch_msi(uint32_t *addr, uint32_t *data)
+{
+	(void)addr;
+	(void)data;
+	return false;
+}
+
+void sdk_msi(void)
+{
+}
+
 const char sdk_arch_fault_name[] = "external abort";
 
 uint32_t sdk_arch_region_read(unsigned off)

@@ -38,6 +38,9 @@
 #define SDK_EXIT        0x34    /* W: guest_terminate(value) */
 #define SDK_SOFT        0x38    /* W: 1 claims the run-time region, 0 drops it */
 #define SDK_BUSERR      0x3c    /* R: the vdev answers VRS_BUS_ERROR: a #GP here */
+#define SDK_PULSE       0x40    /* W: a timer whose pulse comes back; R: pulses << 8 | code */
+#define SDK_MSI_ADDR    0x44    /* W: the address of the MSI below */
+#define SDK_MSI         0x48    /* W: guest_msi_signal(the address, this data) */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
@@ -351,6 +354,48 @@ static void test_irq(void)
 	}
 }
 
+static volatile unsigned msi_count;
+
+void sdk_msi(void)
+{
+	msi_count = msi_count + 1;
+}
+
+/* guest_msi_signal(): the message interrupts this vCPU at its vector, once. */
+static void test_msi(void)
+{
+	uint32_t addr, data;
+
+	if (!sdk_arch_msi(&addr, &data)) {
+		serial_puts("sdk msi: none on this architecture\n");
+		return;
+	}
+	sdk_arch_irq_enable(true);
+	sdk_write(SDK_MSI_ADDR, addr);
+	sdk_write(SDK_MSI, data);
+	uint64_t deadline = deadline_after(IRQ_WAIT_MS);
+	while (msi_count == 0 && !expired(deadline))
+		cpu_relax();
+	deadline = deadline_after(IRQ_QUIET_MS);	/* no second one */
+	while (!expired(deadline))
+		cpu_relax();
+	sdk_arch_irq_enable(false);
+	put_line_dec("sdk msi: interrupts ", msi_count);
+}
+
+/* A POSIX timer whose event vdev_pulse() made calls the vdev back with its code. */
+static void test_pulse(void)
+{
+	uint64_t deadline = deadline_after(THREAD_WAIT_MS);
+	uint32_t v;
+
+	sdk_write(SDK_PULSE, 1);
+	while (((v = sdk_read(SDK_PULSE)) >> 8) == 0 && !expired(deadline))
+		poll_delay();
+	put_line_dec("sdk pulse: code ", v & 0xff);
+	put_line_dec("sdk pulses: ", v >> 8);
+}
+
 static void test_thread(void)
 {
 	uint32_t first = sdk_read(SDK_THREAD);
@@ -414,8 +459,10 @@ _Noreturn static void sdk_test(void)
 	serial_puts("sdk traces: read\n");
 	test_timers();
 	test_irq();
+	test_msi();
 	test_bus_error();
 	test_thread();
+	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));
 
 	serial_puts("sdk test: done\n");

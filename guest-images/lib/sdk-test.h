@@ -31,6 +31,15 @@ void sdk_arch_irq_init(void);
 void sdk_arch_irq_enable(bool on);
 void sdk_irq(void);
 
+/*
+ * An MSI for guest_msi_signal: the address and data that interrupt this
+ * vCPU, routed to sdk_msi() (interrupts on at the CPU from
+ * sdk_arch_irq_enable(true)); false where the architecture has none here
+ * (arm64: no ITS).
+ */
+bool sdk_arch_msi(uint32_t *addr, uint32_t *data);
+void sdk_msi(void);
+
 /* Route the fault a VRS_BUS_ERROR gives the guest (its name, for the
  * report: "#GP", "external abort") to sdk_bus_fault(the faulting pc); the
  * guest goes on past the access. */

@@ -28,6 +28,7 @@
 #define PIC2_DATA       0xa1    /* 8259 slave */
 
 #define SDK_VECTOR      0x40
+#define MSI_VECTOR      0x41
 #define SPURIOUS_VECTOR 0xff
 #define GP_VECTOR       13
 
@@ -66,6 +67,22 @@ static void irq_entry(struct isr_frame *frame)
 	(void)frame;
 	sdk_irq();
 	lapic_write(LAPIC_EOI, 0);
+}
+
+static void msi_entry(struct isr_frame *frame)
+{
+	(void)frame;
+	sdk_msi();
+	lapic_write(LAPIC_EOI, 0);
+}
+
+/* Fixed delivery to APIC ID 0 (this vCPU), edge: address and data as a PCI device's. */
+bool sdk_arch_msi(uint32_t *addr, uint32_t *data)
+{
+	idt_set_handler(MSI_VECTOR, msi_entry);
+	*addr = (uint32_t)LAPIC_BASE;
+	*data = MSI_VECTOR;
+	return true;
 }
 
 /* The LAPIC's spurious vector: no EOI for those. */

@@ -3,7 +3,7 @@
  * guest memory into qvm (e.g. for a vdev doing DMA).
  *
  * Phases (qvm stops with a message when a rule is broken):
- *   gasp_region_set        startup only (before VDEV_CTRL_GUEST_CONFIGURED)
+ *   gasp_region_set, gram_* startup only (before VDEV_CTRL_GUEST_CONFIGURED)
  *   gasp_region_set_soft   running only, between gasp_lock() and gasp_unlock()
  *   everything else        either phase
  */
@@ -45,6 +45,24 @@ int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn)
 uint64_t gasp_find_free(unsigned qst, uint64_t size, uint64_t align);
 uint64_t gasp_find_free_range(unsigned qst, uint64_t size, uint64_t align,
 		uint64_t min_addr, uint64_t max_addr);
+
+/*
+ * Guest-physical ranges for memory of the vdev's own (startup only):
+ * reserve [loc, loc+size) (EOK, EEXIST if something is there), or find a
+ * free align-aligned range of size bytes (in [range_start, range_end]) and
+ * reserve it (QSL_NO_LOCATION if none). Nothing else is placed in a
+ * reserved range; the guest sees nothing there until the vdev maps
+ * something. The GRAM_HINT_* values are ours [ours].
+ */
+typedef unsigned gram_hint_flags_t;
+enum {
+	GRAM_HINT_NONE = 0,
+	GRAM_HINT_BELOW_4G = 0x1,	/* within the first 4 GiB */
+};
+int gram_reserve(uint64_t loc, uint64_t size);
+uint64_t gram_find_free(uint64_t size, uint64_t align, gram_hint_flags_t flags);
+uint64_t gram_find_free_range(uint64_t size, uint64_t align, gram_hint_flags_t flags,
+		uint64_t range_start, uint64_t range_end);
 
 /*
  * Map guest memory into qvm. Guest RAM is ordinary host memory, so these

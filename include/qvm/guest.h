@@ -6,7 +6,9 @@
  * phase): startup = until VDEV_CTRL_GUEST_CONFIGURED, running = from then on.
  *   startup only:  guest_timer_create
  *   running only:  guest_cpu_read, guest_cpu_write, guest_write_all_ones,
- *                  guest_intr_signal, guest_timer_notify, guest_timer_state
+ *                  guest_intr_signal, guest_msi_signal, guest_timer_notify,
+ *                  guest_timer_state
+ *   started:       guest_write_core_file (after VDEV_CTRL_GUEST_STARTING)
  *   either:        guest_terminate
  */
 #ifndef QVM_GUEST_H
@@ -59,6 +61,14 @@ int guest_write_all_ones(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
  * de-asserts. Any thread may call it. Returns EOK or an errno value.
  */
 errno_t guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
+
+/*
+ * Send the guest a message-signalled interrupt: data written to addr, as a
+ * PCI device's MSI would (x86: addr 0xfee00000 | the destination APIC ID
+ * << 12, data the vector). Running phase only. An MSI KVM cannot deliver
+ * (arm64 without an ITS) is dropped with one warning.
+ */
+void guest_msi_signal(vdev_t *src, uint64_t addr, unsigned data);
 
 /* ---- timers ---- */
 
@@ -123,6 +133,14 @@ enum {
  * vread/vwrite (the vCPU stops once the call returns). The first cause wins.
  */
 void guest_terminate(guest_termination_cause_t cause);
+
+/*
+ * Write a core dump of the guest (as SIGUSR2 does, without the vdevs'
+ * status) to the `dump` destination, soon, on a thread of qvm's: the call
+ * does not wait for it. Once the guest started. EOK, ENOENT (no `dump`
+ * option) or EAGAIN. The signature is ours [ours].
+ */
+int guest_write_core_file(void);
 
 #ifdef __cplusplus
 }

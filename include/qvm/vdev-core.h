@@ -22,6 +22,8 @@
 #ifndef QVM_VDEV_CORE_H
 #define QVM_VDEV_CORE_H
 
+#include <signal.h>
+
 #include <qvm/abi.h>
 #include <qvm/types.h>
 
@@ -106,7 +108,20 @@ typedef vdev_ref_status_t vdev_ref_func_t(vdev_t *vdp, unsigned cookie,
 		const struct qvm_state_block *oopnd, struct guest_cpu *gcp);
 
 struct vdev_pic_functions;	/* interrupt-controller vdevs (not yet) */
-struct _pulse;			/* QNX pulses: never sent on Linux */
+
+/*
+ * A QNX pulse, as the factory's pulse callback receives it (the layout of
+ * QNX's <sys/neutrino.h>). On Linux only vdev_pulse() events send them: code
+ * is the one given there, value is 0.
+ */
+struct _pulse {
+	uint16_t type;
+	uint16_t subtype;
+	int8_t code;
+	uint8_t zero[3];
+	union sigval value;
+	int32_t scoid;
+};
 struct guest_timer_data;
 
 struct vdev_factory {
@@ -159,6 +174,17 @@ int vdev_thread_create(const vdev_t *vdp, const char *name, pthread_t *tid,
  * first use. Running phase only. NULL with errno set on failure.
  */
 const char *vdev_path(const vdev_t *vdp);
+
+/*
+ * Fill *ev so that delivering it runs the factory's pulse callback for vdp
+ * with code (v_mtx held with VFF_MUTEX). On QNX the event goes to the qvm's
+ * channel; on Linux it is a SIGEV_THREAD event: hand it to timer_create(2)
+ * or mq_notify(3), and each delivery calls the callback on a thread of the
+ * C library's. priority and coid have no meaning here. Call it from
+ * VDEV_CTRL_OPTIONS_START on; events stop calling back once the vdev got
+ * VDEV_CTRL_TERMINATE.
+ */
+void vdev_pulse(vdev_t *vdp, const int8_t code, int priority, struct sigevent *ev, const int coid);
 
 /* The instance's name (its `name` option, else the vdev's name). */
 const char *vdev_name(const vdev_t *vdp);

@@ -16,6 +16,9 @@
  *   0x34 EXIT W       0x38 SOFT W (1: claim its region + 0x10 with
  *                      gasp_region_set_soft, 0: drop it)
  *   0x3c BUSERR R     answers VRS_BUS_ERROR: the guest sees a fault
+ *   0x40 PULSE RW     W: a one-shot POSIX timer 10 ms away whose event vdev_pulse()
+ *                     made (code SDK_PULSE_CODE); R: pulses seen << 8 | the last code
+ *   0x44 MSI_ADDR W   0x48 MSI W: guest_msi_signal(vdp, MSI_ADDR, the value)
  * `end-with vrs-terminate` or `end-with N`: the guest's first access ends the
  * guest with VRS_TERMINATE or guest_terminate(N).
  * `tick-ms N`: the periodic timer runs from GUEST_STARTING, every N ms.
@@ -29,6 +32,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qvm/gasp.h>
@@ -40,7 +44,8 @@
 enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA_CMD = 0x10,
 	R_DMA_SUM = 0x14, R_ONESHOT = 0x18, R_PERIODIC = 0x1c, R_TICKS = 0x20, R_IRQ = 0x24,
 	R_THREAD = 0x28, R_PATH_OK = 0x2c, R_REGION = 0x30, R_EXIT = 0x34, R_SOFT = 0x38,
-	R_BUSERR = 0x3c };
+	R_BUSERR = 0x3c, R_PULSE = 0x40, R_MSI_ADDR = 0x44, R_MSI = 0x48 };
+#define SDK_PULSE_CODE	7
 
 #define COOKIE_MAIN	0
 #define MS		1000000ull	/* timer ticks are nanoseconds */
@@ -48,12 +53,13 @@ enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA
 /* The function-safety rules to break, and when. */
 enum violation { V_NONE, V_THREAD_STARTUP, V_PATH_STARTUP, V_CPU_READ_STARTUP,
 	V_INTR_STARTUP, V_NOTIFY_STARTUP, V_SOFT_STARTUP, V_REGION_RUNNING, V_TIMER_RUNNING,
-	V_FATAL_STARTED, V_REGION_STARTED, V_SOFT_UNLOCKED, V_TIMER_STARTED, V_VDMA_7X };
+	V_FATAL_STARTED, V_REGION_STARTED, V_SOFT_UNLOCKED, V_TIMER_STARTED, V_VDMA_7X,
+	V_GRAM_STARTED };
 static const char *const rules[] = {
 	"none", "thread-at-startup", "path-at-startup", "cpu-read-at-startup",
 	"intr-at-startup", "notify-at-startup", "soft-at-startup", "region-when-running",
 	"timer-when-running", "fatal-after-start", "region-after-start", "soft-unlocked",
-	"timer-after-start", "vdma-7x-order", NULL,
+	"timer-after-start", "vdma-7x-order", "gram-after-start", NULL,
 };
 
 struct sdk {
@@ -67,6 +73,10 @@ struct sdk {
 	enum violation violate;
 	int end_vrs;		/* end-with vrs-terminate */
 	int end_code;		/* end-with N, -1 if not given */
+	timer_t pulse_timer;	/* its event from vdev_pulse() */
+	int pulse_timer_made;
+	uint32_t pulses, pulse_code;
+	uint32_t msi_addr;
 };
 
 enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO };
@@ -155,6 +165,9 @@ static void violate_after_start(vdev_t *vdp, struct sdk *s)
 	case V_TIMER_STARTED:
 		guest_timer_create(NULL, vdp, NULL, &res);
 		break;
+	case V_GRAM_STARTED:
+		gram_reserve(0x80000000, 0x1000);
+		break;
 	case V_VDMA_7X:	/* (vdev, prot, paddr, length): compiles, and is caught */
 		gasp_map_vdma(vdp, PROT_READ | PROT_WRITE, 0x100000, 4096);
 		break;
@@ -239,6 +252,10 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		violate_at_startup(vdp, s);
 		break;
 	case VDEV_CTRL_GUEST_CONFIGURED: {
+		/* made here, off the vCPUs (which may not make timers); armed by PULSE */
+		struct sigevent ev;
+		vdev_pulse(vdp, SDK_PULSE_CODE, 10, &ev, -1);
+		s->pulse_timer_made = timer_create(CLOCK_MONOTONIC, &ev, &s->pulse_timer) == 0;
 		if (s->violate == V_REGION_RUNNING) {
 			struct gasp_region r = io_region(vdp, 0x530, 1, GRF_VIRT_RD);
 			gasp_region_set(1, &r);
@@ -263,6 +280,10 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		break;
 	}
 	case VDEV_CTRL_TERMINATE:
+		if (s->pulse_timer_made) {
+			timer_delete(s->pulse_timer);
+			s->pulse_timer_made = 0;
+		}
 		if (s->thread_running) {
 			pthread_mutex_lock(&vdp->v_mtx);
 			s->stop = 1;
@@ -386,6 +407,7 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_TICKS: v = s->ticks; break;
 		case R_THREAD: v = s->thread_count; break;
 		case R_PATH_OK: v = s->path_ok; break;
+		case R_PULSE: v = s->pulses << 8 | s->pulse_code; break;
 		case R_REGION: v = region_is_ram(s->dma_addr); break;
 		case R_BUSERR: return VRS_BUS_ERROR;
 		default: return guest_write_all_ones(gcp, GXF_NONE, oopnd) ? VRS_ERRNO + EIO : VRS_NORMAL;
@@ -418,6 +440,14 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 		break;
 	case R_IRQ: guest_intr_signal(&vdp->v_intr, v ? GIS_ON : GIS_OFF); break;
 	case R_EXIT: guest_terminate((guest_termination_cause_t)v); break;
+	case R_MSI_ADDR: s->msi_addr = v; break;
+	case R_MSI: guest_msi_signal(vdp, s->msi_addr, v); break;
+	case R_PULSE: {
+		struct itimerspec in = { .it_value = { 0, 10000000 } };
+		if (s->pulse_timer_made)
+			timer_settime(s->pulse_timer, 0, &in, NULL);
+		break;
+	}
 	case R_SOFT: {
 		struct gasp_region r = space_region(vdp, s->region_space, s->region + 0x10,
 				(uint32_t)s->cookie + 1, v ? GRF_VIRT_RD : GRF_NONE);
@@ -431,8 +461,19 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 	return VRS_NORMAL;
 }
 
+/* vdev_pulse()'s event fired (v_mtx held: VFF_MUTEX). */
+static int sdk_pulse(vdev_t *vdp, const struct _pulse *pulse)
+{
+	struct sdk *s = vdp->v_device;
+
+	s->pulses++;
+	s->pulse_code = (uint8_t)pulse->code;
+	return EOK;
+}
+
 static struct vdev_factory sdk_factory = {
 	.control = sdk_control,
+	.pulse = sdk_pulse,
 	.vread = sdk_vread,
 	.vwrite = sdk_vwrite,
 	.timer = sdk_timer,

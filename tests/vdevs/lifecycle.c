@@ -9,6 +9,8 @@
  *   exit-at CTRL   guest_terminate(33) in that control callback
  *   button-exits   answer the power button like a guest that powers off:
  *                  guest_terminate(GTC_NORMAL_EXIT)
+ *   dump-on-status guest_write_core_file() in VDEV_CTRL_STATUS (SIGUSR1), its
+ *                  result logged
  * VDEV_CTRL_STATUS is answered with qvm_report().
  */
 #include <errno.h>
@@ -26,12 +28,13 @@
 
 struct lc {
 	uint64_t fail_at, sleep_at, sleep_for, exit_at;
-	int fail_set, sleep_set, button_exits, exit_set, terminated;
+	int fail_set, sleep_set, button_exits, exit_set, terminated, dump_on_status;
 };
 
 static const char *const lc_options[] = {
 	"opt-a", QVM_OPTION_NO_ARG_PREFIX "opt-b", "fail-at", "sleep-at", "sleep-for",
-	QVM_OPTION_NO_ARG_PREFIX "button-exits", "exit-at", NULL,
+	QVM_OPTION_NO_ARG_PREFIX "button-exits", "exit-at",
+	QVM_OPTION_NO_ARG_PREFIX "dump-on-status", NULL,
 };
 
 static const char *const names[] = {
@@ -66,6 +69,8 @@ static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		qvm_parse_num(arg, QPNF_NONE, &s->exit_at);
 		s->exit_set = 1;
 	}
+	if (ctrl == VDEV_CTRL_FIRST_OPTIDX + 7)
+		s->dump_on_status = 1;
 	if (s->terminated)	/* nothing may follow TERMINATE */
 		vdev_logf(QL_QVM_ERR, vdp, "lifecycle: control %u after TERMINATE", ctrl);
 	if (ctrl == VDEV_CTRL_TERMINATE)
@@ -76,6 +81,9 @@ static int lc_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		usleep((useconds_t)(s->sleep_for * 100000));
 	if (ctrl == VDEV_CTRL_STATUS)
 		qvm_report("lifecycle %s: alive", vdev_name(vdp));
+	if (ctrl == VDEV_CTRL_STATUS && s->dump_on_status)
+		vdev_logf(QL_QVM_INFO, vdp, "lifecycle: guest_write_core_file() = %d",
+				guest_write_core_file());
 	if (ctrl == VDEV_CTRL_BUTTON && s->button_exits)
 		guest_terminate(GTC_NORMAL_EXIT);
 	if (ctrl == VDEV_CTRL_GUEST_CONFIGURED) {
