@@ -44,10 +44,6 @@ bool sdk_arch_msi(uint32_t *addr, uint32_t *data)
 	return false;
 }
 
-void sdk_msi(void)
-{
-}
-
 const char sdk_arch_fault_name[] = "external abort";
 
 uint32_t sdk_arch_region_read(unsigned off)
