@@ -42,7 +42,7 @@ CFLAGS ?= -O2 -g
 # snprintf truncation is how we bound messages and paths, not a bug to warn about.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS) $(CROSS_FLAGS)
-CPPFLAGS := -Iinclude -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
+CPPFLAGS := -Iinclude -Iinclude/qvm/qnx -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
 	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
 
 # libcap-ng drops capabilities, libseccomp builds the sandbox (core/privs.c, core/sandbox.c).
@@ -178,6 +178,12 @@ $(B)/tests/test_rtc: tests/unit/test_rtc.c tests/unit/test.h vdev/mc146818/rtc.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ivdev/mc146818 -Itests/unit -o $@ tests/unit/test_rtc.c vdev/mc146818/rtc.c
 
+# And arm64's page-table walk, on any host.
+$(B)/tests/test_pagewalk: tests/unit/test_pagewalk.c tests/unit/test.h arch/arm64/pagewalk.c \
+		arch/arm64/pagewalk.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Iarch/arm64 -Itests/unit -o $@ tests/unit/test_pagewalk.c arch/arm64/pagewalk.c
+
 # The benchmark (see README, "The benchmark"): tools built with the core's flags.
 TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench \
 	$(B)/tools/startup-bench
@@ -310,10 +316,13 @@ ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' includ
 # An installed qvm finds its vdevs in ../lib/qvm beside bin/: any PREFIX works.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/qvm \
-		$(DESTDIR)$(PREFIX)/include/qvm $(DESTDIR)$(PREFIX)/lib/pkgconfig
+		$(DESTDIR)$(PREFIX)/include/qvm/qnx/x86_64 $(DESTDIR)$(PREFIX)/include/qvm/qnx/aarch64 \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(B)/qvm $(DESTDIR)$(PREFIX)/bin/qvm
 	install -m 755 $(VDEV_SOS) $(DESTDIR)$(PREFIX)/lib/qvm/
 	install -m 644 include/qvm/*.h $(DESTDIR)$(PREFIX)/include/qvm/
+	for a in x86_64 aarch64; do install -m 644 include/qvm/qnx/$$a/context.h \
+		$(DESTDIR)$(PREFIX)/include/qvm/qnx/$$a/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(ABI)|' \
 		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qvm-vdev.pc
 

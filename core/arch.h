@@ -98,6 +98,28 @@ enum arch_exit arch_handle_exit(struct guest_cpu *cpu);
 void arch_vcpu_save_regs(struct guest_cpu *cpu);
 /* The NT_PRSTATUS descriptor of a saved vCPU into buf; its size, 0 if too small. */
 size_t arch_core_prstatus(const struct guest_cpu *cpu, void *buf, size_t len);
+/*
+ * On the vCPU's thread, in an exit: len bytes at byte off of its registers
+ * as the SDK's CPU_REGISTERS (qvm/cpuregs.h), read into buf or (write)
+ * taken from it. The first call of an exit takes a copy from KVM
+ * (cpu->regs = VCPU_REGS_COPIED); writes change the copy
+ * (VCPU_REGS_WRITTEN), and arch_cpu_regs_commit gives KVM the fields
+ * written once the trapped access has completed. -EINVAL for a range
+ * outside the structure or a write that changes a field that cannot be
+ * (the x86 segment selectors); -errno of KVM.
+ */
+int arch_cpu_regs(struct guest_cpu *cpu, uint64_t off, void *buf, size_t len, bool write);
+/* The fields written into the copy, to KVM (after KVM completed the access). 0 or -errno. */
+int arch_cpu_regs_commit(struct guest_cpu *cpu);
+/*
+ * On the vCPU's thread: the guest-physical address of virtual address va
+ * under the vCPU's current translation, and in *span how many bytes from
+ * va on translate alike (to the end of its page at least). -EFAULT if the
+ * guest would fault there (not mapped, or a write to a read-only page
+ * unless any_perm); -errno.
+ */
+int arch_translate(struct guest_cpu *cpu, uint64_t va, bool write, bool any_perm,
+		uint64_t *gpa, uint64_t *span);
 /* Is the vCPU halted with interrupts off (it will never run again)? */
 bool arch_vcpu_idle(struct guest_cpu *cpu);
 /* Make the guest see a bus error on its current access. */

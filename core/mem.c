@@ -103,25 +103,6 @@ const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uin
 	return arch_range_owner(vm, space, base, len);
 }
 
-int mem_register_slots(struct qvm_vm *vm, struct qerr *e)
-{
-	for (unsigned i = 0; i < vm->nmem; i++) {
-		const struct qvm_mem *m = &vm->mem[i];
-		struct kvm_userspace_memory_region slot = {
-			.slot = i,
-			.flags = m->rom ? KVM_MEM_READONLY : 0,
-			.guest_phys_addr = m->gpa,
-			.memory_size = m->len,
-			.userspace_addr = (uintptr_t)m->hva,
-		};
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-			return qerr_set(e, -errno, "%s 0x%llx-0x%llx: KVM refused the memory slot: %s",
-					m->rom ? "rom" : "ram", (unsigned long long)m->gpa,
-					(unsigned long long)(m->gpa + m->len - 1), strerror(errno));
-	}
-	return 0;
-}
-
 void mem_destroy(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->nmem; i++)

@@ -184,6 +184,33 @@ static bool handle_exit(struct guest_cpu *cpu)
 	return true;
 }
 
+/*
+ * A vdev read or wrote the vCPU's registers (QST_CPUREGS) while it handled the exit.
+ * Written ones wait for the access to complete: KVM finishes it in the next
+ * KVM_RUN, writing the access's result and stepping the instruction
+ * pointer, and would lose registers set before (x86 re-runs its emulator
+ * on its own register copy). immediate_exit makes that KVM_RUN finish the
+ * access and return EINTR before the guest runs an instruction more
+ * (Documentation/virt/kvm/api.rst, kvm_run); then the writes go in.
+ */
+static void regs_settle(struct guest_cpu *cpu)
+{
+	if (cpu->regs == VCPU_REGS_WRITTEN)
+		cpu->run->immediate_exit = 1;
+	else
+		cpu->regs = VCPU_REGS_KVM;
+}
+
+static void regs_commit(struct guest_cpu *cpu)
+{
+	int r = arch_cpu_regs_commit(cpu);
+
+	cpu->regs = VCPU_REGS_KVM;
+	if (r)
+		vm_log(cpu->vm, QL_QVM_ERR, "vcpu %u: the registers a vdev wrote cannot be set: %s",
+				cpu->index, strerror(-r));
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct guest_cpu *cpu = arg;
@@ -214,6 +241,8 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				cpu->run->immediate_exit = 0;
+				if (cpu->regs == VCPU_REGS_WRITTEN)
+					regs_commit(cpu);
 				continue;
 			}
 			vm_log(cpu->vm, QL_QVM_ERR, "vcpu %u: KVM_RUN: %s", cpu->index, strerror(errno));
@@ -222,6 +251,8 @@ static void *vcpu_thread(void *arg)
 		}
 		if (handle_exit(cpu))
 			break;
+		if (__builtin_expect(cpu->regs != VCPU_REGS_KVM, 0))
+			regs_settle(cpu);
 	}
 	vcpu_offline(cpu);
 	tls_run = NULL;
@@ -287,9 +318,15 @@ static unsigned ask_all(struct qvm_vm *vm, unsigned req, unsigned wait_ms, bool 
 
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		gen[i] = atomic_load(ACKS(i));
-		kick(&vm->cpus[i], req);
+		if (&vm->cpus[i] != vcpu_self)	/* it is here, in a vdev: not in the guest */
+			kick(&vm->cpus[i], req);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
+		if (&vm->cpus[i] == vcpu_self) {
+			answered[i] = true;
+			n++;
+			continue;
+		}
 		while (atomic_load(ACKS(i)) == gen[i] && waited < wait_ms) {
 			sleep_ms(1);
 			waited++;
@@ -319,17 +356,23 @@ unsigned vcpus_pause(struct qvm_vm *vm, bool *answered)
 	if (!vm->cpus)
 		return 0;
 	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused = true;
+	vm->paused++;
 	pthread_mutex_unlock(&vm->pause_lock);
 	return ask_all(vm, VCPU_REQ_PAUSE, HALT_ANSWER_MS, answered);
 }
 
-void vcpus_resume(struct qvm_vm *vm)
+static void pause_wake(struct qvm_vm *vm, bool release)
 {
 	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused = false;
+	if (release && vm->paused)
+		vm->paused--;
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vcpus_resume(struct qvm_vm *vm)
+{
+	pause_wake(vm, true);
 }
 
 void vcpus_wait_exit(struct qvm_vm *vm)
@@ -347,7 +390,7 @@ void vcpus_request_stop(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++)
 		kick(&vm->cpus[i], VCPU_REQ_STOP);
-	vcpus_resume(vm);	/* a paused vCPU must see the stop */
+	pause_wake(vm, false);	/* a paused vCPU must see the stop */
 }
 
 void vcpus_stop(struct qvm_vm *vm)

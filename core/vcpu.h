@@ -12,8 +12,10 @@ void vcpus_wait_exit(struct qvm_vm *vm);
 void vcpus_request_stop(struct qvm_vm *vm);
 /*
  * Hold every vCPU still with its registers saved (arch_vcpu_save_regs), for
- * a consistent dump; answered[i] says which did within 200 ms. Returns how
- * many. vcpus_resume() lets them go on.
+ * a consistent dump or a change of memory slots; answered[i] says which did
+ * within 200 ms (the caller's own vCPU, if it is one, counts as held; one
+ * busy in a vdev holds at its next exit). Returns how many. Each
+ * vcpus_pause needs its vcpus_resume(); pauses may overlap.
  */
 unsigned vcpus_pause(struct qvm_vm *vm, bool *answered);
 void vcpus_resume(struct qvm_vm *vm);
@@ -72,5 +74,14 @@ void dispatch_prepare_region(struct qvm_region *r);
 /* Handle one MMIO or port access (core/dispatch.c). data: len bytes in/out. */
 void dispatch_access(struct guest_cpu *cpu, unsigned space, uint64_t addr,
 		unsigned len, bool write, uint8_t *data);
+
+/*
+ * guest_cpu_read/write of len bytes at addr in space owned by a vdev
+ * (core/peer.c): that vdev's vread or vwrite, on this thread. gcp is the
+ * caller's vCPU or NULL. 0, -1 (nothing answers there: the guest would
+ * fault) or an errno value.
+ */
+int peer_access(struct qvm_vm *vm, struct guest_cpu *gcp, unsigned space, uint64_t addr,
+		uint8_t *data, unsigned len, bool write);
 
 #endif

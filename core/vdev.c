@@ -219,6 +219,21 @@ static const char *ctrl_name(unsigned ctrl)
 	return ctrl < sizeof(names) / sizeof(names[0]) ? names[ctrl] : "an option";
 }
 
+void vdev_mutex_init(pthread_mutex_t *m, unsigned factory_flags)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	/*
+	 * Error-checking, not the default: a vdev reaching its own registers
+	 * through guest_cpu_read (core/peer.c) gets EDEADLK instead of hanging.
+	 */
+	pthread_mutexattr_settype(&a, factory_flags & VFF_MUTEX_RECURSIVE ?
+			PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 int vdev_control(struct qvm_vdev *d, unsigned ctrl, const char *arg)
 {
 	struct qvm_vdev *prev = vdev_running;
@@ -349,14 +364,8 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 	/* A vdev that can only live in I/O space defaults there. */
 	bool io_only = (f->factory_flags & VFF_VDEV_X86_IO) && !(f->factory_flags & VFF_VDEV_MEM);
 	d->pub.v_block.qst_type = io_only ? QST_X86_IO : QST_MEMORY;
-	if (f->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE)) {
-		pthread_mutexattr_t a;
-		pthread_mutexattr_init(&a);
-		if (f->factory_flags & VFF_MUTEX_RECURSIVE)
-			pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-		pthread_mutex_init(&d->pub.v_mtx, &a);
-		pthread_mutexattr_destroy(&a);
-	}
+	if (f->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE))
+		vdev_mutex_init(&d->pub.v_mtx, f->factory_flags);
 	*vm->vdev_tail = d;
 	vm->vdev_tail = &d->next;
 	vm->nvdevs++;

@@ -9,6 +9,9 @@
 int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *where,
 		struct qvm_vdev **out, struct qerr *e);
 
+/* A vdev's v_mtx for VFF_MUTEX or VFF_MUTEX_RECURSIVE (factory_flags). */
+void vdev_mutex_init(pthread_mutex_t *m, unsigned factory_flags);
+
 /* Call the factory's control() (0 if it has none), with errors pointing at d. */
 int vdev_control(struct qvm_vdev *d, unsigned ctrl, const char *arg);
 

@@ -40,6 +40,20 @@ struct qvm_mem {
 	bool rom;
 };
 
+/*
+ * What the guest may do in a run of a ram or rom range's pages, as
+ * vdevs set it while the guest runs (gasp_region_set_soft; core/ram_perm.c):
+ * each run is a KVM memory slot of its own, read-only, or no slot at all.
+ */
+enum ram_perm { RAM_RW, RAM_RO, RAM_NONE };
+struct ram_piece {
+	uint64_t gpa, len;
+	unsigned mem;		/* its range, vm->mem[mem] */
+	enum ram_perm perm;
+	int slot;		/* its KVM memory slot, -1 for RAM_NONE */
+};
+#define QVM_MAX_PIECES	128	/* runs in all ranges: splitting past this fails with ENOSPC */
+
 /* A `cpu` option: one vCPU and its thread's placement. */
 struct qvm_cpu_cfg {
 	cpu_set_t runmask;
@@ -89,6 +103,8 @@ struct guest_cpu {
 	/* Map epoch this vCPU has passed (core/maps.c); UINT64_MAX while it is not running. */
 	_Atomic uint64_t seen_epoch;
 	uint64_t last_epoch;		/* the epoch of its hints */
+	/* QST_CPUREGS in this exit: a copy in arch (arch_cpu_regs), written to? */
+	enum { VCPU_REGS_KVM, VCPU_REGS_COPIED, VCPU_REGS_WRITTEN } regs;
 	struct arch_vcpu arch;
 };
 
@@ -134,6 +150,9 @@ struct qvm_vm {
 
 	struct qvm_mem mem[QVM_MAX_MEM];
 	unsigned nmem;
+	/* the ranges' runs of pages as KVM has them, in address order (regions_lock) */
+	struct ram_piece pieces[QVM_MAX_PIECES];
+	unsigned npieces;
 
 	struct qvm_cpu_cfg cpu_cfg[QVM_MAX_CPUS];
 	unsigned ncpus;
@@ -196,10 +215,10 @@ struct qvm_vm {
 	_Atomic uint64_t map_epoch;	/* bumped by each vm_publish_map */
 	pthread_mutex_t regions_lock;	/* builder + publish while running (either space) */
 
-	/* vCPUs held still (core dumps) */
+	/* vCPUs held still (core dumps, memory slot changes): by how many holders */
 	pthread_mutex_t pause_lock;
 	pthread_cond_t pause_cond;
-	bool paused;
+	unsigned paused;
 	pthread_mutex_t dump_lock;
 	char *dump_dest;		/* `dump DIR` or `dump "|CMD"` */
 	/* qvm_report's lines while a SIGUSR2 dump collects the vdevs' status (core/log.c) */
@@ -237,7 +256,21 @@ void vm_set_current(struct qvm_vm *vm);
 int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 		bool rom, struct qerr *e);
 /* Every ram/rom range as a KVM memory slot (vm_build). */
+/* The ranges to KVM as memory slots, one piece each (core/ram_perm.c). */
 int mem_register_slots(struct qvm_vm *vm, struct qerr *e);
+/* The piece holding gpa, or NULL (regions_lock, or from the vCPU changing them). */
+const struct ram_piece *ram_piece_at(const struct qvm_vm *vm, uint64_t gpa);
+/*
+ * Running: pages [gpa, gpa+len) of a ram range (4 KiB-aligned) become
+ * perm for the guest; KVM's slots change with the other vCPUs held still.
+ * Under regions_lock. 0 or -errno (EINVAL, EACCES for rom, ENOSPC).
+ */
+int ram_set_perm(struct qvm_vm *vm, uint64_t gpa, uint64_t len, enum ram_perm perm);
+/*
+ * Startup, before KVM: take [gpa, gpa+len) out of guest RAM for good (its
+ * range splits in two). 0 or an errno with why.
+ */
+int mem_punch_hole(struct qvm_vm *vm, uint64_t gpa, uint64_t len, char *why, size_t wlen);
 void mem_destroy(struct qvm_vm *vm);
 /* The ram/rom range holding gpa, or NULL. */
 const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa);

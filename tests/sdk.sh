@@ -51,7 +51,13 @@ t_sdk_guest() {
 		"sdk dma handle: the 8.0 mapping." "sdk region: 0xc0de0007" "sdk region info: 1" \
 		"sdk soft region: 0xc0de0008" "sdk soft removed: 0xffffffff" "sdk traces: read" \
 		"sdk oneshot: fired" "sdk periodic: 5 ticks" "sdk periodic: stopped" \
-		"sdk irq: 1 interrupt" "$MSI_LINE" "sdk bus error: $BUS_FAULT delivered" "sdk thread: advancing" \
+		"sdk irq: 1 interrupt" "$MSI_LINE" "sdk bus error: $BUS_FAULT delivered" \
+		"sdk cpuregs: read 0x55667788, register now 0x55667789" "sdk cpuregs errors: 0" \
+		"sdk cpuregs pc: the access's own" "sdk cpuregs pc write: resumed there" \
+		"sdk cpuregs pc errors: 0" "sdk virtual read: 0xfeedbeef" "sdk virtual write: 0x600dcafe" \
+		"sdk virtual faults: 2" "sdk peer: 0x5ca1ab1e 0x5ca1ab1e" "sdk peer region: 0xc0de0007" \
+		"sdk peer self: errno 35" "sdk peer nowhere: faults 1" "sdk peer dma: 0x1eaba15c" \
+		"sdk thread: advancing" \
 		"sdk path: 1" "sdk pulse: code 7" "sdk pulses: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1
 	done

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <qvm/cpuregs.h>
+
 #define ARCH_NAME		"aarch64"
 #define ARCH_ELF_MACHINE	EM_AARCH64
 /* No 32-bit ELF images */
@@ -44,6 +46,9 @@ struct arch_vcpu {
 	/* saved on the vCPU's thread for core dumps (arch_vcpu_save_regs) */
 	uint64_t regs[31], sp, pc, pstate;
 	bool saved;
+	/* the vdevs' copy of the registers in an exit, its fields read and written (regs.c) */
+	AARCH64_CPU_REGISTERS copy;
+	uint64_t have, written;
 };
 
 #endif

@@ -23,11 +23,9 @@
 int arm64_set_core_reg(struct guest_cpu *cpu, size_t off, uint64_t v, const char *name,
 		struct qerr *e)
 {
-	struct kvm_one_reg r = { arch_core_reg(off), (uintptr_t)&v };
+	int r = arm64_put_reg(cpu, arch_core_reg(off), v);
 
-	if (ioctl(cpu->fd, KVM_SET_ONE_REG, &r) < 0)
-		return qerr_set(e, -errno, "KVM_SET_ONE_REG %s: %s", name, strerror(errno));
-	return 0;
+	return r ? qerr_set(e, r, "KVM_SET_ONE_REG %s: %s", name, strerror(-r)) : 0;
 }
 
 /*

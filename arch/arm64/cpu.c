@@ -96,17 +96,9 @@ int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 	return r;
 }
 
-#define SCTLR_EL1	ARM64_SYS_REG(3, 0, 1, 0, 0)
 #define SCTLR_M		1ull		/* the MMU is on */
 #define PSTATE_I	0x80ull		/* IRQs masked */
 #define INSN_WFI	0xd503207fu
-
-static bool one_reg(struct guest_cpu *cpu, uint64_t id, uint64_t *v)
-{
-	struct kvm_one_reg r = { id, (uintptr_t)v };
-
-	return ioctl(cpu->fd, KVM_GET_ONE_REG, &r) == 0;
-}
 
 /*
  * Asked on the vCPU's thread after a kick, so KVM_RUN has returned. WFI is
@@ -123,9 +115,9 @@ bool arch_vcpu_idle(struct guest_cpu *cpu)
 
 	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_STOPPED)
 		return true;
-	if (!one_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pc)), &pc) ||
-			!one_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pstate)), &pstate) ||
-			!one_reg(cpu, SCTLR_EL1, &sctlr))
+	if (arm64_get_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pc)), &pc) ||
+			arm64_get_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pstate)), &pstate) ||
+			arm64_get_reg(cpu, SCTLR_EL1, &sctlr))
 		return false;
 	if ((sctlr & SCTLR_M) || !(pstate & PSTATE_I) || pc < 4)
 		return false;

@@ -4,13 +4,12 @@
 #include <sys/ioctl.h>
 #include <sys/procfs.h>
 
+#include "arm64.h"
 #include "vm.h"
 
 static bool get_reg(struct guest_cpu *cpu, size_t off, uint64_t *v)
 {
-	struct kvm_one_reg r = { arch_core_reg(off), (uintptr_t)v };
-
-	return ioctl(cpu->fd, KVM_GET_ONE_REG, &r) == 0;
+	return arm64_get_reg(cpu, arch_core_reg(off), v) == 0;
 }
 
 void arch_vcpu_save_regs(struct guest_cpu *cpu)

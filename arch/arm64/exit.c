@@ -39,9 +39,8 @@ static enum arch_exit undecodable(struct guest_cpu *cpu)
 		return ARCH_EXIT_CONTINUE;
 	}
 	uint64_t pc;
-	struct kvm_one_reg r = { arch_core_reg(offsetof(struct kvm_regs, regs.pc)), (uintptr_t)&pc };
 	struct qerr e;
-	if (ioctl(cpu->fd, KVM_GET_ONE_REG, &r) < 0 ||
+	if (arm64_get_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pc)), &pc) ||
 			arm64_set_core_reg(cpu, offsetof(struct kvm_regs, regs.pc), pc + 4, "pc", &e)) {
 		vm_log(vm, QL_QVM_ERR, "vcpu %u: cannot step over the access", cpu->index);
 		term_request(vm, QVM_EXIT_UNEXPECTED);

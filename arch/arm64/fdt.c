@@ -23,11 +23,11 @@
 
 static int cpu_mpidr(struct guest_cpu *cpu, uint64_t *mpidr, struct qerr *e)
 {
-	struct kvm_one_reg r = { MPIDR_EL1, (uintptr_t)mpidr };
+	int r = arm64_get_reg(cpu, MPIDR_EL1, mpidr);
 
-	if (ioctl(cpu->fd, KVM_GET_ONE_REG, &r) < 0)
-		return qerr_set(e, -errno, "vcpu %u: cannot read MPIDR_EL1: %s", cpu->index,
-				strerror(errno));
+	if (r)
+		return qerr_set(e, r, "vcpu %u: cannot read MPIDR_EL1: %s", cpu->index,
+				strerror(-r));
 	*mpidr &= MPIDR_AFF_MASK;
 	return 0;
 }

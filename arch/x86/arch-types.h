@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <qvm/cpuregs.h>
+
 #include "bzimage.h"
 #include "multiboot.h"
 #include "pm.h"
@@ -45,6 +47,9 @@ struct arch_vcpu {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	bool saved;
+	/* the vdevs' copy of the registers in an exit, and its 8-byte fields written (regs.c) */
+	X86_64_CPU_REGISTERS copy;
+	uint32_t written;
 };
 
 #endif

@@ -46,6 +46,50 @@ bool sdk_arch_msi(uint32_t *addr, uint32_t *data)
 
 const char sdk_arch_fault_name[] = "external abort";
 
+const uint32_t sdk_arch_region_space = 0;	/* QST_MEMORY */
+const uint32_t sdk_arch_region_addr = SDK_MMIO;
+
+/* AARCH64_CPU_REGISTERS: gpr[5], elr */
+const uint32_t sdk_arch_reg_off = 5 * 8;
+const uint32_t sdk_arch_pc_off = 32 * 8;
+
+uint32_t sdk_arch_reg_access(uintptr_t addr, uint64_t *reg)
+{
+	register uint64_t x5 __asm__("x5") = *reg;
+	uint32_t v;
+
+	__asm__ volatile("ldr %w0, [%2]" : "=&r"(v), "+r"(x5) : "r"(addr) : "memory");
+	*reg = x5;
+	return v;
+}
+
+uint32_t sdk_arch_pc_access(uintptr_t addr, uintptr_t add_reg, uint64_t *pc, bool *skipped)
+{
+	uint32_t v;
+	uint64_t at, ran, dist;
+
+	__asm__ volatile(
+		"adr %3, 2f\n\t"
+		"adr %2, 1f\n\t"
+		"sub %3, %3, %2\n\t"
+		"str %w3, [%5]\n\t"		/* the distance, to add_reg */
+		"mov %1, #0\n"
+		"1:\tldr %w0, [%4]\n\t"	/* the read: the vdev moves pc to 2f */
+		"mov %1, #1\n"			/* skipped, if it did */
+		"2:"
+		: "=&r"(v), "=&r"(ran), "=&r"(at), "=&r"(dist) : "r"(addr), "r"(add_reg) : "memory");
+	*pc = at;
+	*skipped = ran == 0;
+	return v;
+}
+
+/* The MMU is off: virtual addresses are physical ones; nothing answers at 0xfa200000. */
+void sdk_arch_virtual(const volatile void *p, uint64_t *va, uint64_t *unmapped)
+{
+	*va = (uintptr_t)p;
+	*unmapped = 0xfa200000ull;
+}
+
 uint32_t sdk_arch_region_read(unsigned off)
 {
 	return mmio_read32(SDK_MMIO + off);

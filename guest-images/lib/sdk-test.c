@@ -41,6 +41,17 @@
 #define SDK_PULSE       0x40    /* W: a timer whose pulse comes back; R: pulses << 8 | code */
 #define SDK_MSI_ADDR    0x44    /* W: the address of the MSI below */
 #define SDK_MSI         0x48    /* W: guest_msi_signal(the address, this data) */
+#define SDK_CPUREG_OFF  0x4c    /* W: an offset into CPU_REGISTERS */
+#define SDK_CPUREG      0x50    /* R: the register there (low half); it is written back + 1 */
+#define SDK_CPUREG_ERR  0x54    /* R: errors of the last CPUREG: read << 8 | write-back */
+#define SDK_VIRT_LO     0x58    /* W: a guest-virtual address, low half */
+#define SDK_VIRT_HI     0x5c    /* W: its high half */
+#define SDK_VIRT        0x60    /* RW: 4 bytes there, through the vdev */
+#define SDK_PEER_ADDR   0x64    /* W: an address of another vdev */
+#define SDK_PEER_SPACE  0x68    /* W: its space (a qst_type) */
+#define SDK_PEER        0x6c    /* RW: 4 bytes there, through the vdev */
+#define SDK_PEER_ERR    0x70    /* R: the errno of the last PEER access */
+#define SDK_CPUREG_ADD  0x74    /* W: what CPUREG adds to the register (1 at first) */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
@@ -53,6 +64,7 @@
 #define TRACE_A         0xfa000000u     /* two instances of the trace vdev */
 #define TRACE_B         0xfa001000u
 #define SDK_EXIT_CODE   42
+#define NOWHERE         0xfa200000u     /* no vdev, no memory */
 
 #define SCRATCH1_VALUE  0x1234abcdu
 #define SCRATCH2_VALUE  0x0badf00du
@@ -425,9 +437,16 @@ void sdk_bus_fault(uint64_t pc)
 	fault_pc = pc;
 }
 
+/* The next fault may come from an instruction that faulted before: not a loop. */
+static void fault_expected(void)
+{
+	fault_pc = 0;
+}
+
 static void test_bus_error(void)
 {
 	sdk_arch_fault_init();
+	fault_expected();
 	(void)sdk_read(SDK_BUSERR);
 	if (fault_count == 1) {
 		serial_puts("sdk bus error: ");
@@ -436,6 +455,105 @@ static void test_bus_error(void)
 	} else {
 		put_line_dec("sdk bus error: faults seen: ", fault_count);
 	}
+}
+
+/* guest_cpu_read/write of QST_CPUREGS: the vdev reads a register, and writes it back + 1. */
+static void test_cpuregs(void)
+{
+	uint64_t reg = 0x1122334455667788ull, pc;
+	uint32_t v;
+
+	sdk_write(SDK_CPUREG_OFF, sdk_arch_reg_off);
+	v = sdk_arch_reg_access(SDK_BASE + SDK_CPUREG, &reg);
+	serial_puts("sdk cpuregs: read ");
+	put_hex32(v);
+	serial_puts(", register now ");
+	put_hex32((uint32_t)reg);
+	serial_puts(reg >> 32 == 0x11223344u ? "\n" : ", its upper half changed\n");
+	put_line_dec("sdk cpuregs errors: ", sdk_read(SDK_CPUREG_ERR));
+
+	/* the instruction pointer: the access's own; written, the vCPU resumes there */
+	bool skipped;
+	sdk_write(SDK_CPUREG_OFF, sdk_arch_pc_off);
+	v = sdk_arch_pc_access(SDK_BASE + SDK_CPUREG, SDK_BASE + SDK_CPUREG_ADD, &pc, &skipped);
+	sdk_write(SDK_CPUREG_ADD, 1);
+	if (v == (uint32_t)pc) {
+		serial_puts("sdk cpuregs pc: the access's own\n");
+	} else {
+		serial_puts("sdk cpuregs pc: read ");
+		put_hex32(v);
+		serial_puts(", the access is at ");
+		put_hex32((uint32_t)pc);
+		serial_puts("\n");
+	}
+	serial_puts(skipped ? "sdk cpuregs pc write: resumed there\n" :
+			"sdk cpuregs pc write: ran on after the access\n");
+	put_line_dec("sdk cpuregs pc errors: ", sdk_read(SDK_CPUREG_ERR));
+}
+
+static volatile uint32_t virt_word = 0xfeedbeefu;
+
+static void set_virt(uint64_t va)
+{
+	sdk_write(SDK_VIRT_LO, (uint32_t)va);
+	sdk_write(SDK_VIRT_HI, (uint32_t)(va >> 32));
+}
+
+/* guest_cpu_read/write of QST_VIRTUAL, through this vCPU's page tables */
+static void test_virtual(void)
+{
+	uint64_t va, unmapped;
+
+	sdk_arch_virtual(&virt_word, &va, &unmapped);
+	set_virt(va);
+	put_line_hex("sdk virtual read: ", sdk_read(SDK_VIRT));
+	sdk_write(SDK_VIRT, 0x600dcafeu);
+	put_line_hex("sdk virtual write: ", virt_word);
+	/* the vdev's read answers guest_cpu_to_vrs(-1); its write asks qvm to report it */
+	set_virt(unmapped);
+	unsigned before = fault_count;
+	fault_expected();
+	(void)sdk_read(SDK_VIRT);
+	fault_expected();
+	sdk_write(SDK_VIRT, 1);
+	put_line_dec("sdk virtual faults: ", fault_count - before);
+}
+
+/* guest_cpu_read/write at another vdev's registers */
+static void test_peer(void)
+{
+	mmio_write32(SDK_BASE + SDK_PEER_SPACE, 0);	/* QST_MEMORY */
+	mmio_write32(SDK_BASE + SDK_PEER_ADDR, SDK2_BASE + SDK_SCRATCH);
+	mmio_write32(SDK_BASE + SDK_PEER, 0x5ca1ab1eu);
+	uint32_t direct = mmio_read32(SDK2_BASE + SDK_SCRATCH);
+	uint32_t via = mmio_read32(SDK_BASE + SDK_PEER);
+	serial_puts("sdk peer: ");
+	put_hex32(direct);
+	serial_puts(" ");
+	put_hex32(via);
+	serial_puts("\n");
+
+	/* sdk2 reads the region sdk1 added at startup (a port on x86) */
+	mmio_write32(SDK2_BASE + SDK_PEER_SPACE, sdk_arch_region_space);
+	mmio_write32(SDK2_BASE + SDK_PEER_ADDR, sdk_arch_region_addr);
+	put_line_hex("sdk peer region: ", mmio_read32(SDK2_BASE + SDK_PEER));
+
+	/* sdk1 its own register: its VFF_MUTEX is held while it runs */
+	mmio_write32(SDK_BASE + SDK_PEER_ADDR, SDK_BASE + SDK_SCRATCH);
+	(void)mmio_read32(SDK_BASE + SDK_PEER);
+	put_line_dec("sdk peer self: errno ", mmio_read32(SDK_BASE + SDK_PEER_ERR));
+
+	mmio_write32(SDK_BASE + SDK_PEER_ADDR, NOWHERE);
+	unsigned before = fault_count;
+	fault_expected();
+	(void)mmio_read32(SDK_BASE + SDK_PEER);
+	put_line_dec("sdk peer nowhere: faults ", fault_count - before);
+
+	/* a DMA command on sdk2's register, without a vCPU (gcp NULL): reversed */
+	sdk_write(SDK_DMA_ADDR, SDK2_BASE + SDK_SCRATCH);
+	sdk_write(SDK_DMA_LEN, 4);
+	sdk_write(SDK_DMA_CMD, SDK_CMD_REVERSE);
+	put_line_hex("sdk peer dma: ", mmio_read32(SDK2_BASE + SDK_SCRATCH));
 }
 
 _Noreturn static void sdk_test(void)
@@ -461,6 +579,9 @@ _Noreturn static void sdk_test(void)
 	test_irq();
 	test_msi();
 	test_bus_error();
+	test_cpuregs();
+	test_virtual();
+	test_peer();
 	test_thread();
 	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));

@@ -47,4 +47,29 @@ extern const char sdk_arch_fault_name[];
 void sdk_arch_fault_init(void);
 void sdk_bus_fault(uint64_t pc);
 
+/*
+ * QST_CPUREGS: a 32-bit read of addr made with *reg in a general register
+ * the architecture picks, at byte sdk_arch_reg_off of its CPU_REGISTERS;
+ * returns what the read gave, and the register afterwards in *reg.
+ *
+ * And the instruction pointer (CPU_REGISTERS offset sdk_arch_pc_off): a
+ * 32-bit write to add_reg of the distance from a read of addr to a label
+ * past the instruction that follows it, then that read; returns what the
+ * read gave, *pc the read's address, *skipped whether the instruction
+ * between was skipped (the vCPU resumed at the label).
+ */
+extern const uint32_t sdk_arch_reg_off, sdk_arch_pc_off;
+uint32_t sdk_arch_reg_access(uintptr_t addr, uint64_t *reg);
+uint32_t sdk_arch_pc_access(uintptr_t addr, uintptr_t add_reg, uint64_t *pc, bool *skipped);
+
+/*
+ * QST_VIRTUAL: a virtual address of the object at p, one other than p's
+ * own where the guest has paging on (x86: a second mapping it adds), and
+ * a virtual address where nothing is mapped or answers.
+ */
+void sdk_arch_virtual(const volatile void *p, uint64_t *va, uint64_t *unmapped);
+
+/* The sdktest vdev's own region (`ioport` or `mmio`): its qst_type and address. */
+extern const uint32_t sdk_arch_region_space, sdk_arch_region_addr;
+
 #endif

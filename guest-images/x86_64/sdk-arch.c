@@ -34,6 +34,70 @@
 
 const char sdk_arch_fault_name[] = "#GP";
 
+const uint32_t sdk_arch_region_space = 0x8000;	/* QST_X86_IO */
+const uint32_t sdk_arch_region_addr = SDK_IO_PORT;
+
+/* X86_64_CPU_REGISTERS: rsi, rip */
+const uint32_t sdk_arch_reg_off = 8;
+const uint32_t sdk_arch_pc_off = 120;
+
+uint32_t sdk_arch_reg_access(uintptr_t addr, uint64_t *reg)
+{
+	uint64_t rsi = *reg;
+	uint32_t v;
+
+	__asm__ volatile("movl (%2), %0" : "=a"(v), "+S"(rsi) : "d"(addr) : "memory");
+	*reg = rsi;
+	return v;
+}
+
+uint32_t sdk_arch_pc_access(uintptr_t addr, uintptr_t add_reg, uint64_t *pc, bool *skipped)
+{
+	uint32_t v, ran;
+	uint64_t at;
+
+	__asm__ volatile(
+		"leaq 2f(%%rip), %%rcx\n\t"
+		"leaq 1f(%%rip), %%rsi\n\t"
+		"subq %%rsi, %%rcx\n\t"
+		"movl %%ecx, (%4)\n\t"	/* the distance, to add_reg */
+		"xorl %%ecx, %%ecx\n"
+		"1:\tmovl (%3), %%eax\n\t"	/* the read: the vdev moves rip to 2f */
+		"movl $1, %%ecx\n"		/* skipped, if it did */
+		"2:"
+		: "=&a"(v), "=&c"(ran), "=&S"(at) : "d"(addr), "D"(add_reg) : "memory");
+	*pc = at;
+	*skipped = ran == 0;
+	return v;
+}
+
+/*
+ * A second mapping at 512 GiB (PML4 entry 1, unused by the identity map
+ * qvm starts the guest with): one 2 MiB page over p's; the next 1 GiB has
+ * no page directory.
+ */
+#define ALIAS_VA        0x8000000000ull
+#define PTE_P_RW        0x3ull
+#define PTE_PS          0x80ull
+#define PAGE_2M         0x200000ull
+
+static uint64_t alias_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t alias_pd[512] __attribute__((aligned(4096)));
+
+void sdk_arch_virtual(const volatile void *p, uint64_t *va, uint64_t *unmapped)
+{
+	uint64_t cr3, pa = (uintptr_t)p, page = pa & ~(PAGE_2M - 1);
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+	alias_pd[0] = page | PTE_P_RW | PTE_PS;
+	alias_pdpt[0] = (uintptr_t)alias_pd | PTE_P_RW;
+	pml4[1] = (uintptr_t)alias_pdpt | PTE_P_RW;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+	*va = ALIAS_VA + (pa - page);
+	*unmapped = ALIAS_VA + (1ull << 30);
+}
+
 uint32_t sdk_arch_region_read(unsigned off)
 {
 	return inl((uint16_t)(SDK_IO_PORT + off));

@@ -14,6 +14,7 @@
 #ifndef QVM_GUEST_H
 #define QVM_GUEST_H
 
+#include <qvm/cpuregs.h>
 #include <qvm/types.h>
 
 #ifdef __cplusplus
@@ -32,19 +33,41 @@ enum guest_xfer_flags {
 };
 
 /*
- * Move data between the vdev and the guest.
+ * Move data between the vdev and the guest, block by block (nblks blocks
+ * in order, data_len bytes in all at most), by each block's qst_type:
  *
- * With gcp from vread/vwrite and blk = oopnd: the data of the trapped
- * access. In vwrite, guest_cpu_read fetches the value the guest wrote; in
- * vread, guest_cpu_write hands over the value the guest reads.
+ * QST_IMMEDIATE, with gcp and blk = oopnd from vread/vwrite: the data of
+ * the trapped access. In vwrite, guest_cpu_read fetches the value the guest
+ * wrote; in vread, guest_cpu_write hands over the value the guest reads.
  *
- * With gcp == NULL and blocks of type QST_MEMORY: guest-physical memory
- * (RAM or ROM; ROM is writable from here). A block may not span two ram/rom
- * ranges.
+ * QST_MEMORY: guest-physical addresses. RAM and ROM are copied (ROM is
+ * writable from here; a block may not run from one ram/rom range into
+ * another: EINVAL). Anywhere else the block is one access of its length to
+ * the vdev that owns the address, whose vread or vwrite runs on the
+ * calling thread as if the guest had made it: another vdev's registers
+ * (gcp may be NULL, from any thread). Reaching the caller's own registers
+ * through its own VFF_MUTEX fails with EDEADLK; such accesses nest 4 deep
+ * at most (ELOOP). Do not hold a v_mtx another vdev's callback may take.
  *
- * nblks blocks are moved in order, data_len bytes in all at most.
- * Returns 0 (EOK) or an errno value (EFAULT: not guest memory, EINVAL: a
- * block this call cannot move).
+ * ARCH I/O space (QST_X86_IO on x86): a port of another vdev, likewise.
+ *
+ * QST_CPUREGS, with gcp from vread/vwrite, on that vCPU's thread: the
+ * vCPU's registers, location an offset into CPU_REGISTERS (qvm/cpuregs.h:
+ * what can be written, and when).
+ *
+ * QST_VIRTUAL, with gcp likewise: guest-virtual addresses, translated by
+ * the vCPU's current page tables, page by page, then as QST_MEMORY. A
+ * write to a read-only page faults unless flags has GXF_GDB.
+ *
+ * Returns EOK; -1 if the guest must see an exception: nothing answers at
+ * the address (no memory, no vdev, or the vdev refused the access: a width
+ * it does not take, VRS_BUS_ERROR, VRS_ABORT), or the translation faults.
+ * With QSF_REPORT_EXCEPTION in the block's qst_flags and gcp given, qvm
+ * delivers that fault to the guest itself (a bus error: #GP on x86, an
+ * external abort on arm64 [ours]). Otherwise an errno value: EINVAL (a
+ * block this call cannot move), ENOTSUP (QST_FPUREGS and the other types),
+ * EDEADLK, ELOOP, or what the other vdev answered with VRS_ERRNO + errno.
+ * guest_cpu_to_vrs() turns the result into vread/vwrite's return value.
  */
 int guest_cpu_read(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
 		const struct qvm_state_block *blk, unsigned nblks, void *data, size_t data_len);

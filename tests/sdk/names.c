@@ -16,6 +16,9 @@
 #include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 #include <qvm/wdog.h>
+/* QNX's register layouts, where QNX vdevs include them from */
+#include <aarch64/context.h>
+#include <x86_64/context.h>
 
 /* QNX's success value and error type */
 static errno_t names_status(void)
@@ -42,6 +45,8 @@ static const fn functions[] = {
 	(fn)guest_write_all_ones, (fn)guest_intr_signal,
 	(fn)guest_timer_create, (fn)guest_timer_notify,
 	(fn)guest_timer_state, (fn)guest_terminate,
+	(fn)guest_msi_signal, (fn)guest_write_core_file,
+	(fn)vdev_pulse, (fn)gram_reserve, (fn)gram_find_free, (fn)gram_find_free_range,
 	(fn)gasp_lock, (fn)gasp_unlock, (fn)gasp_region_set,
 	(fn)gasp_region_set_soft, (fn)gasp_region_info,
 	(fn)gasp_find_free, (fn)gasp_find_free_range,
@@ -96,6 +101,28 @@ static void names_region(vdev_t *vdp)
 	(void)(GRF_STICKY | GRF_PRECIOUS | GRF_NOPERMS | GRF_BACKUP_MASK | GRF_BACKUP_SHIFT);
 }
 
+/* QST_CPUREGS by QNX's layouts, QST_VIRTUAL, QSF_REPORT_EXCEPTION */
+static int names_cpu(struct guest_cpu *gcp)
+{
+	uint64_t v;
+	struct qvm_state_block regs[] = {
+		{ .location = offsetof(AARCH64_CPU_REGISTERS, gpr[AARCH64_REG_X0]), .length = 8,
+			.qst_type = QST_CPUREGS },
+		{ .location = offsetof(X86_64_CPU_REGISTERS, rax), .length = 8,
+			.qst_type = QST_CPUREGS },
+		{ .location = 0x1000, .length = 8, .qst_type = QST_VIRTUAL,
+			.qst_flags = QSF_REPORT_EXCEPTION },
+	};
+	CPU_REGISTERS cr;
+	X86_64_CPU_REGISTERS x = { .rip = 0 };
+	AARCH64_CPU_REGISTERS a = { .elr = 0 };
+
+	X86_64_SET_REGIP(&x, X86_64_GET_REGSP(&x));
+	AARCH64_SET_REGSP(&a, AARCH64_GET_REGIP(&a) + a.gpr[AARCH64_REG_LR]);
+	(void)cr;
+	return guest_cpu_read(gcp, GXF_GDB, regs, 3, &v, sizeof(v));
+}
+
 static vdev_ref_status_t names_vread(vdev_t *vdp, unsigned cookie,
 		const struct qvm_state_block *vopnd, const struct qvm_state_block *oopnd,
 		struct guest_cpu *gcp)
@@ -106,6 +133,8 @@ static vdev_ref_status_t names_vread(vdev_t *vdp, unsigned cookie,
 	(void)vdp;
 	(void)cookie;
 	(void)vopnd;
+	if (rc == EOK)
+		rc = names_cpu(gcp);
 	return rc == EOK ? VRS_NORMAL : guest_cpu_to_vrs(rc);
 }
 

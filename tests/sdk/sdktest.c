@@ -19,6 +19,19 @@
  *   0x40 PULSE RW     W: a one-shot POSIX timer 10 ms away whose event vdev_pulse()
  *                     made (code SDK_PULSE_CODE); R: pulses seen << 8 | the last code
  *   0x44 MSI_ADDR W   0x48 MSI W: guest_msi_signal(vdp, MSI_ADDR, the value)
+ *   0x4c CPUREG_OFF W an offset into CPU_REGISTERS
+ *   0x50 CPUREG R     the vCPU's 8 bytes there (QST_CPUREGS), low half; the
+ *                     register is written back plus CPUREG_ADD
+ *   0x54 CPUREG_ERR R what the last CPUREG's read and write gave (read << 8 | write)
+ *   0x58 VIRT_LO W    0x5c VIRT_HI W: a guest-virtual address
+ *   0x60 VIRT RW      4 bytes there (QST_VIRTUAL); a fault is the guest's: a read
+ *                     answers guest_cpu_to_vrs(), a write sets QSF_REPORT_EXCEPTION
+ *   0x74 CPUREG_ADD W what CPUREG adds (1 at first)
+ *   0x64 PEER_ADDR W  0x68 PEER_SPACE W (a qst_type)
+ *   0x6c PEER RW      4 bytes at PEER_SPACE:PEER_ADDR through guest_cpu_read/write:
+ *                     another vdev's register; a fault answers guest_cpu_to_vrs(),
+ *                     an errno goes to PEER_ERR and a read answers all ones
+ *   0x70 PEER_ERR R
  * `end-with vrs-terminate` or `end-with N`: the guest's first access ends the
  * guest with VRS_TERMINATE or guest_terminate(N).
  * `tick-ms N`: the periodic timer runs from GUEST_STARTING, every N ms.
@@ -44,7 +57,10 @@
 enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA_CMD = 0x10,
 	R_DMA_SUM = 0x14, R_ONESHOT = 0x18, R_PERIODIC = 0x1c, R_TICKS = 0x20, R_IRQ = 0x24,
 	R_THREAD = 0x28, R_PATH_OK = 0x2c, R_REGION = 0x30, R_EXIT = 0x34, R_SOFT = 0x38,
-	R_BUSERR = 0x3c, R_PULSE = 0x40, R_MSI_ADDR = 0x44, R_MSI = 0x48 };
+	R_BUSERR = 0x3c, R_PULSE = 0x40, R_MSI_ADDR = 0x44, R_MSI = 0x48, R_CPUREG_OFF = 0x4c,
+	R_CPUREG = 0x50, R_CPUREG_ERR = 0x54, R_VIRT_LO = 0x58, R_VIRT_HI = 0x5c, R_VIRT = 0x60,
+	R_PEER_ADDR = 0x64, R_PEER_SPACE = 0x68, R_PEER = 0x6c, R_PEER_ERR = 0x70,
+	R_CPUREG_ADD = 0x74 };
 #define SDK_PULSE_CODE	7
 
 #define COOKIE_MAIN	0
@@ -77,6 +93,8 @@ struct sdk {
 	int pulse_timer_made;
 	uint32_t pulses, pulse_code;
 	uint32_t msi_addr;
+	uint32_t cpureg_off, cpureg_err, cpureg_add, peer_space, peer_err;
+	uint64_t virt, peer_addr;
 };
 
 enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO };
@@ -188,6 +206,7 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		s->region = QSL_NO_LOCATION;
 		s->cookie = 7;
 		s->end_code = -1;
+		s->cpureg_add = 1;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_TICK_MS:
 		qvm_parse_num(arg, QPNF_NONE, &v);
@@ -410,6 +429,38 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_PULSE: v = s->pulses << 8 | s->pulse_code; break;
 		case R_REGION: v = region_is_ram(s->dma_addr); break;
 		case R_BUSERR: return VRS_BUS_ERROR;
+		case R_CPUREG_ERR: v = s->cpureg_err; break;
+		case R_PEER_ERR: v = s->peer_err; break;
+		case R_CPUREG: {
+			uint64_t reg = 0;
+			struct qvm_state_block b = { .location = s->cpureg_off, .length = 8,
+				.qst_type = QST_CPUREGS };
+			int rr = guest_cpu_read(gcp, GXF_NONE, &b, 1, &reg, sizeof(reg));
+			uint64_t next = reg + s->cpureg_add;
+			int rw = rr ? 0 : guest_cpu_write(gcp, GXF_NONE, &b, 1, &next, sizeof(next));
+			s->cpureg_err = (uint32_t)(rr & 0xff) << 8 | (uint32_t)(rw & 0xff);
+			v = (uint32_t)reg;
+			break;
+		}
+		case R_VIRT: {
+			struct qvm_state_block b = { .location = s->virt, .length = 4,
+				.qst_type = QST_VIRTUAL };
+			int r = guest_cpu_read(gcp, GXF_NONE, &b, 1, &v, sizeof(v));
+			if (r)
+				return guest_cpu_to_vrs(r);
+			break;
+		}
+		case R_PEER: {
+			struct qvm_state_block b = { .location = s->peer_addr, .length = 4,
+				.qst_type = (qvm_state_types_t)s->peer_space };
+			int r = guest_cpu_read(gcp, GXF_NONE, &b, 1, &v, sizeof(v));
+			s->peer_err = r > 0 ? (uint32_t)r : 0;
+			if (r == -1)
+				return guest_cpu_to_vrs(r);
+			if (r)
+				v = 0xffffffffu;
+			break;
+		}
 		default: return guest_write_all_ones(gcp, GXF_NONE, oopnd) ? VRS_ERRNO + EIO : VRS_NORMAL;
 		}
 	}
@@ -442,6 +493,28 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 	case R_EXIT: guest_terminate((guest_termination_cause_t)v); break;
 	case R_MSI_ADDR: s->msi_addr = v; break;
 	case R_MSI: guest_msi_signal(vdp, s->msi_addr, v); break;
+	case R_CPUREG_OFF: s->cpureg_off = v; break;
+	case R_CPUREG_ADD: s->cpureg_add = v; break;
+	case R_VIRT_LO: s->virt = (s->virt & ~0xffffffffull) | v; break;
+	case R_VIRT_HI: s->virt = (s->virt & 0xffffffffull) | (uint64_t)v << 32; break;
+	case R_VIRT: {
+		/* a fault here is delivered by qvm itself; the access completes normally */
+		struct qvm_state_block b = { .location = s->virt, .length = 4,
+			.qst_type = QST_VIRTUAL, .qst_flags = QSF_REPORT_EXCEPTION };
+		guest_cpu_write(gcp, GXF_NONE, &b, 1, &v, sizeof(v));
+		break;
+	}
+	case R_PEER_ADDR: s->peer_addr = v; break;
+	case R_PEER_SPACE: s->peer_space = v; break;
+	case R_PEER: {
+		struct qvm_state_block b = { .location = s->peer_addr, .length = 4,
+			.qst_type = (qvm_state_types_t)s->peer_space };
+		int r = guest_cpu_write(gcp, GXF_NONE, &b, 1, &v, sizeof(v));
+		s->peer_err = r > 0 ? (uint32_t)r : 0;
+		if (r == -1)
+			return guest_cpu_to_vrs(r);
+		break;
+	}
 	case R_PULSE: {
 		struct itimerspec in = { .it_value = { 0, 10000000 } };
 		if (s->pulse_timer_made)
