@@ -57,6 +57,13 @@ int gasp_unlock(uint16_t type)
 	return 0;
 }
 
+/* Is the region about guest RAM (its permissions) rather than a range of its own? */
+static bool on_ram(struct qvm_vm *vm, int space, const struct gasp_region *g)
+{
+	return space == REGION_MEM && (vm_mem_at(vm, g->guest.location) ||
+			vm_mem_at(vm, g->guest.location + (g->guest.length - 1)));
+}
+
 /* Check one region for gasp_region_set*; 0 or an errno with a message in why. */
 static int check_region(struct qvm_vm *vm, const struct gasp_region *g, int *space,
 		char *why, size_t len)
@@ -67,11 +74,11 @@ static int check_region(struct qvm_vm *vm, const struct gasp_region *g, int *spa
 				g->guest.qst_type);
 		return EINVAL;
 	}
-	if (g->grf_flags & GRF_PASS_ANY) {
+	if ((g->grf_flags & GRF_PASS_ANY) && !on_ram(vm, *space, g)) {
 		snprintf(why, len, "pass-through regions (GRF_PASS_*) are not supported yet");
 		return ENOTSUP;
 	}
-	if (g->grf_flags && !(g->grf_flags & (GRF_VIRT_RD | GRF_VIRT_WR))) {
+	if (g->grf_flags && !(g->grf_flags & (GRF_VIRT_RD | GRF_VIRT_WR | GRF_PASS_ANY))) {
 		snprintf(why, len, "a region must trap reads or writes (GRF_VIRT_RD/GRF_VIRT_WR)");
 		return EINVAL;
 	}
@@ -85,13 +92,54 @@ static int check_region(struct qvm_vm *vm, const struct gasp_region *g, int *spa
 				(unsigned long long)g->guest.location, (unsigned long long)g->guest.length);
 		return EINVAL;
 	}
-	(void)vm;
 	return 0;
 }
 
 static uint32_t region_flags(gasp_region_flags_t f)
 {
 	return (f & GRF_VIRT_RD ? REGION_RD : 0) | (f & GRF_VIRT_WR ? REGION_WR : 0);
+}
+
+/*
+ * gasp_region_set with GRF_NONE: [loc, loc+len) goes. Out of guest RAM (a
+ * hole the guest's memory map leaves out), or out of the caller's own
+ * regions, which split around it. 0 or an errno with why.
+ */
+static int startup_remove(struct qvm_vm *vm, const vdev_t *me, int space,
+		const struct gasp_region *g, char *why, size_t wlen)
+{
+	uint64_t loc = g->guest.location, len = g->guest.length, last = loc + (len - 1);
+	struct qvm_vdev *mine = me ? vdev_of(me) : NULL;
+	const struct qvm_region *r;
+	bool any = false;
+
+	if (on_ram(vm, space, g))
+		return mem_punch_hole(vm, loc, len, why, wlen);
+	while ((r = region_find_overlap(&vm->regions, (unsigned)space, loc, len))) {
+		if (!mine || r->vdev != mine) {
+			snprintf(why, wlen, "%s:0x%llx (0x%llx bytes) overlaps %s, not this vdev's",
+					space == REGION_IO ? "io" : "mem", (unsigned long long)loc,
+					(unsigned long long)len, r->vdev ? r->vdev->name : "rom");
+			return EPERM;
+		}
+		struct qvm_region cut = *r;
+		region_remove(&vm->regions, (unsigned)space, cut.base);
+		/* what lay outside the range stays, in one or two parts */
+		if (cut.base < loc)
+			region_add(&vm->regions, (unsigned)space, cut.base, loc - cut.base, cut.vdev,
+					cut.cookie, cut.flags & REGION_RW, NULL);
+		if (cut.last > last)
+			region_add(&vm->regions, (unsigned)space, last + 1, cut.last - last, cut.vdev,
+					cut.cookie, cut.flags & REGION_RW, NULL);
+		any = true;
+	}
+	if (!any) {
+		snprintf(why, wlen, "nothing of this vdev's at %s:0x%llx (0x%llx bytes) to remove",
+				space == REGION_IO ? "io" : "mem", (unsigned long long)loc,
+				(unsigned long long)len);
+		return ENOENT;
+	}
+	return 0;
 }
 
 void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
@@ -112,14 +160,20 @@ void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
 		const char *owner;
 		int space, err = check_region(vm, g, &space, why, sizeof(why));
 
-		if (!err && (owner = vm_range_owner(vm, space, g->guest.location, g->guest.length))) {
+		if (!err && g->grf_flags == GRF_NONE) {
+			err = startup_remove(vm, me, space, g, why, sizeof(why));
+		} else if (!err && on_ram(vm, space, g)) {
+			snprintf(why, sizeof(why), "guest RAM's permissions change while the guest "
+					"runs (gasp_region_set_soft); at startup GRF_NONE takes RAM out");
+			err = EINVAL;
+		} else if (!err && (owner = vm_range_owner(vm, space, g->guest.location,
+				g->guest.length))) {
 			snprintf(why, sizeof(why), "%s:0x%llx (0x%llx bytes) overlaps %s",
 					space == REGION_IO ? "io" : "mem",
 					(unsigned long long)g->guest.location,
 					(unsigned long long)g->guest.length, owner);
 			err = EEXIST;
-		}
-		if (!err) {
+		} else if (!err) {
 			err = -region_add(&vm->regions, (unsigned)space, g->guest.location,
 					g->guest.length, vdev_of(g->vdev), g->cookie,
 					region_flags(g->grf_flags), NULL);
@@ -134,6 +188,46 @@ void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn)
 			term_exit_now(vm, QVM_EXIT_CONFIG);
 		}
 	}
+}
+
+/*
+ * gasp_region_set_soft over guest RAM: the pages' permissions (GRF_PASS_RD
+ * and GRF_PASS_WR; GRF_NONE passes nothing), and with GRF_VIRT_* the
+ * caller's region trapping the accesses the pages do not pass. Under
+ * regions_lock. 0 or an errno.
+ */
+static int soft_ram(struct qvm_vm *vm, const struct gasp_region *g)
+{
+	uint64_t loc = g->guest.location, len = g->guest.length;
+	gasp_region_flags_t f = g->grf_flags;
+	bool rd = f & GRF_PASS_RD, wr = f & GRF_PASS_WR, trap = f & (GRF_VIRT_RD | GRF_VIRT_WR);
+	struct qvm_vdev *mine = g->vdev ? vdev_of(g->vdev) : NULL;
+
+	if (wr && !rd)
+		return ENOTSUP;	/* write-only pages: KVM has no such slot */
+	/* a trapping region here must be the caller's, over the same pages: it is replaced */
+	const struct qvm_region *o = region_find_overlap(&vm->regions, REGION_MEM, loc, len);
+	if (o && (!mine || o->vdev != mine))
+		return EPERM;
+	if (o && (o->base != loc || o->last != loc + (len - 1)))
+		return EEXIST;
+	struct qvm_region saved = { 0 };
+	if (o) {
+		saved = *o;
+		region_remove(&vm->regions, REGION_MEM, loc);
+	}
+	int err = trap ? -region_add(&vm->regions, REGION_MEM, loc, len, mine, g->cookie,
+			region_flags(f), NULL) : 0;
+	if (!err)
+		err = -ram_set_perm(vm, loc, len, rd ? (wr ? RAM_RW : RAM_RO) : RAM_NONE);
+	if (err) {
+		if (trap)
+			region_remove(&vm->regions, REGION_MEM, loc);
+		if (o)
+			region_add(&vm->regions, REGION_MEM, saved.base, saved.last - saved.base + 1,
+					saved.vdev, saved.cookie, saved.flags & REGION_RW, NULL);
+	}
+	return err;
 }
 
 unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rgn)
@@ -166,10 +260,14 @@ unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rg
 		const struct gasp_region *g = &rgn[i];
 		int space, err = check_region(vm, g, &space, why, sizeof(why));
 
+		if (!err && on_ram(vm, space, g))
+			err = soft_ram(vm, g);
 		if (err) {
 			errno = err;
 			break;
 		}
+		if (on_ram(vm, space, g))
+			continue;
 		/* The region this one replaces or deletes: only its own vdev's. */
 		const struct qvm_region *old = region_find_overlap(&vm->regions, (unsigned)space,
 				g->guest.location, 1);
@@ -219,17 +317,23 @@ int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn)
 	if (!vm || space < 0 || !rgn)
 		return EINVAL;
 	memset(rgn, 0, sizeof(*rgn));
-	const struct qvm_mem *m = space == REGION_MEM ? vm_mem_at(vm, blk->location) : NULL;
-	if (m) {
-		rgn->grf_flags = GRF_MEMORY | GRF_ACTIVE | GRF_PASS_RD | GRF_PASS_EX |
-			(m->rom ? 0 : GRF_PASS_WR);
-		rgn->host_location = (uintptr_t)m->hva;
-		rgn->guest = (struct qvm_state_block){ .location = m->gpa, .length = m->len,
-			.qst_type = QST_MEMORY };
-		return 0;
-	}
 	/* The builder, under the lock: published maps may be freed under a non-vCPU reader. */
 	pthread_mutex_lock(&vm->regions_lock);
+	const struct qvm_mem *m = space == REGION_MEM ? vm_mem_at(vm, blk->location) : NULL;
+	if (m) {
+		/* its run of pages as the guest has them now (all of the range before KVM) */
+		const struct ram_piece *p = ram_piece_at(vm, blk->location);
+		enum ram_perm perm = p ? p->perm : m->rom ? RAM_RO : RAM_RW;
+		uint64_t gpa = p ? p->gpa : m->gpa, len = p ? p->len : m->len;
+		rgn->grf_flags = GRF_MEMORY | GRF_ACTIVE |
+			(perm != RAM_NONE ? GRF_PASS_RD | GRF_PASS_EX : 0) |
+			(perm == RAM_RW ? GRF_PASS_WR : 0);
+		rgn->host_location = (uintptr_t)(m->hva + (gpa - m->gpa));
+		rgn->guest = (struct qvm_state_block){ .location = gpa, .length = len,
+			.qst_type = QST_MEMORY };
+		pthread_mutex_unlock(&vm->regions_lock);
+		return 0;
+	}
 	const struct qvm_region *f = region_find_overlap(&vm->regions, (unsigned)space, blk->location, 1);
 	struct qvm_region copy;
 	if (f)

@@ -560,6 +560,19 @@ int vdevs_assign(struct qvm_vm *vm, struct qerr *e)
 		if (r)
 			qerr_prefix(e, "%s", vm_where(vm, where, sizeof(where)));
 	}
+	/*
+	 * Then PCI_BARS, to every vdev: BARs get their addresses once every
+	 * vdev has its place, before the tables describe them. qvm has no PCI
+	 * bus yet, so no vdev has BARs; the vendor's vio_ctrl_pci_bars()
+	 * answers 0 for MMIO vdevs, and a vdev may answer an error here.
+	 */
+	for (struct qvm_vdev *d = vm->vdevs; d && !r; d = d->next) {
+		vm->cur_tok = d->where;
+		r = vdev_control(d, VDEV_CTRL_PCI_BARS, NULL);
+		if (r)
+			r = qerr_set(e, -r, "%svdev %s: PCI_BARS failed: %s",
+					vm_where(vm, where, sizeof(where)), d->name, strerror(r));
+	}
 	vm->cur_tok = NULL;
 	return r;
 }

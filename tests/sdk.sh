@@ -57,6 +57,10 @@ t_sdk_guest() {
 		"sdk cpuregs pc errors: 0" "sdk virtual read: 0xfeedbeef" "sdk virtual write: 0x600dcafe" \
 		"sdk virtual faults: 2" "sdk peer: 0x5ca1ab1e 0x5ca1ab1e" "sdk peer region: 0xc0de0007" \
 		"sdk peer self: errno 35" "sdk peer nowhere: faults 1" "sdk peer dma: 0x1eaba15c" \
+		"sdk ram read-only: 0x11111111, the vdev saw 1 write of 0x22222222" \
+		"sdk ram trapped read: 0xc0de0030" "sdk ram restored: 0x33333333, the vdev saw 1" \
+		"sdk ram errors: 0" "sdk ram hole: 0xffffffff, below it 0x44444444" \
+		"sdk split: 0xc0de0020 0xffffffff 0xc0de0020" \
 		"sdk thread: advancing" \
 		"sdk path: 1" "sdk pulse: code 7" "sdk pulses: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1
@@ -113,6 +117,17 @@ RULES
 	return $bad
 }
 
+# gasp_region_set(GRF_NONE) at startup: what it cannot take out is a configuration error.
+t_startup_remove() {
+	local load
+	load=$(echo "$CORE_PC" | awk '{print $2}')	# where the demo image loads
+	sdk_run hole-nothing 30 @"$VIOLATE" vdev sdktest loc "$TRACE_LOC" intr "$INTR" ram-hole 0xfb000000
+	expect_rc hole-nothing 65 &&
+	expect_err hole-nothing "command line:2: vdev sdktest: gasp_region_set(): nothing of this vdev's at mem:0xfb000000 (0x1000 bytes) to remove" || return 1
+	sdk_run hole-load 30 @"$VIOLATE" vdev sdktest loc "$TRACE_LOC" intr "$INTR" ram-hole "$load"
+	expect_rc hole-load 65 && expect_err hole-load "is outside ram/rom"
+}
+
 # ---- the benchmark, once with a small N: it runs and its numbers are sane ----
 t_bench_smoke() {
 	local d=$OUT/bench
@@ -130,10 +145,11 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	tap_check guest_drives_every_function t_sdk_guest
 	tap_check seed_compiles_and_abi_refused t_seed_and_abi
 	tap_check phase_rules t_phase_rules
+	tap_check startup_remove_errors t_startup_remove
 	tap_check bench_smoke t_bench_smoke
 else
 	for t in install_and_build_out_of_tree guest_drives_every_function seed_compiles_and_abi_refused \
-			phase_rules bench_smoke; do
+			phase_rules startup_remove_errors bench_smoke; do
 		tap_skip $t "/dev/kvm is not usable on this machine: guests cannot run"
 	done
 fi

@@ -52,6 +52,13 @@
 #define SDK_PEER        0x6c    /* RW: 4 bytes there, through the vdev */
 #define SDK_PEER_ERR    0x70    /* R: the errno of the last PEER access */
 #define SDK_CPUREG_ADD  0x74    /* W: what CPUREG adds to the register (1 at first) */
+#define SDK_RAM_ADDR    0x78    /* W: a page of RAM */
+#define SDK_RAM_PERM    0x7c    /* W: its permissions: 1 read-only (writes to the vdev),
+                                   2 all, 3 none (reads to the vdev) */
+#define SDK_RAM_ERR     0x80    /* R: errno of the last RAM_PERM */
+#define SDK_RAM_WRITES  0x84    /* R: writes the vdev saw on the page */
+#define SDK_RAM_LAST    0x88    /* R: the last of them */
+#define SDK_SPLIT       0xfa110000u     /* `split`: 3 pages, the middle one removed */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
 #define SDK_CMD_UPPER_CONTIG 1          /* uppercase, via gasp_map_contig */
@@ -556,6 +563,52 @@ static void test_peer(void)
 	put_line_hex("sdk peer dma: ", mmio_read32(SDK2_BASE + SDK_SCRATCH));
 }
 
+/* gasp_region_set_soft on guest RAM: read-only, nothing, all again */
+static void test_ram(void)
+{
+	volatile uint32_t *page = (volatile uint32_t *)sdk_arch_ram_page;
+
+	*page = 0x11111111u;
+	sdk_write(SDK_RAM_ADDR, (uint32_t)sdk_arch_ram_page);
+	sdk_write(SDK_RAM_PERM, 1);
+	*page = 0x22222222u;
+	serial_puts("sdk ram read-only: ");
+	put_hex32(*page);
+	serial_puts(", the vdev saw ");
+	serial_put_dec(sdk_read(SDK_RAM_WRITES));
+	serial_puts(" write of ");
+	put_hex32(sdk_read(SDK_RAM_LAST));
+	serial_puts("\n");
+	sdk_write(SDK_RAM_PERM, 3);
+	put_line_hex("sdk ram trapped read: ", *page);
+	sdk_write(SDK_RAM_PERM, 2);
+	*page = 0x33333333u;
+	serial_puts("sdk ram restored: ");
+	put_hex32(*page);
+	serial_puts(", the vdev saw ");
+	serial_put_dec(sdk_read(SDK_RAM_WRITES));
+	serial_puts("\n");
+	put_line_dec("sdk ram errors: ", sdk_read(SDK_RAM_ERR));
+
+	/* a page taken out of RAM at startup, and the one below it */
+	volatile uint32_t *hole = (volatile uint32_t *)sdk_arch_ram_hole;
+	hole[-1] = 0x44444444u;
+	serial_puts("sdk ram hole: ");
+	put_hex32(*hole);
+	serial_puts(", below it ");
+	put_hex32(hole[-1]);
+	serial_puts("\n");
+
+	/* a region of three pages whose middle one was removed at startup */
+	serial_puts("sdk split: ");
+	put_hex32(mmio_read32(SDK_SPLIT));
+	serial_puts(" ");
+	put_hex32(mmio_read32(SDK_SPLIT + 0x1000));
+	serial_puts(" ");
+	put_hex32(mmio_read32(SDK_SPLIT + 0x2000));
+	serial_puts("\n");
+}
+
 _Noreturn static void sdk_test(void)
 {
 	serial_init();
@@ -582,6 +635,7 @@ _Noreturn static void sdk_test(void)
 	test_cpuregs();
 	test_virtual();
 	test_peer();
+	test_ram();
 	test_thread();
 	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));

@@ -69,6 +69,12 @@ uint32_t sdk_arch_pc_access(uintptr_t addr, uintptr_t add_reg, uint64_t *pc, boo
  */
 void sdk_arch_virtual(const volatile void *p, uint64_t *va, uint64_t *unmapped);
 
+/*
+ * Pages of guest RAM the image does not use: one whose permissions the
+ * vdev changes, and the configuration's `ram-hole` (taken out at startup).
+ */
+extern const uintptr_t sdk_arch_ram_page, sdk_arch_ram_hole;
+
 /* The sdktest vdev's own region (`ioport` or `mmio`): its qst_type and address. */
 extern const uint32_t sdk_arch_region_space, sdk_arch_region_addr;
 

@@ -34,6 +34,7 @@
 
 const char sdk_arch_fault_name[] = "#GP";
 
+const uintptr_t sdk_arch_ram_page = 0xa00000, sdk_arch_ram_hole = 0xb00000;
 const uint32_t sdk_arch_region_space = 0x8000;	/* QST_X86_IO */
 const uint32_t sdk_arch_region_addr = SDK_IO_PORT;
 

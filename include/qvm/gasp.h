@@ -23,19 +23,37 @@ int gasp_lock(uint16_t type);
 int gasp_unlock(uint16_t type);
 
 /*
- * Add regions at startup. A region that overlaps memory or another region
+ * Add regions at startup; one with grf_flags GRF_NONE removes its range
+ * instead: from the caller's own regions, which split around it, or from
+ * guest RAM (4 KiB pages of one ram range, none of them loaded yet: the
+ * guest's memory map leaves the hole out). A region that overlaps memory
+ * or another vdev's region, or a removal of nothing of the caller's,
  * stops qvm with a configuration error naming the vdev.
  */
 void gasp_region_set(unsigned num_regions, const struct gasp_region *rgn);
 
 /*
- * Add, change (same guest.location) or delete (grf_flags GRF_NONE) regions
- * while the guest runs; the caller holds gasp_lock() for the space.
- * Returns num_regions, or the index of the first region that failed (errno set).
+ * While the guest runs, with gasp_lock() held for the space: add, change
+ * (same guest.location) or delete (grf_flags GRF_NONE) the caller's
+ * regions; or, for 4 KiB pages of guest RAM, change what the guest may do
+ * there: GRF_PASS_RD and GRF_PASS_WR pass reads and writes (GRF_PASS_EX
+ * follows GRF_PASS_RD: KVM cannot trap instruction fetches alone [ours]),
+ * GRF_NONE passes nothing; with GRF_VIRT_RD/WR the accesses not passed go
+ * to the caller's vread/vwrite with the region's cookie, else they are
+ * unsupported references. qvm's own view of the pages (gasp_map,
+ * guest_cpu_read) is unchanged. KVM's memory slots change with the other
+ * vCPUs held out of the guest for the moment.
+ * Returns num_regions, or the index of the first region that failed
+ * (errno: EPERM another vdev's region, EEXIST an overlap, ENOTSUP
+ * write-only RAM, EACCES rom, ENOSPC more than 128 runs of pages).
  */
 unsigned gasp_region_set_soft(unsigned num_regions, const struct gasp_region *rgn);
 
-/* What lies at blk->location (blk->qst_type's space). EOK, or ENOENT if nothing. */
+/*
+ * What lies at blk->location (blk->qst_type's space): a vdev's region, or
+ * for guest RAM its run of pages with the same permissions (GRF_MEMORY,
+ * GRF_PASS_*). EOK, or ENOENT if nothing.
+ */
 int gasp_region_info(const struct qvm_state_block *blk, struct gasp_region *rgn);
 
 /*

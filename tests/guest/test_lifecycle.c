@@ -65,7 +65,7 @@ QT_TEST(callbacks_in_the_documented_order)
 	QT_ASSERT_RC(vm, 0);
 	/* OPTIONS_START comes before `name lc` is read, under the default name */
 	const char *got = lifecycle_of(vm);
-	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|"
+	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|PCI_BARS|"
 			QT_GEN_TABLES "GUEST_CONFIGURED|path|GUEST_STARTING|TERMINATE"),
 			"lifecycle: %s", got);
 	/* vdev_path() made its directory under XDG_RUNTIME_DIR (the vdev checked it) */
@@ -89,7 +89,7 @@ QT_TEST(dryrun_skips_guest_starting)
 	qt_run(vm, 30);
 	QT_ASSERT_RC(vm, 0);
 	const char *got = lifecycle_of(vm);
-	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|"
+	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 0 x|option 1 (none)|OPTIONS_END|ASSIGN|PCI_BARS|"
 			QT_GEN_TABLES "GUEST_CONFIGURED|path|TERMINATE"), "dryrun lifecycle: %s", got);
 }
 
@@ -116,6 +116,20 @@ QT_TEST(assign_refused_names_the_vdev)
 	qt_run(vm, 30);
 	QT_ASSERT_RC(vm, 65);
 	QT_ASSERT_ERR(vm, "command line:2: vdev lc: ASSIGN failed: Input/output error");
+}
+
+/* ...and one refusing PCI_BARS (10), which comes after every ASSIGN. */
+QT_TEST(pci_bars_refused_names_the_vdev)
+{
+	struct qt_vm *vm = lifecycle_vm("lifebars");
+
+	qt_args(vm, "vdev", "lifecycle", "name", "lc", "fail-at", "10", NULL);
+	qt_run(vm, 30);
+	QT_ASSERT_RC(vm, 65);
+	QT_ASSERT_ERR(vm, "command line:2: vdev lc: PCI_BARS failed: Input/output error");
+	const char *got = lifecycle_of(vm);
+	QT_ASSERT(!strcmp(got, "OPTIONS_START|option 2 10|OPTIONS_END|ASSIGN|PCI_BARS|TERMINATE"),
+			"lifecycle: %s", got);
 }
 
 /* guest_terminate during GUEST_CONFIGURED keeps its cause, dryrun or not. */

@@ -27,6 +27,15 @@
  *   0x60 VIRT RW      4 bytes there (QST_VIRTUAL); a fault is the guest's: a read
  *                     answers guest_cpu_to_vrs(), a write sets QSF_REPORT_EXCEPTION
  *   0x74 CPUREG_ADD W what CPUREG adds (1 at first)
+ *   0x78 RAM_ADDR W   a page of guest RAM
+ *   0x7c RAM_PERM W   its permissions (gasp_region_set_soft): 0 GRF_NONE, 1 read-only
+ *                     with writes trapped here, 2 all passed again, 3 nothing passed,
+ *                     reads trapped here (they answer 0xc0de0030)
+ *   0x80 RAM_ERR R    errno of the last RAM_PERM
+ *   0x84 RAM_WRITES R the guest's writes trapped on the page, 0x88 RAM_LAST R the last
+ * `split ADDR`: at startup a region of 3 pages at ADDR (reads answer 0xc0de0020),
+ * then its middle page removed with gasp_region_set(GRF_NONE).
+ * `ram-hole ADDR`: at startup the RAM page at ADDR taken out (GRF_NONE).
  *   0x64 PEER_ADDR W  0x68 PEER_SPACE W (a qst_type)
  *   0x6c PEER RW      4 bytes at PEER_SPACE:PEER_ADDR through guest_cpu_read/write:
  *                     another vdev's register; a fault answers guest_cpu_to_vrs(),
@@ -60,7 +69,11 @@ enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA
 	R_BUSERR = 0x3c, R_PULSE = 0x40, R_MSI_ADDR = 0x44, R_MSI = 0x48, R_CPUREG_OFF = 0x4c,
 	R_CPUREG = 0x50, R_CPUREG_ERR = 0x54, R_VIRT_LO = 0x58, R_VIRT_HI = 0x5c, R_VIRT = 0x60,
 	R_PEER_ADDR = 0x64, R_PEER_SPACE = 0x68, R_PEER = 0x6c, R_PEER_ERR = 0x70,
-	R_CPUREG_ADD = 0x74 };
+	R_CPUREG_ADD = 0x74, R_RAM_ADDR = 0x78, R_RAM_PERM = 0x7c, R_RAM_ERR = 0x80,
+	R_RAM_WRITES = 0x84, R_RAM_LAST = 0x88 };
+#define COOKIE_SPLIT	0x20
+#define COOKIE_RAM	0x30
+#define PAGE		0x1000u
 #define SDK_PULSE_CODE	7
 
 #define COOKIE_MAIN	0
@@ -95,11 +108,14 @@ struct sdk {
 	uint32_t msi_addr;
 	uint32_t cpureg_off, cpureg_err, cpureg_add, peer_space, peer_err;
 	uint64_t virt, peer_addr;
+	uint64_t split, ram_hole, ram_addr;	/* QSL_NO_LOCATION: not given */
+	uint32_t ram_err, ram_writes, ram_last;
 };
 
-enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO };
+enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO,
+	OPT_SPLIT, OPT_RAM_HOLE };
 static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
-	"tick-ms", "mmio", NULL };
+	"tick-ms", "mmio", "split", "ram-hole", NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -207,6 +223,7 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		s->cookie = 7;
 		s->end_code = -1;
 		s->cpureg_add = 1;
+		s->split = s->ram_hole = QSL_NO_LOCATION;
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_TICK_MS:
 		qvm_parse_num(arg, QPNF_NONE, &v);
@@ -240,6 +257,12 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		qvm_parse_num(arg, QPNF_NONE, &s->region);
 		s->region_space = QST_MEMORY;
 		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_SPLIT:
+		qvm_parse_num(arg, QPNF_NONE, &s->split);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_RAM_HOLE:
+		qvm_parse_num(arg, QPNF_NONE, &s->ram_hole);
+		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_COOKIE:
 		qvm_parse_num(arg, QPNF_NONE, &s->cookie);
 		break;
@@ -266,6 +289,21 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (s->region != QSL_NO_LOCATION) {
 			struct gasp_region r = space_region(vdp, s->region_space, s->region,
 					(uint32_t)s->cookie, GRF_VIRT_RD | GRF_VIRT_WR);
+			gasp_region_set(1, &r);
+		}
+		if (s->split != QSL_NO_LOCATION) {
+			/* three pages, then the middle one out again: two regions remain */
+			struct gasp_region r[2] = {
+				space_region(vdp, QST_MEMORY, s->split, COOKIE_SPLIT, GRF_VIRT_RD),
+				space_region(vdp, QST_MEMORY, s->split + PAGE, 0, GRF_NONE),
+			};
+			r[0].guest.length = 3 * PAGE;
+			r[1].guest.length = PAGE;
+			gasp_region_set(2, r);
+		}
+		if (s->ram_hole != QSL_NO_LOCATION) {
+			struct gasp_region r = space_region(vdp, QST_MEMORY, s->ram_hole, 0, GRF_NONE);
+			r.guest.length = PAGE;
 			gasp_region_set(1, &r);
 		}
 		violate_at_startup(vdp, s);
@@ -431,6 +469,9 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_BUSERR: return VRS_BUS_ERROR;
 		case R_CPUREG_ERR: v = s->cpureg_err; break;
 		case R_PEER_ERR: v = s->peer_err; break;
+		case R_RAM_ERR: v = s->ram_err; break;
+		case R_RAM_WRITES: v = s->ram_writes; break;
+		case R_RAM_LAST: v = s->ram_last; break;
 		case R_CPUREG: {
 			uint64_t reg = 0;
 			struct qvm_state_block b = { .location = s->cpureg_off, .length = 8,
@@ -477,6 +518,10 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 
 	violate_after_start(vdp, s);
 	guest_cpu_read(gcp, GXF_NONE, oopnd, 1, &v, sizeof(v));
+	if (cookie == COOKIE_RAM) {	/* a write to the read-only RAM page */
+		s->ram_writes++;
+		s->ram_last = v;
+	}
 	if (cookie != COOKIE_MAIN)
 		return VRS_NORMAL;
 	switch (vopnd->location - vdp->v_block.location) {
@@ -502,6 +547,20 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 		struct qvm_state_block b = { .location = s->virt, .length = 4,
 			.qst_type = QST_VIRTUAL, .qst_flags = QSF_REPORT_EXCEPTION };
 		guest_cpu_write(gcp, GXF_NONE, &b, 1, &v, sizeof(v));
+		break;
+	}
+	case R_RAM_ADDR: s->ram_addr = v; break;
+	case R_RAM_PERM: {
+		static const gasp_region_flags_t perms[] = {
+			GRF_NONE, GRF_PASS_RD | GRF_PASS_EX | GRF_VIRT_WR,
+			GRF_MEMORY | GRF_PASS_ANY, GRF_VIRT_RD,
+		};
+		struct gasp_region r = space_region(vdp, QST_MEMORY, s->ram_addr, COOKIE_RAM,
+				perms[v & 3]);
+		r.guest.length = PAGE;
+		gasp_lock(QST_MEMORY);
+		s->ram_err = gasp_region_set_soft(1, &r) == 1 ? 0 : (uint32_t)errno;
+		gasp_unlock(QST_MEMORY);
 		break;
 	}
 	case R_PEER_ADDR: s->peer_addr = v; break;
