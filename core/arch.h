@@ -153,6 +153,9 @@ int arch_irq_line(struct qvm_vm *vm, unsigned pic, unsigned line, int level);
  */
 void arch_power_button(struct qvm_vm *vm);
 
+/* The instruction guest_instr_register's type git names here ("CPUID", "SMC"), or NULL. */
+const char *arch_instr_name(unsigned git);
+
 /* What the architecture itself occupies in space at [base, base+len), or NULL. */
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
 

@@ -13,6 +13,7 @@
 
 #include "dump.h"
 #include "sandbox.h"
+#include "vcpu.h"
 #include "vdev_impl.h"
 #include "vm.h"
 
@@ -110,6 +111,7 @@ static void status(struct qvm_vm *vm)
 	vm_log(vm, QL_QVM_INFO, "status: %s, %u vcpus, %u vdevs, up %llu.%03llu s",
 			vm->system[0] ? vm->system : "unnamed system", vm->ncpus, nvdevs,
 			(unsigned long long)(up / 1000), (unsigned long long)(up % 1000));
+	vcpus_report_billed(vm);
 	tell_vdevs(vm, VDEV_CTRL_STATUS);
 }
 

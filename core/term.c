@@ -120,6 +120,7 @@ int term_shutdown(struct qvm_vm *vm)
 		for (;;)
 			pause();	/* a vdev's qvm_fatal is ending qvm from its thread */
 	vcpus_stop(vm);
+	vcpus_report_billed(vm);
 	term_vdevs(vm);
 	fflush(stdout);
 	return term_requested(vm) ? term_code(vm) : QVM_EXIT_NORMAL;
@@ -141,6 +142,7 @@ void term_exit_claimed(struct qvm_vm *vm, int code)
 	signals_mute();
 	fflush(stdout);
 	vcpus_stop(vm);		/* all but this thread; none before the guest started */
+	vcpus_report_billed(vm);
 	term_vdevs(vm);
 	term_exit_bare(code);
 }

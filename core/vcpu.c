@@ -386,6 +386,41 @@ void vcpus_wait_exit(struct qvm_vm *vm)
 	}
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void guest_clock_start(void)
+{
+	if (vcpu_self)
+		vcpu_self->bill_since = now_ns();
+}
+
+void guest_clock_stop(void)
+{
+	struct guest_cpu *c = vcpu_self;
+
+	if (c && c->bill_since) {
+		atomic_fetch_add(&c->billed_ns, now_ns() - c->bill_since);
+		c->bill_since = 0;
+	}
+}
+
+void vcpus_report_billed(struct qvm_vm *vm)
+{
+	for (unsigned i = 0; vm->cpus && i < vm->ncpus; i++) {
+		uint64_t ns = atomic_load(&vm->cpus[i].billed_ns);
+		if (ns)
+			vm_log(vm, QL_QVM_INFO, "vcpu %u: %llu.%03llu ms of billable vdev time "
+					"(guest_clock_start/stop)", i, (unsigned long long)(ns / 1000000),
+					(unsigned long long)(ns / 1000 % 1000));
+	}
+}
+
 void vcpus_request_stop(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->ncpus && vm->cpus; i++)

@@ -19,6 +19,8 @@ void vcpus_request_stop(struct qvm_vm *vm);
  */
 unsigned vcpus_pause(struct qvm_vm *vm, bool *answered);
 void vcpus_resume(struct qvm_vm *vm);
+/* Log each vCPU's billable vdev time (guest_clock_start/stop), where there is any. */
+void vcpus_report_billed(struct qvm_vm *vm);
 /* Stop and join every vCPU thread. */
 void vcpus_stop(struct qvm_vm *vm);
 /* Stop and free the vCPUs; false if a thread was left behind (nothing freed then). */

@@ -244,3 +244,21 @@ void vdev_pulses_free(struct qvm_vdev *d)
 		free(t);
 	}
 }
+
+int guest_instr_register(vdev_t *vdp, guest_instr_type_t git, unsigned qualifier,
+		guest_instr_callback_func_t *func)
+{
+	const char *what = arch_instr_name(git & ~(unsigned)GIT_FLAG_NO_QUALIFIER);
+
+	(void)qualifier;
+	if (!vdp || !func || !what)
+		return EINVAL;
+	/*
+	 * KVM answers these in the kernel and has no exit that would hand
+	 * them to qvm (CPUID from its table, SMC through its PSCI, system
+	 * registers itself): say so rather than never call back.
+	 */
+	vdev_logf(QL_QVM_WARN, vdp, "guest_instr_register(): KVM handles %s in the kernel: "
+			"no callback for it (ENOTSUP)", what);
+	return ENOTSUP;
+}

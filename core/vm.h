@@ -103,6 +103,9 @@ struct guest_cpu {
 	/* Map epoch this vCPU has passed (core/maps.c); UINT64_MAX while it is not running. */
 	_Atomic uint64_t seen_epoch;
 	uint64_t last_epoch;		/* the epoch of its hints */
+	/* guest_clock_start/stop: since when (0: not running), and the total (ns) */
+	uint64_t bill_since;
+	_Atomic uint64_t billed_ns;
 	/* QST_CPUREGS in this exit: a copy in arch (arch_cpu_regs), written to? */
 	enum { VCPU_REGS_KVM, VCPU_REGS_COPIED, VCPU_REGS_WRITTEN } regs;
 	struct arch_vcpu arch;

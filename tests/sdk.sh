@@ -68,6 +68,14 @@ t_sdk_guest() {
 	expect_rc sdk 42 &&	# the guest asked the vdev for guest_terminate(42)
 	{ ! has sdk "still running after EXIT" out || { echo "the guest ran on after guest_terminate"; return 1; }; } &&
 	expect_err sdk "qvm[sdk]: sdk1: sdktest: ready ($OUT/xdg/qvm/sdk/sdk1)" &&
+	# KVM keeps the instruction types in the kernel: a clear ENOTSUP
+	expect_err sdk "qvm[sdk]: warning: sdk1: guest_instr_register(): KVM handles $INSTR0 in the kernel: no callback for it (ENOTSUP)" &&
+	expect_err sdk "qvm[sdk]: sdk1: sdktest: guest_instr_register: Operation not supported" &&
+	# 30 ms of billable time between guest_clock_start and guest_clock_stop, reported at the end
+	local billed
+	billed=$(sed -n 's/.*vcpu 0: \([0-9]*\)\.[0-9]* ms of billable vdev time.*/\1/p' "$OUT/sdk.err")
+	[ -n "$billed" ] && [ "$billed" -ge 30 ] && [ "$billed" -lt 1000 ] ||
+		{ echo "billable time reported: '${billed}' ms (wanted 30 or a little more)"; return 1; }
 	# the vdev made a file in its vdev_path(); qvm removed the directories it made at exit
 	[ ! -e "$OUT/xdg/qvm" ] || { echo "vdev_path() directories left behind: $(find "$OUT/xdg/qvm")"; return 1; }
 	# per-vdev `log`: only sdk2 shows its debug line

@@ -129,6 +129,13 @@ bool arch_vcpu_idle(struct guest_cpu *cpu)
 	return w == INSN_WFI;
 }
 
+const char *arch_instr_name(unsigned git)
+{
+	static const char *const names[] = { "SMC", "MSR", "MRS" };	/* GIT_ARM_* */
+
+	return git < 3 ? names[git] : NULL;
+}
+
 void arch_inject_bus_error(struct guest_cpu *cpu)
 {
 	struct kvm_vcpu_events ev;

@@ -112,6 +112,11 @@ static void inject(struct guest_cpu *cpu, uint8_t vector, bool has_error_code)
 }
 
 /* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
+const char *arch_instr_name(unsigned git)
+{
+	return git == 0 ? "CPUID" : NULL;	/* GIT_X86_CPUID */
+}
+
 void arch_inject_bus_error(struct guest_cpu *cpu)
 {
 	inject(cpu, 13, true);

@@ -58,6 +58,7 @@
 #define SDK_RAM_ERR     0x80    /* R: errno of the last RAM_PERM */
 #define SDK_RAM_WRITES  0x84    /* R: writes the vdev saw on the page */
 #define SDK_RAM_LAST    0x88    /* R: the last of them */
+#define SDK_BILL        0x8c    /* W: N ms of billable vdev work (guest_clock_start/stop) */
 #define SDK_SPLIT       0xfa110000u     /* `split`: 3 pages, the middle one removed */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
@@ -639,6 +640,7 @@ _Noreturn static void sdk_test(void)
 	test_thread();
 	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));
+	sdk_write(SDK_BILL, 30);	/* qvm reports it at the end */
 
 	serial_puts("sdk test: done\n");
 	sdk_write(SDK_EXIT, SDK_EXIT_CODE);

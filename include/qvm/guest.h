@@ -74,6 +74,18 @@ int guest_cpu_read(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
 int guest_cpu_write(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
 		const struct qvm_state_block *blk, unsigned nblks, const void *data, size_t data_len);
 
+/*
+ * Start and stop the flow of billable vCPU time, from a vdev callback on a
+ * vCPU's thread (vread, vwrite), around work that is not emulation
+ * overhead. KVM works out a guest's stolen time itself, from the vCPU
+ * thread's waits for a host CPU, so qvm cannot give this time to the
+ * guest [ours]: it adds it up per vCPU and reports the totals in the
+ * SIGUSR1 status and when qvm ends. A start while running restarts; a stop
+ * without a start, or either off a vCPU's thread, does nothing.
+ */
+void guest_clock_start(void);
+void guest_clock_stop(void);
+
 /* Answer a read with all bits set (an access the vdev does not implement). */
 int guest_write_all_ones(struct guest_cpu *gcp, guest_cpu_access_flags_t flags,
 		const struct qvm_state_block *blk);
@@ -92,6 +104,34 @@ errno_t guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
  * (arm64 without an ITS) is dropped with one warning.
  */
 void guest_msi_signal(vdev_t *src, uint64_t addr, unsigned data);
+
+/* ---- instruction traps ---- */
+
+/* Guest instructions a vdev may ask to handle, with what their qualifier is. */
+typedef unsigned guest_instr_type_t;
+enum guest_instr_type {
+	GIT_X86_CPUID = 0,	/* qualifier: the EAX value */
+	GIT_ARM_SMC = 0,	/* qualifier: the SMC's immediate */
+	GIT_ARM_MSR = 1,	/* qualifier: ARM_MAKE_SR_NUM() of the system register */
+	GIT_ARM_MRS = 2,	/* likewise */
+	GIT_FLAG_NO_QUALIFIER = 0x40000000,	/* any qualifier */
+};
+#define ARM_MAKE_SR_NUM(op0, op1, crn, crm, op2) \
+	(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
+
+typedef vdev_ref_status_t guest_instr_callback_func_t(vdev_t *vdp, struct guest_cpu *gcp,
+		guest_instr_type_t git, unsigned qualifier);
+
+/*
+ * Have func called when the guest executes instruction git (with
+ * qualifier, unless git has GIT_FLAG_NO_QUALIFIER). Under KVM none of
+ * these instructions leaves the kernel: CPUID is answered from the table
+ * qvm gives KVM at startup, SMC by KVM's PSCI, system registers by KVM
+ * itself. So this returns ENOTSUP and logs a warning saying so [ours]; EINVAL
+ * for a type that is not one of the above or a NULL func.
+ */
+int guest_instr_register(vdev_t *vdp, guest_instr_type_t git, unsigned qualifier,
+		guest_instr_callback_func_t *func);
 
 /* ---- timers ---- */
 

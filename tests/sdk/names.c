@@ -46,6 +46,7 @@ static const fn functions[] = {
 	(fn)guest_timer_create, (fn)guest_timer_notify,
 	(fn)guest_timer_state, (fn)guest_terminate,
 	(fn)guest_msi_signal, (fn)guest_write_core_file,
+	(fn)guest_clock_start, (fn)guest_clock_stop, (fn)guest_instr_register,
 	(fn)vdev_pulse, (fn)gram_reserve, (fn)gram_find_free, (fn)gram_find_free_range,
 	(fn)gasp_lock, (fn)gasp_unlock, (fn)gasp_region_set,
 	(fn)gasp_region_set_soft, (fn)gasp_region_info,
@@ -101,6 +102,17 @@ static void names_region(vdev_t *vdp)
 	(void)(GRF_STICKY | GRF_PRECIOUS | GRF_NOPERMS | GRF_BACKUP_MASK | GRF_BACKUP_SHIFT);
 }
 
+/* an instruction callback, by its type */
+static guest_instr_callback_func_t names_instr;
+static vdev_ref_status_t names_instr(vdev_t *vdp, struct guest_cpu *gcp, guest_instr_type_t git,
+		unsigned qualifier)
+{
+	(void)vdp;
+	(void)gcp;
+	(void)(GIT_X86_CPUID | GIT_ARM_SMC | GIT_ARM_MSR | GIT_ARM_MRS | ARM_MAKE_SR_NUM(3, 0, 1, 0, 0));
+	return git == GIT_ARM_MRS && qualifier ? VRS_CONTINUE : VRS_NORMAL;
+}
+
 /* QST_CPUREGS by QNX's layouts, QST_VIRTUAL, QSF_REPORT_EXCEPTION */
 static int names_cpu(struct guest_cpu *gcp)
 {
@@ -145,6 +157,7 @@ static int names_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		errno_t e = guest_intr_signal(&vdp->v_intr, GIS_ON);
 		names_maps(vdp);
 		names_region(vdp);
+		guest_instr_register(vdp, GIT_ARM_MRS | GIT_FLAG_NO_QUALIFIER, 0, names_instr);
 		qvm_outf(QVM_OUTI_QVM, "%s: %d %zu %zu %zu", vdev_name(vdp), e,
 				sizeof(levels) / sizeof(levels[0]), sizeof(sources) / sizeof(sources[0]),
 				sizeof(functions) / sizeof(functions[0]));

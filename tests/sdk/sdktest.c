@@ -33,9 +33,11 @@
  *                     reads trapped here (they answer 0xc0de0030)
  *   0x80 RAM_ERR R    errno of the last RAM_PERM
  *   0x84 RAM_WRITES R the guest's writes trapped on the page, 0x88 RAM_LAST R the last
+ *   0x8c BILL W       N ms of billable work: guest_clock_start, a sleep, guest_clock_stop
  * `split ADDR`: at startup a region of 3 pages at ADDR (reads answer 0xc0de0020),
  * then its middle page removed with gasp_region_set(GRF_NONE).
  * `ram-hole ADDR`: at startup the RAM page at ADDR taken out (GRF_NONE).
+ * `trap-instr`: guest_instr_register() of instruction type 0 (CPUID, SMC), its result logged.
  *   0x64 PEER_ADDR W  0x68 PEER_SPACE W (a qst_type)
  *   0x6c PEER RW      4 bytes at PEER_SPACE:PEER_ADDR through guest_cpu_read/write:
  *                     another vdev's register; a fault answers guest_cpu_to_vrs(),
@@ -70,7 +72,7 @@ enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA
 	R_CPUREG = 0x50, R_CPUREG_ERR = 0x54, R_VIRT_LO = 0x58, R_VIRT_HI = 0x5c, R_VIRT = 0x60,
 	R_PEER_ADDR = 0x64, R_PEER_SPACE = 0x68, R_PEER = 0x6c, R_PEER_ERR = 0x70,
 	R_CPUREG_ADD = 0x74, R_RAM_ADDR = 0x78, R_RAM_PERM = 0x7c, R_RAM_ERR = 0x80,
-	R_RAM_WRITES = 0x84, R_RAM_LAST = 0x88 };
+	R_RAM_WRITES = 0x84, R_RAM_LAST = 0x88, R_BILL = 0x8c };
 #define COOKIE_SPLIT	0x20
 #define COOKIE_RAM	0x30
 #define PAGE		0x1000u
@@ -113,9 +115,9 @@ struct sdk {
 };
 
 enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO,
-	OPT_SPLIT, OPT_RAM_HOLE };
+	OPT_SPLIT, OPT_RAM_HOLE, OPT_TRAP_INSTR };
 static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
-	"tick-ms", "mmio", "split", "ram-hole", NULL };
+	"tick-ms", "mmio", "split", "ram-hole", QVM_OPTION_NO_ARG_PREFIX "trap-instr", NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -210,6 +212,15 @@ static void violate_after_start(vdev_t *vdp, struct sdk *s)
 	}
 }
 
+/* Never called under KVM (guest_instr_register says ENOTSUP). */
+static vdev_ref_status_t sdk_instr(vdev_t *vdp, struct guest_cpu *gcp, guest_instr_type_t git,
+		unsigned qualifier)
+{
+	(void)gcp;
+	vdev_logf(QL_QVM_ERR, vdp, "sdktest: instruction %u (%u) trapped", git, qualifier);
+	return VRS_CONTINUE;
+}
+
 static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 {
 	struct sdk *s = vdp->v_device;
@@ -263,6 +274,11 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_RAM_HOLE:
 		qvm_parse_num(arg, QPNF_NONE, &s->ram_hole);
 		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_TRAP_INSTR: {
+		int r = guest_instr_register(vdp, GIT_X86_CPUID | GIT_FLAG_NO_QUALIFIER, 0, sdk_instr);
+		vdev_logf(QL_QVM_INFO, vdp, "sdktest: guest_instr_register: %s", strerror(r));
+		break;
+	}
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_COOKIE:
 		qvm_parse_num(arg, QPNF_NONE, &s->cookie);
 		break;
@@ -550,6 +566,14 @@ static vdev_ref_status_t sdk_vwrite(vdev_t *vdp, unsigned cookie,
 		break;
 	}
 	case R_RAM_ADDR: s->ram_addr = v; break;
+	case R_BILL: {
+		struct timespec ts = { 0, (long)(v < 1000 ? v : 999) * 1000000L };
+		guest_clock_start();
+		nanosleep(&ts, NULL);
+		guest_clock_stop();
+		guest_clock_stop();	/* again: nothing */
+		break;
+	}
 	case R_RAM_PERM: {
 		static const gasp_region_flags_t perms[] = {
 			GRF_NONE, GRF_PASS_RD | GRF_PASS_EX | GRF_VIRT_WR,
