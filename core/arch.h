@@ -122,6 +122,14 @@ int arch_translate(struct guest_cpu *cpu, uint64_t va, bool write, bool any_perm
 		uint64_t *gpa, uint64_t *span);
 /* Is the vCPU halted with interrupts off (it will never run again)? */
 bool arch_vcpu_idle(struct guest_cpu *cpu);
+/*
+ * On the vCPU's thread, after a kick: is it waiting for an interrupt
+ * (HLT, WFI) or powered off? ARCH_POWER_* bits, the values of the SDK's
+ * GPSC_WAIT and GPSC_OFF.
+ */
+#define ARCH_POWER_WAIT	0x1u
+#define ARCH_POWER_OFF	0x2u
+unsigned arch_vcpu_power(struct guest_cpu *cpu);
 /* Make the guest see a bus error on its current access. */
 void arch_inject_bus_error(struct guest_cpu *cpu);
 /* Make the guest see an undefined-instruction fault at its current instruction. */

@@ -123,14 +123,19 @@ static int startup_remove(struct qvm_vm *vm, const vdev_t *me, int space,
 			return EPERM;
 		}
 		struct qvm_region cut = *r;
+		int err = 0;
 		region_remove(&vm->regions, (unsigned)space, cut.base);
 		/* what lay outside the range stays, in one or two parts */
 		if (cut.base < loc)
-			region_add(&vm->regions, (unsigned)space, cut.base, loc - cut.base, cut.vdev,
-					cut.cookie, cut.flags & REGION_RW, NULL);
-		if (cut.last > last)
-			region_add(&vm->regions, (unsigned)space, last + 1, cut.last - last, cut.vdev,
-					cut.cookie, cut.flags & REGION_RW, NULL);
+			err = -region_add(&vm->regions, (unsigned)space, cut.base, loc - cut.base,
+					cut.vdev, cut.cookie, cut.flags & REGION_RW, NULL);
+		if (!err && cut.last > last)
+			err = -region_add(&vm->regions, (unsigned)space, last + 1, cut.last - last,
+					cut.vdev, cut.cookie, cut.flags & REGION_RW, NULL);
+		if (err) {
+			snprintf(why, wlen, "%s", strerror(err));
+			return err;
+		}
 		any = true;
 	}
 	if (!any) {
@@ -218,6 +223,9 @@ static int soft_ram(struct qvm_vm *vm, const struct gasp_region *g)
 	}
 	int err = trap ? -region_add(&vm->regions, REGION_MEM, loc, len, mine, g->cookie,
 			region_flags(f), NULL) : 0;
+	/* the trapping region reaches the vCPUs before the pages stop passing accesses */
+	if (!err && vm_publish_map(vm))
+		err = ENOMEM;
 	if (!err)
 		err = -ram_set_perm(vm, loc, len, rd ? (wr ? RAM_RW : RAM_RO) : RAM_NONE);
 	if (err) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include <qvm/log.h>
 
@@ -13,6 +14,7 @@
 
 /* Nesting of such accesses on one thread (a vdev reading one that reads one...). */
 #define PEER_DEPTH_MAX	4
+#define PEER_LOCK_WAIT_S	1	/* for another vdev's v_mtx while holding one's own */
 static _Thread_local unsigned depth;
 
 /* What the access's caller learns of the vdev's answer; see qvm/guest.h. */
@@ -64,7 +66,11 @@ int peer_access(struct qvm_vm *vm, struct guest_cpu *gcp, unsigned space, uint64
 
 	/* The vdev's callback gets a guest_cpu: the caller's vCPU, or one standing in for none. */
 	struct guest_cpu stand_in = { .vm = vm, .fd = -1 };
-	struct guest_cpu *cpu = gcp ? gcp : vcpu_self;
+	/*
+	 * Never another thread's vCPU (its own dispatch may be using its
+	 * fields): this thread's, or a stand-in of an outer call here.
+	 */
+	struct guest_cpu *cpu = gcp && (gcp == vcpu_self || gcp->fd < 0) ? gcp : vcpu_self;
 	if (!cpu || cpu->vm != vm) {
 		vcpu_init_operands(&stand_in);
 		cpu = &stand_in;
@@ -77,9 +83,25 @@ int peer_access(struct qvm_vm *vm, struct guest_cpu *gcp, unsigned space, uint64
 	struct qvm_vdev *d = r.vdev;
 	vdev_ref_status_t st;
 
-	/* v_mtx is error-checking (core/vdev.c): the caller's own fails rather than hangs */
+	/*
+	 * v_mtx is error-checking (core/vdev.c): the caller's own fails rather
+	 * than hangs. A caller inside a callback of its own VFF_MUTEX vdev holds
+	 * that mutex: waiting on another's without bound could close a cycle
+	 * (that vdev reaching back), so it waits a second at most.
+	 */
 	if (r.flags & REGION_MUTEX) {
-		int e = pthread_mutex_lock(&d->pub.v_mtx);
+		int e;
+		if (saved_running && (saved_running->factory->factory_flags &
+				(VFF_MUTEX | VFF_MUTEX_RECURSIVE))) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += PEER_LOCK_WAIT_S;
+			e = pthread_mutex_timedlock(&d->pub.v_mtx, &until);
+			if (e == ETIMEDOUT)
+				e = EDEADLK;
+		} else {
+			e = pthread_mutex_lock(&d->pub.v_mtx);
+		}
 		if (e)
 			return e;
 	}

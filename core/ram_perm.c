@@ -39,6 +39,9 @@ static int set_slot(struct qvm_vm *vm, int slot, const struct ram_piece *p, bool
 
 int mem_register_slots(struct qvm_vm *vm, struct qerr *e)
 {
+	vm->max_slots = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	if (vm->max_slots <= 0)
+		vm->max_slots = 32;	/* the least any KVM has had */
 	vm->npieces = 0;
 	for (unsigned i = 0; i < vm->nmem; i++) {
 		const struct qvm_mem *m = &vm->mem[i];
@@ -63,11 +66,11 @@ const struct ram_piece *ram_piece_at(const struct qvm_vm *vm, uint64_t gpa)
 	return NULL;
 }
 
-/* A slot number no piece uses, or -1. */
-static int free_slot(const struct ram_piece *ps, unsigned n, const struct ram_piece *more,
-		unsigned nmore, unsigned mem)
+/* A slot number no piece uses and KVM has, or -1. */
+static int free_slot(const struct qvm_vm *vm, const struct ram_piece *ps, unsigned n,
+		const struct ram_piece *more, unsigned nmore, unsigned mem)
 {
-	for (int s = 0; s < PIECE_SLOT0 + QVM_MAX_PIECES; s++) {
+	for (int s = 0; s < PIECE_SLOT0 + QVM_MAX_PIECES && s < vm->max_slots; s++) {
 		/* the ranges' own slot numbers stay theirs: another range's is never taken */
 		if (s < QVM_MAX_MEM && (unsigned)s != mem)
 			continue;
@@ -130,13 +133,17 @@ static bool same_run(const struct ram_piece *a, const struct ram_piece *b)
 	return a->gpa == b->gpa && a->len == b->len && a->perm == b->perm;
 }
 
-/* Remove (present false) or add the slots of n pieces; stops at the first failure. */
-static int slots(struct qvm_vm *vm, const struct ram_piece *p, unsigned n, bool present)
+/*
+ * Remove (present false) or add the slots of n pieces; stops at the first
+ * failure, with *done the pieces dealt with before it.
+ */
+static int slots(struct qvm_vm *vm, const struct ram_piece *p, unsigned n, bool present,
+		unsigned *done)
 {
-	for (unsigned i = 0; i < n; i++) {
-		if (p[i].slot < 0)
+	for (*done = 0; *done < n; (*done)++) {
+		if (p[*done].slot < 0)
 			continue;
-		int r = set_slot(vm, p[i].slot, &p[i], present);
+		int r = set_slot(vm, p[*done].slot, &p[*done], present);
 		if (r)
 			return r;
 	}
@@ -188,7 +195,7 @@ int ram_set_perm(struct qvm_vm *vm, uint64_t gpa, uint64_t len, enum ram_perm pe
 		if (now[i].slot >= 0 || now[i].perm == RAM_NONE)
 			continue;
 		/* a slot neither kept nor taken by another range (gone slots are free again) */
-		now[i].slot = free_slot(vm->pieces, vm->npieces, now, (unsigned)n, mi);
+		now[i].slot = free_slot(vm, vm->pieces, vm->npieces, now, (unsigned)n, mi);
 		for (unsigned k = 0; now[i].slot < 0 && k < ngone; k++) {
 			bool taken = false;
 			for (int j = 0; j < n && !taken; j++)
@@ -207,7 +214,11 @@ int ram_set_perm(struct qvm_vm *vm, uint64_t gpa, uint64_t len, enum ram_perm pe
 	 */
 	bool answered[QVM_MAX_CPUS];
 	vcpus_pause(vm, answered);
-	int r = slots(vm, gone, ngone, false);
+	unsigned done, undone;
+	int r = slots(vm, gone, ngone, false, &done);
+	if (r && slots(vm, gone, done, true, &undone))	/* the ones already gone come back */
+		vm_log(vm, QL_QVM_ERR, "ram 0x%llx: the memory slots could not be restored",
+				(unsigned long long)m->gpa);
 	if (!r) {
 		struct ram_piece added[QVM_MAX_PIECES];
 		unsigned nadded = 0;
@@ -218,11 +229,11 @@ int ram_set_perm(struct qvm_vm *vm, uint64_t gpa, uint64_t len, enum ram_perm pe
 			if (!kept)
 				added[nadded++] = now[i];
 		}
-		r = slots(vm, added, nadded, true);
+		r = slots(vm, added, nadded, true, &done);
 		if (r) {
 			/* put the old runs back: the guest keeps what it had */
-			slots(vm, added, nadded, false);
-			if (slots(vm, gone, ngone, true))
+			slots(vm, added, done, false, &undone);
+			if (slots(vm, gone, ngone, true, &undone))
 				vm_log(vm, QL_QVM_ERR, "ram 0x%llx: the memory slots could not be "
 						"restored", (unsigned long long)m->gpa);
 		}
@@ -266,6 +277,11 @@ int mem_punch_hole(struct qvm_vm *vm, uint64_t gpa, uint64_t len, char *why, siz
 	if (m->rom) {
 		snprintf(why, wlen, "0x%llx is rom", (unsigned long long)gpa);
 		return EACCES;
+	}
+	if (vm->npieces) {
+		snprintf(why, wlen, "KVM has the guest's RAM already: take RAM out by "
+				"VDEV_CTRL_ASSIGN");
+		return EBUSY;
 	}
 	for (unsigned i = 0; i < vm->nplaced; i++)
 		if (gpa < vm->placed[i].gpa + vm->placed[i].len && vm->placed[i].gpa < gpa + len) {

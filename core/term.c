@@ -119,6 +119,7 @@ int term_shutdown(struct qvm_vm *vm)
 	if (!term_claim(vm))
 		for (;;)
 			pause();	/* a vdev's qvm_fatal is ending qvm from its thread */
+	power_stop(vm);
 	vcpus_stop(vm);
 	vcpus_report_billed(vm);
 	term_vdevs(vm);
@@ -141,6 +142,7 @@ void term_exit_claimed(struct qvm_vm *vm, int code)
 {
 	signals_mute();
 	fflush(stdout);
+	power_stop(vm);
 	vcpus_stop(vm);		/* all but this thread; none before the guest started */
 	vcpus_report_billed(vm);
 	term_vdevs(vm);

@@ -102,6 +102,7 @@ static bool handle_requests(struct guest_cpu *cpu)
 		return true;
 	if (req & VCPU_REQ_HALT_CHECK) {
 		atomic_store(&cpu->halted_idle, arch_vcpu_idle(cpu));
+		atomic_store(&cpu->power, arch_vcpu_power(cpu));
 		atomic_fetch_add(&cpu->acks[ACK_HALT_CHECK], 1);
 	}
 	if (req & VCPU_REQ_PAUSE) {
@@ -109,9 +110,11 @@ static bool handle_requests(struct guest_cpu *cpu)
 		arch_vcpu_save_regs(cpu);
 		vcpu_offline(cpu);	/* held still: maps may be freed meanwhile */
 		pthread_mutex_lock(&vm->pause_lock);
+		atomic_store(&cpu->held, true);
 		atomic_fetch_add(&cpu->acks[ACK_PAUSE], 1);
 		while (vm->paused && !(atomic_load(&cpu->requests) & VCPU_REQ_STOP))
 			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		atomic_store(&cpu->held, false);
 		pthread_mutex_unlock(&vm->pause_lock);
 		vcpu_online(cpu);
 		return atomic_load(&cpu->requests) & VCPU_REQ_STOP;
@@ -236,9 +239,14 @@ static void *vcpu_thread(void *arg)
 	vcpu_online(cpu);
 	for (;;) {
 		vcpu_quiescent(cpu);	/* between exits: no map in use */
-		if (atomic_load_explicit(&cpu->requests, memory_order_relaxed) && handle_requests(cpu))
+		/* registers a vdev wrote go in first (regs_settle): a pause must save them */
+		if (atomic_load_explicit(&cpu->requests, memory_order_relaxed) &&
+				cpu->regs != VCPU_REGS_WRITTEN && handle_requests(cpu))
 			break;
-		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+		atomic_store_explicit(&cpu->in_run, true, memory_order_relaxed);
+		int ran = ioctl(cpu->fd, KVM_RUN, 0);
+		atomic_store_explicit(&cpu->in_run, false, memory_order_relaxed);
+		if (ran < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				cpu->run->immediate_exit = 0;
 				if (cpu->regs == VCPU_REGS_WRITTEN)
@@ -316,22 +324,34 @@ static unsigned ask_all(struct qvm_vm *vm, unsigned req, unsigned wait_ms, bool 
 	enum vcpu_ack kind = req == VCPU_REQ_PAUSE ? ACK_PAUSE : ACK_HALT_CHECK;
 #define ACKS(i) (&vm->cpus[i].acks[kind])
 
+	bool asked[QVM_MAX_CPUS];
+
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		gen[i] = atomic_load(ACKS(i));
-		if (&vm->cpus[i] != vcpu_self)	/* it is here, in a vdev: not in the guest */
+		/*
+		 * Not the caller's own vCPU (it is here, in a vdev). A halt check
+		 * spares one that is out of the guest, handling an exit: it is
+		 * not halted, and a kick would break a vdev's sleep there.
+		 */
+		asked[i] = &vm->cpus[i] != vcpu_self && (req != VCPU_REQ_HALT_CHECK ||
+				atomic_load_explicit(&vm->cpus[i].in_run, memory_order_relaxed));
+		if (asked[i])
 			kick(&vm->cpus[i], req);
 	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		if (&vm->cpus[i] == vcpu_self) {
-			answered[i] = true;
-			n++;
+		if (!asked[i]) {
+			answered[i] = &vm->cpus[i] == vcpu_self;
+			n += answered[i];
 			continue;
 		}
-		while (atomic_load(ACKS(i)) == gen[i] && waited < wait_ms) {
+		/* one already held by an earlier pause is held for this one too */
+		while (atomic_load(ACKS(i)) == gen[i] && waited < wait_ms &&
+				!(req == VCPU_REQ_PAUSE && atomic_load(&vm->cpus[i].held))) {
 			sleep_ms(1);
 			waited++;
 		}
-		answered[i] = atomic_load(ACKS(i)) != gen[i];
+		answered[i] = atomic_load(ACKS(i)) != gen[i] ||
+			(req == VCPU_REQ_PAUSE && atomic_load(&vm->cpus[i].held));
 		n += answered[i];
 	}
 #undef ACKS
@@ -351,14 +371,17 @@ static bool all_idle(struct qvm_vm *vm)
 	return true;
 }
 
+void vcpus_ask_power(struct qvm_vm *vm, unsigned wait_ms, bool *answered)
+{
+	ask_all(vm, VCPU_REQ_HALT_CHECK, wait_ms, answered);
+}
+
 unsigned vcpus_pause(struct qvm_vm *vm, bool *answered)
 {
-	if (!vm->cpus)
-		return 0;
 	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused++;
+	vm->paused++;	/* even with no vCPUs: vcpus_resume gives it back */
 	pthread_mutex_unlock(&vm->pause_lock);
-	return ask_all(vm, VCPU_REQ_PAUSE, HALT_ANSWER_MS, answered);
+	return vm->cpus ? ask_all(vm, VCPU_REQ_PAUSE, HALT_ANSWER_MS, answered) : 0;
 }
 
 static void pause_wake(struct qvm_vm *vm, bool release)

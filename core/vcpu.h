@@ -19,6 +19,15 @@ void vcpus_request_stop(struct qvm_vm *vm);
  */
 unsigned vcpus_pause(struct qvm_vm *vm, bool *answered);
 void vcpus_resume(struct qvm_vm *vm);
+/*
+ * Kick every vCPU (but the caller's own) to note its ARCH_POWER_* state in
+ * cpu->power; answered[i] says which did within wait_ms.
+ */
+void vcpus_ask_power(struct qvm_vm *vm, unsigned wait_ms, bool *answered);
+/* The sampling thread of guest_power_state_* notifications (core/power.c). */
+void power_start(struct qvm_vm *vm);
+void power_stop(struct qvm_vm *vm);
+void power_destroy(struct qvm_vm *vm);
 /* Log each vCPU's billable vdev time (guest_clock_start/stop), where there is any. */
 void vcpus_report_billed(struct qvm_vm *vm);
 /* Stop and join every vCPU thread. */

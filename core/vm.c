@@ -54,6 +54,8 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	pthread_mutex_init(&vm->dump_lock, NULL);
 	pthread_mutex_init(&vm->report_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
+	pthread_mutex_init(&vm->power_lock, NULL);
+	pthread_cond_init(&vm->power_cond, NULL);
 	term_init(&vm->term);
 	*out = vm;
 	atomic_store(&last_vm, vm);
@@ -65,6 +67,7 @@ void vm_destroy(struct qvm_vm *vm)
 {
 	if (!vm)
 		return;
+	power_destroy(vm);
 	if (!vcpus_destroy(vm) || vm->timer_abandoned)
 		return;	/* a thread still runs in vdev code: leave it a world to return to */
 	timers_destroy(vm);
@@ -157,6 +160,7 @@ int vm_run(struct qvm_vm *vm)
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
 		term_request(vm, QVM_EXIT_FATAL_RUNNING);
 	}
+	power_start(vm);
 	vcpus_wait_exit(vm);
 	return term_shutdown(vm);
 }

@@ -100,6 +100,9 @@ struct guest_cpu {
 	/* Answers to requests, counted per kind (enum vcpu_ack). */
 	_Atomic unsigned acks[2];
 	_Atomic bool halted_idle;
+	_Atomic unsigned power;		/* ARCH_POWER_* at the last HALT_CHECK */
+	_Atomic bool held;		/* paused: counts as answering later pauses */
+	_Atomic bool in_run;		/* inside KVM_RUN (or about to be) */
 	/* Map epoch this vCPU has passed (core/maps.c); UINT64_MAX while it is not running. */
 	_Atomic uint64_t seen_epoch;
 	uint64_t last_epoch;		/* the epoch of its hints */
@@ -156,6 +159,7 @@ struct qvm_vm {
 	/* the ranges' runs of pages as KVM has them, in address order (regions_lock) */
 	struct ram_piece pieces[QVM_MAX_PIECES];
 	unsigned npieces;
+	int max_slots;			/* KVM_CAP_NR_MEMSLOTS */
 
 	struct qvm_cpu_cfg cpu_cfg[QVM_MAX_CPUS];
 	unsigned ncpus;
@@ -233,6 +237,12 @@ struct qvm_vm {
 	pthread_t main_thread;
 	pthread_mutex_t kick_lock;	/* thread_started vs. signalling a joined thread */
 	bool timer_abandoned;
+	/* guest_power_state_* (core/power.c) */
+	pthread_mutex_t power_lock;
+	pthread_cond_t power_cond;
+	struct guest_power_state_notify *power_notifies;
+	pthread_t power_thread;
+	bool power_running, power_stop;
 	struct qvm_term term;		/* core/term.c */
 
 	struct arch_vm arch;

@@ -61,6 +61,7 @@ t_sdk_guest() {
 		"sdk ram trapped read: 0xc0de0030" "sdk ram restored: 0x33333333, the vdev saw 1" \
 		"sdk ram errors: 0" "sdk ram hole: 0xffffffff, below it 0x44444444" \
 		"sdk split: 0xc0de0020 0xffffffff 0xc0de0020" \
+		"sdk power now: 0x00000002" "sdk power notified: yes, state 0x00000002" \
 		"sdk thread: advancing" \
 		"sdk path: 1" "sdk pulse: code 7" "sdk pulses: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1

@@ -108,18 +108,16 @@ int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
  * masked. Only with the MMU off, where pc is the guest-physical address of
  * the instruction qvm can read; a guest with its MMU on is never idle.
  */
-bool arch_vcpu_idle(struct guest_cpu *cpu)
+/* Back from KVM_RUN with pc just past a WFI, the MMU off (pc is physical); masked if asked. */
+static bool after_wfi(struct guest_cpu *cpu, bool masked)
 {
-	struct kvm_mp_state mp;
 	uint64_t pc, pstate, sctlr;
 
-	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_STOPPED)
-		return true;
 	if (arm64_get_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pc)), &pc) ||
 			arm64_get_reg(cpu, arch_core_reg(offsetof(struct kvm_regs, regs.pstate)), &pstate) ||
 			arm64_get_reg(cpu, SCTLR_EL1, &sctlr))
 		return false;
-	if ((sctlr & SCTLR_M) || !(pstate & PSTATE_I) || pc < 4)
+	if ((sctlr & SCTLR_M) || (masked && !(pstate & PSTATE_I)) || pc < 4)
 		return false;
 	const uint8_t *insn = vm_gpa_to_hva(cpu->vm, pc - 4, 4);
 	if (!insn)
@@ -127,6 +125,23 @@ bool arch_vcpu_idle(struct guest_cpu *cpu)
 	uint32_t w = (uint32_t)insn[0] | (uint32_t)insn[1] << 8 | (uint32_t)insn[2] << 16 |
 		(uint32_t)insn[3] << 24;
 	return w == INSN_WFI;
+}
+
+static bool stopped(struct guest_cpu *cpu)
+{
+	struct kvm_mp_state mp;
+
+	return ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_STOPPED;
+}
+
+bool arch_vcpu_idle(struct guest_cpu *cpu)
+{
+	return stopped(cpu) || after_wfi(cpu, true);
+}
+
+unsigned arch_vcpu_power(struct guest_cpu *cpu)
+{
+	return stopped(cpu) ? ARCH_POWER_OFF : after_wfi(cpu, false) ? ARCH_POWER_WAIT : 0;
 }
 
 const char *arch_instr_name(unsigned git)

@@ -84,16 +84,16 @@ int arch_cpu_regs(struct guest_cpu *cpu, uint64_t off, void *buf, size_t len, bo
 		return -EINVAL;
 	if (!len)
 		return 0;
-	for (unsigned i = (unsigned)(off / 8); i <= (off + len - 1) / 8; i++) {
+	for (unsigned i = (unsigned)(off / 8); i <= (off + len - 1) / 8; i++)
 		if ((r = have(cpu, i)))
 			return r;
-		if (write)
-			cpu->arch.written |= 1ull << i;
-	}
 	if (!write) {
 		memcpy(buf, copy + off, len);
 		return 0;
 	}
+	/* only once every slot is in: a failed read must leave nothing marked written */
+	for (unsigned i = (unsigned)(off / 8); i <= (off + len - 1) / 8; i++)
+		cpu->arch.written |= 1ull << i;
 	memcpy(copy + off, buf, len);
 	cpu->regs = VCPU_REGS_WRITTEN;
 	return 0;

@@ -85,6 +85,24 @@ int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 	return 0;
 }
 
+unsigned arch_vcpu_power(struct guest_cpu *cpu)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+		return 0;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_HALTED:
+		return ARCH_POWER_WAIT;
+	case KVM_MP_STATE_UNINITIALIZED:	/* an AP before its INIT and SIPI */
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		return ARCH_POWER_OFF;
+	default:
+		return 0;
+	}
+}
+
 bool arch_vcpu_idle(struct guest_cpu *cpu)
 {
 	struct kvm_mp_state mp;
@@ -111,12 +129,12 @@ static void inject(struct guest_cpu *cpu, uint8_t vector, bool has_error_code)
 	ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev);
 }
 
-/* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
 const char *arch_instr_name(unsigned git)
 {
 	return git == 0 ? "CPUID" : NULL;	/* GIT_X86_CPUID */
 }
 
+/* x86 has no bus error: a #GP(0) is what the guest sees for a refused access. */
 void arch_inject_bus_error(struct guest_cpu *cpu)
 {
 	inject(cpu, 13, true);

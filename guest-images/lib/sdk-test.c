@@ -59,6 +59,9 @@
 #define SDK_RAM_WRITES  0x84    /* R: writes the vdev saw on the page */
 #define SDK_RAM_LAST    0x88    /* R: the last of them */
 #define SDK_BILL        0x8c    /* W: N ms of billable vdev work (guest_clock_start/stop) */
+#define SDK_POWER_NOW   0x90    /* R: vCPUs waiting or off, now */
+#define SDK_POWER_SEEN  0x94    /* R: notifications of vCPU 1 waiting or off */
+#define SDK_POWER_LAST  0x98    /* R: the state the last one saw */
 #define SDK_SPLIT       0xfa110000u     /* `split`: 3 pages, the middle one removed */
 
 #define SDK_ID_VALUE    0x53444b31u     /* "SDK1" */
@@ -640,6 +643,12 @@ _Noreturn static void sdk_test(void)
 	test_thread();
 	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));
+	/* vCPU 1 halted (x86) or never powered on (arm64) long before now */
+	put_line_hex("sdk power now: ", sdk_read(SDK_POWER_NOW));
+	serial_puts(sdk_read(SDK_POWER_SEEN) ? "sdk power notified: yes, state " :
+			"sdk power notified: no, state ");
+	put_hex32(sdk_read(SDK_POWER_LAST));
+	serial_puts("\n");
 	sdk_write(SDK_BILL, 30);	/* qvm reports it at the end */
 
 	serial_puts("sdk test: done\n");

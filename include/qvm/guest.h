@@ -133,6 +133,49 @@ typedef vdev_ref_status_t guest_instr_callback_func_t(vdev_t *vdp, struct guest_
 int guest_instr_register(vdev_t *vdp, guest_instr_type_t git, unsigned qualifier,
 		guest_instr_callback_func_t *func);
 
+/* ---- the guest's power state ---- */
+
+/*
+ * The guest's power state: sets of vCPUs, bit i for vCPU i (base 0: vCPUs
+ * 0-63), waiting for an interrupt (HLT, WFI) or powered off (an x86 AP
+ * before its SIPI, an arm64 vCPU before PSCI CPU_ON or after CPU_OFF).
+ * KVM handles both in the kernel, so qvm samples them by asking each vCPU
+ * [ours]: a vCPU running guest code or a vdev callback is in neither set.
+ */
+typedef unsigned guest_power_state_cmd_t;
+enum guest_power_state_cmd {
+	GPSC_WAIT = 0x01,		/* the waiting set */
+	GPSC_OFF = 0x02,		/* the powered-off set (both: the two ORed) */
+	GPSC_FROM = 0x40000000,		/* notify when the old state matched mask/bits */
+};
+/* notify when the new state matches mask/bits (a macro: C enums stop at INT_MAX) */
+#define GPSC_TO		0x80000000u
+struct guest_power_state_notify;
+/* curr: the new state of the set(s) asked for; base: the notification's */
+typedef void guest_power_state_callback_func_t(void *data, uint64_t curr, unsigned base);
+
+/*
+ * The set(s) cmd names (GPSC_WAIT, GPSC_OFF or both) into result[0],
+ * sampled now. Running phase. The number of results filled in (1), or
+ * -EINVAL (base other than 0, nresult 0, no set named).
+ */
+int guest_power_state_current(guest_power_state_cmd_t cmd, unsigned base, unsigned nresult,
+		uint64_t *result);
+/*
+ * A notification: created (any phase; NULL with errno ENOMEM), then set
+ * with _register: func(data, curr, base) is called when the set(s) of cmd,
+ * masked with mask, come to equal bits (GPSC_TO) or stop equalling them
+ * (GPSC_FROM). While one is registered and the guest runs, qvm samples the
+ * sets every 10 ms on a thread of its own [ours], which calls func; before
+ * the first sample every vCPU counts as running. _delete stops and frees
+ * it; a call of func already due may still come with its data.
+ */
+struct guest_power_state_notify *guest_power_state_notify_create(void);
+void guest_power_state_notify_delete(struct guest_power_state_notify *qpnp);
+void guest_power_state_notify_register(struct guest_power_state_notify *qpnp,
+		guest_power_state_cmd_t cmd, unsigned base, uint64_t mask, uint64_t bits,
+		guest_power_state_callback_func_t *func, void *data);
+
 /* ---- timers ---- */
 
 /*

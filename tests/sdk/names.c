@@ -47,6 +47,8 @@ static const fn functions[] = {
 	(fn)guest_timer_state, (fn)guest_terminate,
 	(fn)guest_msi_signal, (fn)guest_write_core_file,
 	(fn)guest_clock_start, (fn)guest_clock_stop, (fn)guest_instr_register,
+	(fn)guest_power_state_current, (fn)guest_power_state_notify_create,
+	(fn)guest_power_state_notify_delete, (fn)guest_power_state_notify_register,
 	(fn)vdev_pulse, (fn)gram_reserve, (fn)gram_find_free, (fn)gram_find_free_range,
 	(fn)gasp_lock, (fn)gasp_unlock, (fn)gasp_region_set,
 	(fn)gasp_region_set_soft, (fn)gasp_region_info,
@@ -100,6 +102,18 @@ static void names_region(vdev_t *vdp)
 	r.flags |= GRF_NOCACHE;
 	(void)r;
 	(void)(GRF_STICKY | GRF_PRECIOUS | GRF_NOPERMS | GRF_BACKUP_MASK | GRF_BACKUP_SHIFT);
+}
+
+/* a power-state callback, by its type */
+static guest_power_state_callback_func_t names_power;
+static void names_power(void *data, uint64_t curr, unsigned base)
+{
+	guest_power_state_cmd_t cmd = GPSC_WAIT | GPSC_OFF | GPSC_FROM | GPSC_TO;
+
+	(void)data;
+	(void)curr;
+	(void)base;
+	(void)cmd;
 }
 
 /* an instruction callback, by its type */
@@ -158,6 +172,11 @@ static int names_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		names_maps(vdp);
 		names_region(vdp);
 		guest_instr_register(vdp, GIT_ARM_MRS | GIT_FLAG_NO_QUALIFIER, 0, names_instr);
+		struct guest_power_state_notify *pn = guest_power_state_notify_create();
+		uint64_t set;
+		guest_power_state_notify_register(pn, GPSC_TO | GPSC_OFF, 0, 1, 1, names_power, NULL);
+		if (guest_power_state_current(GPSC_WAIT, 0, 1, &set) == 1)
+			guest_power_state_notify_delete(pn);
 		qvm_outf(QVM_OUTI_QVM, "%s: %d %zu %zu %zu", vdev_name(vdp), e,
 				sizeof(levels) / sizeof(levels[0]), sizeof(sources) / sizeof(sources[0]),
 				sizeof(functions) / sizeof(functions[0]));

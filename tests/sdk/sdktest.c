@@ -34,10 +34,13 @@
  *   0x80 RAM_ERR R    errno of the last RAM_PERM
  *   0x84 RAM_WRITES R the guest's writes trapped on the page, 0x88 RAM_LAST R the last
  *   0x8c BILL W       N ms of billable work: guest_clock_start, a sleep, guest_clock_stop
+ *   0x90 POWER_NOW R  guest_power_state_current(GPSC_WAIT | GPSC_OFF)
+ *   0x94 POWER_SEEN R the `power-watch` notifications so far, 0x98 POWER_LAST R their last state
  * `split ADDR`: at startup a region of 3 pages at ADDR (reads answer 0xc0de0020),
  * then its middle page removed with gasp_region_set(GRF_NONE).
  * `ram-hole ADDR`: at startup the RAM page at ADDR taken out (GRF_NONE).
  * `trap-instr`: guest_instr_register() of instruction type 0 (CPUID, SMC), its result logged.
+ * `power-watch`: a power-state notification for vCPU 1 waiting or off (GPSC_TO).
  *   0x64 PEER_ADDR W  0x68 PEER_SPACE W (a qst_type)
  *   0x6c PEER RW      4 bytes at PEER_SPACE:PEER_ADDR through guest_cpu_read/write:
  *                     another vdev's register; a fault answers guest_cpu_to_vrs(),
@@ -54,6 +57,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -72,7 +76,8 @@ enum { R_ID = 0x00, R_SCRATCH = 0x04, R_DMA_ADDR = 0x08, R_DMA_LEN = 0x0c, R_DMA
 	R_CPUREG = 0x50, R_CPUREG_ERR = 0x54, R_VIRT_LO = 0x58, R_VIRT_HI = 0x5c, R_VIRT = 0x60,
 	R_PEER_ADDR = 0x64, R_PEER_SPACE = 0x68, R_PEER = 0x6c, R_PEER_ERR = 0x70,
 	R_CPUREG_ADD = 0x74, R_RAM_ADDR = 0x78, R_RAM_PERM = 0x7c, R_RAM_ERR = 0x80,
-	R_RAM_WRITES = 0x84, R_RAM_LAST = 0x88, R_BILL = 0x8c };
+	R_RAM_WRITES = 0x84, R_RAM_LAST = 0x88, R_BILL = 0x8c, R_POWER_NOW = 0x90,
+	R_POWER_SEEN = 0x94, R_POWER_LAST = 0x98 };
 #define COOKIE_SPLIT	0x20
 #define COOKIE_RAM	0x30
 #define PAGE		0x1000u
@@ -112,12 +117,15 @@ struct sdk {
 	uint64_t virt, peer_addr;
 	uint64_t split, ram_hole, ram_addr;	/* QSL_NO_LOCATION: not given */
 	uint32_t ram_err, ram_writes, ram_last;
+	struct guest_power_state_notify *power;
+	_Atomic uint32_t power_seen, power_last;	/* from qvm's sampling thread */
 };
 
 enum { OPT_IOPORT, OPT_COOKIE, OPT_VIOLATE, OPT_INIT, OPT_END_WITH, OPT_TICK_MS, OPT_MMIO,
-	OPT_SPLIT, OPT_RAM_HOLE, OPT_TRAP_INSTR };
+	OPT_SPLIT, OPT_RAM_HOLE, OPT_TRAP_INSTR, OPT_POWER_WATCH };
 static const char *const sdk_options[] = { "ioport", "cookie", "violate", "init", "end-with",
-	"tick-ms", "mmio", "split", "ram-hole", QVM_OPTION_NO_ARG_PREFIX "trap-instr", NULL };
+	"tick-ms", "mmio", "split", "ram-hole", QVM_OPTION_NO_ARG_PREFIX "trap-instr",
+	QVM_OPTION_NO_ARG_PREFIX "power-watch", NULL };
 
 static void *counter_thread(void *arg)
 {
@@ -212,6 +220,16 @@ static void violate_after_start(vdev_t *vdp, struct sdk *s)
 	}
 }
 
+/* vCPU 1 came to wait or be off. */
+static void sdk_power(void *data, uint64_t curr, unsigned base)
+{
+	struct sdk *s = data;
+
+	(void)base;
+	atomic_store(&s->power_last, (uint32_t)curr);
+	atomic_fetch_add(&s->power_seen, 1);
+}
+
 /* Never called under KVM (guest_instr_register says ENOTSUP). */
 static vdev_ref_status_t sdk_instr(vdev_t *vdp, struct guest_cpu *gcp, guest_instr_type_t git,
 		unsigned qualifier)
@@ -279,6 +297,13 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		vdev_logf(QL_QVM_INFO, vdp, "sdktest: guest_instr_register: %s", strerror(r));
 		break;
 	}
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_POWER_WATCH:
+		s->power = guest_power_state_notify_create();
+		if (!s->power)
+			qvm_fatal(QLS_QVM, "sdktest: guest_power_state_notify_create: %s", strerror(errno));
+		guest_power_state_notify_register(s->power, GPSC_TO | GPSC_WAIT | GPSC_OFF, 0, 2, 2,
+				sdk_power, s);
+		break;
 	case VDEV_CTRL_FIRST_OPTIDX + OPT_COOKIE:
 		qvm_parse_num(arg, QPNF_NONE, &s->cookie);
 		break;
@@ -353,6 +378,8 @@ static int sdk_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		break;
 	}
 	case VDEV_CTRL_TERMINATE:
+		guest_power_state_notify_delete(s->power);
+		s->power = NULL;
 		if (s->pulse_timer_made) {
 			timer_delete(s->pulse_timer);
 			s->pulse_timer_made = 0;
@@ -488,6 +515,14 @@ static vdev_ref_status_t sdk_vread(vdev_t *vdp, unsigned cookie,
 		case R_RAM_ERR: v = s->ram_err; break;
 		case R_RAM_WRITES: v = s->ram_writes; break;
 		case R_RAM_LAST: v = s->ram_last; break;
+		case R_POWER_NOW: {
+			uint64_t set = 0;
+			v = guest_power_state_current(GPSC_WAIT | GPSC_OFF, 0, 1, &set) == 1 ?
+				(uint32_t)set : 0xdeadu;
+			break;
+		}
+		case R_POWER_SEEN: v = atomic_load(&s->power_seen); break;
+		case R_POWER_LAST: v = atomic_load(&s->power_last); break;
 		case R_CPUREG: {
 			uint64_t reg = 0;
 			struct qvm_state_block b = { .location = s->cpureg_off, .length = 8,
