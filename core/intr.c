@@ -142,22 +142,24 @@ int guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis)
 	return -arch_irq_line(vm, (unsigned)(pic - vm->pics), gip->param, (gis & GIS_ON) ? 1 : 0);
 }
 
-void guest_msi_signal(vdev_t *src, uint64_t addr, unsigned data)
+int guest_msi_signal(const vdev_t *src, uint64_t addr, unsigned data)
 {
 	struct qvm_vm *vm = src ? vdev_of(src)->vm : vm_current();
 	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
 		.data = data };
 
 	if (!vm)
-		return;
-	if (vm_phase(vm) == QVM_PHASE_STARTUP) {
-		api_violation(vm, src ? src : vdev_running ? &vdev_running->pub : NULL,
+		return EINVAL;
+	if (vm_phase(vm) == QVM_PHASE_STARTUP)
+		return api_violation(vm, src ? src : vdev_running ? &vdev_running->pub : NULL,
 				"guest_msi_signal()", "may only be called after VDEV_CTRL_GUEST_CONFIGURED");
-		return;
-	}
 	/* 1: delivered, 0: the guest blocked it (its own business); errors are ours */
-	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 && !atomic_exchange(&vm->msi_warned, true))
+	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) >= 0)
+		return EOK;
+	int err = errno;
+	if (!atomic_exchange(&vm->msi_warned, true))
 		vm_log(vm, QL_QVM_WARN, "guest_msi_signal(): KVM delivers no MSI to this guest (%s): "
-				"address 0x%llx data 0x%x dropped, and any after it", strerror(errno),
+				"address 0x%llx data 0x%x dropped, and any after it", strerror(err),
 				(unsigned long long)addr, data);
+	return err;
 }

@@ -9,6 +9,12 @@
 int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *where,
 		struct qvm_vdev **out, struct qerr *e);
 
+/*
+ * The factory's pulse callback with code, on this thread, v_mtx held with
+ * VFF_MUTEX; nothing once the vdev was told TERMINATE.
+ */
+void vdev_deliver_pulse(struct qvm_vdev *d, int8_t code);
+
 /* A vdev's v_mtx for VFF_MUTEX or VFF_MUTEX_RECURSIVE (factory_flags). */
 void vdev_mutex_init(pthread_mutex_t *m, unsigned factory_flags);
 

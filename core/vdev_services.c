@@ -199,8 +199,13 @@ struct pulse_target {
 static void pulse_thunk(union sigval v)
 {
 	struct pulse_target *t = v.sival_ptr;
-	struct qvm_vdev *d = t->d;
-	struct _pulse p = { .code = t->code };
+
+	vdev_deliver_pulse(t->d, t->code);
+}
+
+void vdev_deliver_pulse(struct qvm_vdev *d, int8_t code)
+{
+	struct _pulse p = { .code = code };
 
 	if (atomic_load(&d->terminated) || !d->factory->pulse)
 		return;

@@ -243,6 +243,7 @@ struct qvm_vm {
 	struct guest_power_state_notify *power_notifies;
 	pthread_t power_thread;
 	bool power_running, power_stop;
+	_Atomic bool stdin_taken;	/* a cdev reads qvm's standard input (core/cdev.c) */
 	struct qvm_term term;		/* core/term.c */
 
 	struct arch_vm arch;

@@ -19,6 +19,8 @@ LIFE="vdev lifecycle name lc"
 #   SDK_CONF  the SDK guest with its vdevs;  BUS_FAULT  what a bus error is to a guest
 #   MSI_LINE  what the SDK guest says of guest_msi_signal (arm64: no ITS, no MSI)
 #   INSTR0    the instruction guest_instr_register type 0 is (CPUID, SMC)
+#   UART_LINE what the SDK guest reads from its console (arm64's pl011 takes no input)
+#   QVM_STDIN what `run` gives qvm as standard input (default /dev/null)
 #   WDOG      the watchdog demo (four kicks "wdog kick N", then the bite: exit 4)
 #   GUESTS    the guest images;  RAM  a ram option they load into
 #   RAW_AT    where a raw `load FILE` goes in $RAM;  CONSOLE  the guests' UART
@@ -35,6 +37,7 @@ aarch64)
 	BASE=tests/configs/aarch64/base.qvmconf VIOLATE=tests/configs/aarch64/violate.qvmconf
 	SDK_CONF=tests/configs/aarch64/sdk.qvmconf BUS_FAULT="external abort"
 	MSI_LINE="sdk msi: none on this architecture" INSTR0=SMC
+	UART_LINE="sdk uart: no input on this architecture"
 	WDOG=guest-images/aarch64/wdog-demo.qvmconf
 	RAM="ram 0x40000000,16M" RAW_AT=0x40080000 CONSOLE="vdev pl011 loc 0x09000000"
 	HALT="cmdline halt" TRACE_LOC=0x9010000
@@ -42,7 +45,7 @@ aarch64)
 *)
 	BASE=tests/configs/ok/base.qvmconf VIOLATE=tests/configs/ok/violate.qvmconf
 	SDK_CONF=tests/configs/ok/sdk.qvmconf BUS_FAULT="#GP"
-	MSI_LINE="sdk msi: interrupts 1" INSTR0=CPUID
+	MSI_LINE="sdk msi: interrupts 1" INSTR0=CPUID UART_LINE="sdk uart read: ping"
 	WDOG=guest-images/x86_64/wdog-demo.qvmconf
 	RAM="ram 0,16M" RAW_AT=0x0 CONSOLE="vdev ser8250"
 	HALT="" TRACE_LOC=0xfa000000
@@ -53,7 +56,7 @@ esac
 run() {
 	local name=$1 t=$2
 	shift 2
-	timeout -k "$KILL_AFTER" "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	timeout -k "$KILL_AFTER" "$t" "$QVM" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" <"${QVM_STDIN:-/dev/null}"
 	echo $? >"$OUT/$name.rc"
 }
 rc_of()  { cat "$OUT/$1.rc"; }

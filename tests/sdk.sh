@@ -43,7 +43,8 @@ t_sdk_guest() {
 	[ -d "$PFX" ] && q=$PFX/bin/qvm
 	[ -x "$q" ] || { echo "no installed qvm (install failed)"; return 1; }
 	mkdir -p "$OUT/xdg"
-	QVM=$q sdk_run sdk 90 @"$SDK_CONF"
+	printf 'ping\n' >"$OUT/uart-in"	# the console's input (ser8250 reads qvm's standard input)
+	QVM=$q QVM_STDIN=$OUT/uart-in sdk_run sdk 90 @"$SDK_CONF"
 	local want
 	for want in "sdk test: start" "sdk id: 0x53444b31" "sdk scratch: 0x1234abcd 0x0badf00d" \
 		"sdk dma contig: HELLO, DMA WORLD sum=1498" "sdk dma reverse: DLROW AMD ,OLLEH" \
@@ -62,6 +63,7 @@ t_sdk_guest() {
 		"sdk ram errors: 0" "sdk ram hole: 0xffffffff, below it 0x44444444" \
 		"sdk split: 0xc0de0020 0xffffffff 0xc0de0020" \
 		"sdk power now: 0x00000002" "sdk power notified: yes, state 0x00000002" \
+		"$UART_LINE" \
 		"sdk thread: advancing" \
 		"sdk path: 1" "sdk pulse: code 7" "sdk pulses: 1" "sdk test: done"; do
 		expect_out sdk "$want" || return 1

@@ -47,6 +47,12 @@ bool sdk_arch_msi(uint32_t *addr, uint32_t *data)
 const char sdk_arch_fault_name[] = "external abort";
 
 const uintptr_t sdk_arch_ram_page = 0x40a00000, sdk_arch_ram_hole = 0x40b00000;
+
+/* The pl011 takes no input. */
+int sdk_arch_uart_getc(void)
+{
+	return -2;
+}
 const uint32_t sdk_arch_region_space = 0;	/* QST_MEMORY */
 const uint32_t sdk_arch_region_addr = SDK_MMIO;
 

@@ -96,6 +96,7 @@
 #define THREAD_WAIT_MS  1000
 #define IRQ_WAIT_MS     1000
 #define IRQ_QUIET_MS    20      /* how long a storm has to show itself */
+#define UART_WAIT_MS    3000    /* for the console's input (its vdev's `delayed 500`) */
 /* Deliveries after the handler dropped the line that still count as "no
  * storm". On x86 hosts whose /dev/kvm is PVM (kvm_pvm), a level-triggered
  * IOAPIC interrupt is delivered once more ~0.6 ms after the first handler
@@ -613,6 +614,34 @@ static void test_ram(void)
 	serial_puts("\n");
 }
 
+/* The console's input (ser8250 through qvm/cdev.h): the test types "ping". */
+static void test_uart_input(void)
+{
+	char line[8];
+	unsigned n = 0;
+	uint64_t deadline = deadline_after(UART_WAIT_MS);
+	int c;
+
+	for (c = sdk_arch_uart_getc(); n < sizeof(line) - 1 && !expired(deadline);
+			c = sdk_arch_uart_getc()) {
+		if (c == -2) {
+			serial_puts("sdk uart: no input on this architecture\n");
+			return;
+		}
+		if (c < 0) {
+			poll_delay();
+			continue;
+		}
+		if (c == '\n')
+			break;
+		line[n++] = (char)c;
+	}
+	line[n] = '\0';
+	serial_puts("sdk uart read: ");
+	serial_puts(n ? line : "(nothing)");
+	serial_puts("\n");
+}
+
 _Noreturn static void sdk_test(void)
 {
 	serial_init();
@@ -640,6 +669,7 @@ _Noreturn static void sdk_test(void)
 	test_virtual();
 	test_peer();
 	test_ram();
+	test_uart_input();
 	test_thread();
 	test_pulse();
 	put_line_dec("sdk path: ", sdk_read(SDK_PATH_OK));

@@ -75,6 +75,9 @@ void sdk_arch_virtual(const volatile void *p, uint64_t *va, uint64_t *unmapped);
  */
 extern const uintptr_t sdk_arch_ram_page, sdk_arch_ram_hole;
 
+/* A byte of the console's input, -1 if none yet, -2 if the console takes no input here. */
+int sdk_arch_uart_getc(void);
+
 /* The sdktest vdev's own region (`ioport` or `mmio`): its qst_type and address. */
 extern const uint32_t sdk_arch_region_space, sdk_arch_region_addr;
 

@@ -35,6 +35,14 @@
 const char sdk_arch_fault_name[] = "#GP";
 
 const uintptr_t sdk_arch_ram_page = 0xa00000, sdk_arch_ram_hole = 0xb00000;
+
+#define UART_RBR        0x3f8   /* receive buffer */
+#define UART_LSR_DR     0x01    /* data ready */
+
+int sdk_arch_uart_getc(void)
+{
+	return inb(UART_LSR) & UART_LSR_DR ? inb(UART_RBR) : -1;
+}
 const uint32_t sdk_arch_region_space = 0x8000;	/* QST_X86_IO */
 const uint32_t sdk_arch_region_addr = SDK_IO_PORT;
 

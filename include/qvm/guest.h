@@ -100,10 +100,11 @@ errno_t guest_intr_signal(guest_intr_t *gip, guest_intr_state_t gis);
 /*
  * Send the guest a message-signalled interrupt: data written to addr, as a
  * PCI device's MSI would (x86: addr 0xfee00000 | the destination APIC ID
- * << 12, data the vector). Running phase only. An MSI KVM cannot deliver
- * (arm64 without an ITS) is dropped with one warning.
+ * << 12, data the vector). Running phase only. EOK, or the errno of an MSI
+ * KVM cannot deliver (arm64 without an ITS), which is dropped with one
+ * warning.
  */
-void guest_msi_signal(vdev_t *src, uint64_t addr, unsigned data);
+int guest_msi_signal(const vdev_t *src, uint64_t addr, unsigned data);
 
 /* ---- instruction traps ---- */
 

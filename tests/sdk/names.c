@@ -7,6 +7,7 @@
  */
 #include <qvm/abi.h>
 #include <qvm/acpi.h>
+#include <qvm/cdev.h>
 #include <qvm/fdt.h>
 #include <qvm/gasp.h>
 #include <qvm/guest.h>
@@ -49,6 +50,8 @@ static const fn functions[] = {
 	(fn)guest_clock_start, (fn)guest_clock_stop, (fn)guest_instr_register,
 	(fn)guest_power_state_current, (fn)guest_power_state_notify_create,
 	(fn)guest_power_state_notify_delete, (fn)guest_power_state_notify_register,
+	(fn)cdev_setup, (fn)cdev_control, (fn)cdev_write, (fn)cdev_write_buffer, (fn)cdev_read,
+	(fn)cdev_input_available,
 	(fn)vdev_pulse, (fn)gram_reserve, (fn)gram_find_free, (fn)gram_find_free_range,
 	(fn)gasp_lock, (fn)gasp_unlock, (fn)gasp_region_set,
 	(fn)gasp_region_set_soft, (fn)gasp_region_info,
@@ -102,6 +105,18 @@ static void names_region(vdev_t *vdp)
 	r.flags |= GRF_NOCACHE;
 	(void)r;
 	(void)(GRF_STICKY | GRF_PRECIOUS | GRF_NOPERMS | GRF_BACKUP_MASK | GRF_BACKUP_SHIFT);
+}
+
+/* a character device's options and state, the vendor's way */
+static const char *const names_cdev_options[] = { CDEV_OPTIONS, "extra", NULL };
+static struct cdev_state names_cds;
+static unsigned names_cdev_flags(void)
+{
+	return (unsigned)(CDSF_DELAYED | CDSF_CONFIGURED | CDSF_NEEDS_RESTORE | CDSF_OWN_BUFFERS |
+			CDSF_DRAINED) + CDEV_INPUT_AVAILABLE_PULSE_CODE + CDEV_OUTPUT_AVAILABLE_PULSE_CODE +
+		CDEV_NUM_PULSE_CODES + CDEV_OPT_NUM_OPTS + names_cds.in.size + names_cds.out.size +
+		(unsigned)names_cds.out.flush_timeout + names_cds.delayed_count +
+		(names_cdev_options[CDEV_OPT_BATCH_IDX] != NULL);
 }
 
 /* a power-state callback, by its type */
@@ -177,6 +192,7 @@ static int names_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		guest_power_state_notify_register(pn, GPSC_TO | GPSC_OFF, 0, 1, 1, names_power, NULL);
 		if (guest_power_state_current(GPSC_WAIT, 0, 1, &set) == 1)
 			guest_power_state_notify_delete(pn);
+		cdev_write(&names_cds, (const uint8_t *)"x", names_cdev_flags() ? 1 : 0);
 		qvm_outf(QVM_OUTI_QVM, "%s: %d %zu %zu %zu", vdev_name(vdp), e,
 				sizeof(levels) / sizeof(levels[0]), sizeof(sources) / sizeof(sources[0]),
 				sizeof(functions) / sizeof(functions[0]));

@@ -15,7 +15,8 @@
  * Options:
  *   loc ADDR         the 4 KiB of registers (required; memory space)
  *   intr gic:N       its interrupt (e.g. gic:33); without one, poll FR
- *   hostdev ...      where the output goes (vdev/common/hostdev.h)
+ *   hostdev, delayed, batch
+ *                    where the output goes (qvm/cdev.h; it takes no input)
  *
  * In the FDT: "arm,pl011", "arm,primecell" with a fixed 24 MHz apb_pclk
  * and uartclk, so Linux binds it; /chosen/stdout-path names the first one.
@@ -25,11 +26,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <qvm/cdev.h>
 #include <qvm/guest.h>
 #include <qvm/log.h>
 #include <qvm/vdev-core.h>
 
-#include "hostdev.h"
 #include "primecell.h"
 
 #define PL011_SIZE	0x1000u
@@ -53,12 +54,12 @@ enum {
 static const uint8_t id_bytes[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
 struct pl011 {
-	struct hostdev out;
+	struct cdev_state out;
 	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
 	bool line;		/* the level last given to the interrupt */
 };
 
-static const char *const pl011_options[] = { "hostdev", NULL };
+static const char *const pl011_options[] = { CDEV_OPTIONS, NULL };
 
 static void update_irq(vdev_t *vdp, struct pl011 *u)
 {
@@ -96,8 +97,10 @@ static void reg_write(struct pl011 *u, uint32_t off, uint32_t val)
 {
 	switch (off) {
 	case REG_DR:
-		if (!(u->cr & CR_LBE))
-			hostdev_put(&u->out, (uint8_t)val);
+		if (!(u->cr & CR_LBE)) {
+			uint8_t c = (uint8_t)val;
+			cdev_write(&u->out, &c, 1);
+		}
 		u->ris |= INT_TX;	/* the FIFO drained at once: below any level */
 		break;
 	case REG_ILPR: u->ilpr = val & 0xff; break;
@@ -117,27 +120,22 @@ static int pl011_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 {
 	struct pl011 *u = vdp->v_device;
 
-	switch (ctrl) {
-	case VDEV_CTRL_OPTIONS_START:
+	if (ctrl == VDEV_CTRL_OPTIONS_START) {
 		vdp->v_block.location = QSL_NO_LOCATION;
 		vdp->v_block.length = PL011_SIZE;
 		memset(u, 0, sizeof(*u));
-		hostdev_default(&u->out);
 		u->cr = CR_RESET;
 		u->ifls = IFLS_RESET;
-		break;
-	case VDEV_CTRL_FIRST_OPTIDX + 0:
-		hostdev_set(&u->out, "pl011", arg, false);
-		break;
+		return cdev_setup(&u->out, vdp, 0);
+	}
+	cdev_control(&u->out, ctrl, arg);	/* its options; TERMINATE closes the output */
+	switch (ctrl) {
 	case VDEV_CTRL_OPTIONS_END:
 		if (vdp->v_block.location == QSL_NO_LOCATION)
 			qvm_fatal(QLS_CNF, "pl011: no location given (use `loc ADDR`)");
 		break;
 	case VDEV_CTRL_GEN_FDT:
 		primecell_gen_fdt(vdp, arg, "pl011", "arm,pl011", PL011_CLOCK, "uartclk");
-		break;
-	case VDEV_CTRL_TERMINATE:
-		hostdev_close(&u->out);
 		break;
 	default:
 		break;

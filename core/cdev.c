@@ -1,0 +1,529 @@
+/*
+ * qvm/cdev.h: the host side of serial-like vdevs. Output is written as it
+ * comes (or collected with `batch`); input is read by a thread of the
+ * vdev's into the cdev's ring, which tells the vdev through its pulse
+ * callback and stops reading while the ring is full, so nothing typed is
+ * lost however slowly the guest reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <qvm/cdev.h>
+#include <qvm/log.h>
+#include <qvm/utils.h>
+#include <qvm/vdev-core.h>
+
+#include "vdev_impl.h"
+
+#define DEFAULT_SIZE	256
+#define OUT_WAIT_MS	500	/* one byte's wait for a full non-blocking output */
+
+/* qvm's part of a cdev_state (cds->qvm). */
+struct cdev_qvm {
+	struct qvm_vdev *d;
+	pthread_mutex_t lock;		/* the input ring */
+	pthread_mutex_t out_lock;	/* the output and its `batch` buffer */
+	pthread_t thread;
+	bool thread_started, stop;
+	int wake;			/* an eventfd: TERMINATE, room, a batch begun */
+	bool in_owned, out_owned;	/* the fds were opened here */
+	bool out_stuck;			/* the last wait for room timed out */
+	bool tty_raw;
+	char *in_path, *out_path;	/* what `delayed` opens */
+	uint64_t flush_at;		/* `batch`: when the collected output goes (0: none) */
+};
+
+static struct cdev_qvm *qvm_of(struct cdev_state *cds)
+{
+	return cds ? cds->qvm : NULL;
+}
+
+int cdev_setup(struct cdev_state *cds, vdev_t *vdev, unsigned size)
+{
+	struct cdev_qvm *q;
+
+	if (!cds || !vdev)
+		return EINVAL;
+	if (size == 0)
+		size = DEFAULT_SIZE;
+	memset(cds, 0, sizeof(*cds));
+	q = calloc(1, sizeof(*q));
+	cds->in.buff = malloc(size);
+	cds->out.buff = malloc(size);
+	if (!q || !cds->in.buff || !cds->out.buff) {
+		free(q);
+		free(cds->in.buff);
+		free(cds->out.buff);
+		cds->in.buff = cds->out.buff = NULL;
+		return ENOMEM;
+	}
+	q->d = vdev_of(vdev);
+	q->wake = -1;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_mutex_init(&q->out_lock, NULL);
+	cds->vdev = vdev;
+	cds->qvm = q;
+	cds->in.size = cds->out.size = size;
+	cds->in.fd = STDIN_FILENO;
+	cds->out.fd = STDOUT_FILENO;
+	cds->in.name = cds->out.name = "-";
+	cds->flags = CDSF_OWN_BUFFERS;
+	return EOK;
+}
+
+static bool takes_input(const struct cdev_qvm *q)
+{
+	return q->d && q->d->factory->pulse;
+}
+
+static void close_out(struct cdev_state *cds, struct cdev_qvm *q)
+{
+	int fd = cds->out.fd;
+
+	cds->out.fd = -1;	/* detached first: a late write finds nothing */
+	if (q->out_owned && fd >= 0)
+		close(fd);
+	q->out_owned = false;
+}
+
+static void close_in(struct cdev_state *cds, struct cdev_qvm *q)
+{
+	int fd = cds->in.fd;
+
+	cds->in.fd = -1;
+	if (q->in_owned && fd >= 0)
+		close(fd);
+	q->in_owned = false;
+}
+
+/* Open path for in and/or out; -errno. Non-blocking input: a FIFO nobody writes must not stall. */
+static int open_path(struct cdev_state *cds, struct cdev_qvm *q, const char *path, bool in,
+		bool out)
+{
+	int fd = open(path, (in && out ? O_RDWR : in ? O_RDONLY : O_WRONLY | O_CREAT | O_APPEND) |
+			O_CLOEXEC | O_NOCTTY | (in ? O_NONBLOCK : 0), 0644);
+	if (fd < 0)
+		return -errno;
+	if (out) {
+		close_out(cds, q);
+		cds->out.fd = fd;
+		q->out_owned = true;
+		q->out_stuck = false;
+	}
+	if (in) {
+		close_in(cds, q);
+		cds->in.fd = out ? dup(fd) : fd;
+		q->in_owned = cds->in.fd >= 0;
+		if (cds->in.fd < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Can one type into path (a terminal, a FIFO, a socket)? */
+static bool typeable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+			S_ISSOCK(st.st_mode));
+}
+
+static void hostdev(struct cdev_state *cds, struct cdev_qvm *q, const char *arg)
+{
+	const char *path = arg;
+	bool in = true, out = true;
+
+	if (!arg || !*arg)
+		qvm_fatal(QLS_CNF, "hostdev needs a path, '-', '<PATH' or '>PATH'");
+	if (!(cds->flags & CDSF_CONFIGURED)) {	/* the first one replaces the default: stdio */
+		cds->flags |= CDSF_CONFIGURED;
+		cds->in.name = cds->out.name = NULL;
+		if (!q->in_owned)
+			cds->in.fd = -1;
+		if (!q->out_owned)
+			cds->out.fd = -1;
+	}
+	if (strcmp(arg, "-") == 0) {
+		close_out(cds, q);
+		close_in(cds, q);
+		cds->out.fd = STDOUT_FILENO;
+		cds->in.fd = takes_input(q) ? STDIN_FILENO : -1;
+		cds->in.name = cds->out.name = "-";
+		return;
+	}
+	if (arg[0] == '<' || arg[0] == '>') {
+		in = arg[0] == '<';
+		out = !in;
+		path++;
+	}
+	if (in && !out && !takes_input(q))
+		qvm_fatal(QLS_CNF, "hostdev '%s': this vdev takes no input", arg);
+	if (in && out)	/* both only for what can be typed into */
+		in = takes_input(q) && typeable(path);
+	char *copy = strdup(path);
+	if (!copy)
+		qvm_fatal(QLS_QVM, "hostdev: out of memory");
+	if (out) {
+		free(q->out_path);
+		q->out_path = copy;
+		cds->out.name = copy;
+	}
+	if (in) {
+		if (q->in_path != copy)
+			free(q->in_path);
+		q->in_path = out ? q->out_path : copy;
+		cds->in.name = q->in_path;
+	}
+	if (cds->flags & CDSF_DELAYED)
+		return;	/* opened once the guest runs */
+	int r = open_path(cds, q, path, in, out);
+	if (r)
+		qvm_fatal(QLS_CNF, "hostdev '%s': %s", arg, strerror(-r));
+}
+
+/* Terminal input byte by byte, without echo; ^C and ^\ still signal qvm. */
+static void tty_raw(struct cdev_state *cds, struct cdev_qvm *q)
+{
+	struct termios t;
+
+	if (!isatty(cds->in.fd) || tcgetattr(cds->in.fd, &cds->save_termio) != 0)
+		return;
+	t = cds->save_termio;
+	t.c_lflag &= (tcflag_t)~(ICANON | ECHO | ECHONL | IEXTEN);
+	t.c_iflag &= (tcflag_t)~(ICRNL | INLCR | IXON);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(cds->in.fd, TCSANOW, &t) == 0) {
+		q->tty_raw = true;
+		cds->flags |= CDSF_NEEDS_RESTORE;
+	}
+	/* read() in the background then fails with EIO instead of stopping all of qvm */
+	signal(SIGTTIN, SIG_IGN);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void poke(struct cdev_qvm *q)
+{
+	if (q->wake >= 0)
+		eventfd_write(q->wake, 1);
+}
+
+static void put(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len);
+
+/* `batch`: write what was collected once its time came (out_lock held). */
+static void flush_due(struct cdev_state *cds, struct cdev_qvm *q, bool now)
+{
+	if (q->flush_at && (now || now_ms() >= q->flush_at)) {
+		put(cds, q, cds->out.buff + cds->out.begin, cds->out.pos - cds->out.begin);
+		cds->out.begin = cds->out.pos = 0;
+		q->flush_at = 0;
+	}
+}
+
+/*
+ * Wait for input (when there is room for it), a poke or the next flush,
+ * up to limit_ms (-1: no limit). False once TERMINATE asked to stop.
+ */
+static bool wait_event(struct cdev_state *cds, struct cdev_qvm *q, bool input, int limit_ms,
+		bool *readable)
+{
+	struct pollfd p[2] = { { .fd = q->wake, .events = POLLIN },
+			       { .fd = cds->in.fd, .events = POLLIN } };
+	int ms = limit_ms;
+
+	pthread_mutex_lock(&q->out_lock);
+	if (q->flush_at) {
+		uint64_t t = now_ms(), left = q->flush_at > t ? q->flush_at - t : 0;
+		if (ms < 0 || left < (uint64_t)ms)
+			ms = (int)left;
+	}
+	pthread_mutex_unlock(&q->out_lock);
+	pthread_mutex_lock(&q->lock);
+	input = input && cds->in.fd >= 0 && cds->in.avail < cds->in.size;
+	pthread_mutex_unlock(&q->lock);
+	while (poll(p, input ? 2 : 1, ms) < 0 && errno == EINTR)
+		;
+	if (p[0].revents & POLLIN) {
+		eventfd_t v;
+		eventfd_read(q->wake, &v);
+	}
+	*readable = input && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
+	pthread_mutex_lock(&q->out_lock);
+	flush_due(cds, q, false);
+	pthread_mutex_unlock(&q->out_lock);
+	return !__atomic_load_n(&q->stop, __ATOMIC_ACQUIRE);
+}
+
+/* The background work of a cdev: a `delayed` open, input into the ring, `batch` flushes. */
+static void *cdev_thread(void *arg)
+{
+	struct cdev_state *cds = arg;
+	struct cdev_qvm *q = cds->qvm;
+	uint8_t buf[64];
+	bool readable, input = takes_input(q);
+
+	if (cds->flags & CDSF_DELAYED) {
+		uint64_t until = now_ms() + cds->delayed_count;
+		while (now_ms() < until)
+			if (!wait_event(cds, q, false, (int)(until - now_ms()), &readable))
+				return NULL;
+		bool both = q->in_path && q->in_path == q->out_path;
+		pthread_mutex_lock(&q->out_lock);
+		if (q->out_path && open_path(cds, q, q->out_path, both && input, true))
+			vdev_logf(QL_QVM_WARN, cds->vdev, "hostdev '%s' (delayed): %s", q->out_path,
+					strerror(errno));
+		pthread_mutex_unlock(&q->out_lock);
+		if (input && q->in_path && !both && open_path(cds, q, q->in_path, true, false))
+			vdev_logf(QL_QVM_WARN, cds->vdev, "hostdev '<%s' (delayed): %s", q->in_path,
+					strerror(errno));
+		if (input)
+			tty_raw(cds, q);
+	}
+	while (wait_event(cds, q, input && !(cds->flags & CDSF_DRAINED), -1, &readable)) {
+		if (!readable)
+			continue;
+		pthread_mutex_lock(&q->lock);
+		unsigned room = cds->in.size - cds->in.avail;
+		pthread_mutex_unlock(&q->lock);
+		ssize_t n = read(cds->in.fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0 && errno == EIO) {	/* a terminal qvm is in the background of */
+			if (!wait_event(cds, q, false, 200, &readable))
+				break;
+			continue;
+		}
+		if (n <= 0) {
+			cds->flags |= CDSF_DRAINED;	/* the end of the input, or an error */
+			continue;	/* `batch` flushes go on */
+		}
+		pthread_mutex_lock(&q->lock);
+		for (ssize_t i = 0; i < n; i++) {
+			cds->in.buff[(cds->in.pos + cds->in.avail) % cds->in.size] = buf[i];
+			cds->in.avail++;
+		}
+		pthread_mutex_unlock(&q->lock);
+		vdev_deliver_pulse(q->d, CDEV_INPUT_AVAILABLE_PULSE_CODE);
+	}
+	return NULL;
+}
+
+static void start(struct cdev_state *cds, struct cdev_qvm *q)
+{
+	bool delayed = cds->flags & CDSF_DELAYED, batch = cds->out.flush_timeout > 0;
+	bool input = takes_input(q) && cds->in.fd >= 0;
+
+	if (input && cds->in.fd == STDIN_FILENO && !q->in_owned &&
+			atomic_exchange(&q->d->vm->stdin_taken, true)) {
+		vdev_logf(QL_QVM_DEBUG, cds->vdev, "qvm's standard input goes to another vdev");
+		close_in(cds, q);
+		input = false;
+	}
+	if (!input && !delayed && !batch)
+		return;
+	q->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->wake < 0) {
+		vdev_logf(QL_QVM_WARN, cds->vdev, "no input, no delayed open, no batch: %s",
+				strerror(errno));
+		return;
+	}
+	if (input && !delayed)
+		tty_raw(cds, q);
+	int r = vdev_thread_create(cds->vdev, "cdev", &q->thread, NULL, cdev_thread, cds);
+	if (r) {
+		vdev_logf(QL_QVM_WARN, cds->vdev, "no input, no delayed open, no batch: cannot make "
+				"its thread: %s", strerror(r));
+		return;
+	}
+	q->thread_started = true;
+}
+
+/* TERMINATE: the thread ends, the output is flushed, everything is closed and freed. */
+static void end(struct cdev_state *cds, struct cdev_qvm *q)
+{
+	if (q->thread_started) {
+		__atomic_store_n(&q->stop, true, __ATOMIC_RELEASE);
+		poke(q);
+		pthread_join(q->thread, NULL);
+		q->thread_started = false;
+	}
+	if (q->tty_raw) {
+		tcsetattr(cds->in.fd, TCSANOW, &cds->save_termio);
+		q->tty_raw = false;
+		cds->flags &= ~(unsigned)CDSF_NEEDS_RESTORE;
+	}
+	pthread_mutex_lock(&q->out_lock);
+	flush_due(cds, q, true);
+	pthread_mutex_unlock(&q->out_lock);
+	close_out(cds, q);
+	close_in(cds, q);
+	if (q->wake >= 0)
+		close(q->wake);
+	if (q->in_path != q->out_path)
+		free(q->in_path);
+	free(q->out_path);
+	pthread_mutex_destroy(&q->lock);
+	pthread_mutex_destroy(&q->out_lock);
+	free(q);
+	if (cds->flags & CDSF_OWN_BUFFERS) {
+		free(cds->in.buff);
+		free(cds->out.buff);
+	}
+	cds->in.buff = cds->out.buff = NULL;
+	cds->in.name = cds->out.name = NULL;
+	cds->qvm = NULL;	/* from here every cdev call answers EINVAL */
+}
+
+static uint64_t number(const char *opt, const char *arg)
+{
+	uint64_t v;
+
+	if (!arg || !qvm_parse_num(arg, QPNF_NONE, &v) || v > 3600000)
+		qvm_fatal(QLS_CNF, "%s '%s': wants milliseconds (0 to 3600000)", opt, arg ? arg : "");
+	return v;
+}
+
+int cdev_control(struct cdev_state *cds, unsigned ctrl, const char *arg)
+{
+	struct cdev_qvm *q = qvm_of(cds);
+
+	if (!q)
+		return EINVAL;
+	switch (ctrl) {
+	case VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_HOSTDEV_IDX:
+		hostdev(cds, q, arg);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_DELAYED_IDX:
+		cds->delayed_count = (unsigned)number("delayed", arg);
+		if (cds->flags & CDSF_CONFIGURED)
+			qvm_fatal(QLS_CNF, "delayed must come before hostdev");
+		cds->flags |= CDSF_DELAYED;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_BATCH_IDX:
+		cds->out.flush_timeout = (long)number("batch", arg);
+		break;
+	case VDEV_CTRL_GUEST_STARTING:
+		start(cds, q);
+		break;
+	case VDEV_CTRL_TERMINATE:
+		end(cds, q);
+		break;
+	default:
+		break;
+	}
+	return EOK;
+}
+
+/* One write of len bytes (out_lock held), waiting for a full non-blocking output as a UART holds its line. */
+static void put(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len)
+{
+	while (len && cds->out.fd >= 0) {
+		ssize_t n = write(cds->out.fd, data, len);
+		if (n >= 0) {
+			q->out_stuck = false;
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		/* other failures (EPIPE, a full disk) lose the bytes: the guest cannot be told */
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || q->out_stuck)
+			return;
+		struct pollfd p = { .fd = cds->out.fd, .events = POLLOUT };
+		int r;
+		do
+			r = poll(&p, 1, OUT_WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0) {
+			q->out_stuck = true;	/* nobody reads: drop until it takes a byte again */
+			return;
+		}
+	}
+}
+
+int cdev_write(struct cdev_state *cds, const uint8_t *data, unsigned len)
+{
+	struct cdev_qvm *q = qvm_of(cds);
+
+	if (!q || (!data && len))
+		return EINVAL;
+	pthread_mutex_lock(&q->out_lock);
+	if (cds->out.flush_timeout <= 0 || !q->thread_started) {
+		put(cds, q, data, len);
+	} else {
+		for (unsigned i = 0; i < len; i++) {
+			if (cds->out.pos == cds->out.size)
+				flush_due(cds, q, true);
+			if (!q->flush_at) {	/* a batch begins: the thread times its flush */
+				q->flush_at = now_ms() + (uint64_t)cds->out.flush_timeout;
+				poke(q);
+			}
+			cds->out.buff[cds->out.pos++] = data[i];
+		}
+	}
+	pthread_mutex_unlock(&q->out_lock);
+	return EOK;
+}
+
+int cdev_write_buffer(struct cdev_state *cds)
+{
+	struct cdev_qvm *q = qvm_of(cds);
+
+	if (!q)
+		return EINVAL;
+	pthread_mutex_lock(&q->out_lock);
+	flush_due(cds, q, true);
+	pthread_mutex_unlock(&q->out_lock);
+	return EOK;
+}
+
+int cdev_read(struct cdev_state *cds, uint8_t *data, unsigned len)
+{
+	struct cdev_qvm *q = qvm_of(cds);
+	unsigned n = 0;
+
+	if (!q || (!data && len)) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&q->lock);
+	bool was_full = cds->in.avail == cds->in.size;
+	while (n < len && cds->in.avail) {
+		data[n++] = cds->in.buff[cds->in.pos];
+		cds->in.pos = (cds->in.pos + 1) % cds->in.size;
+		cds->in.avail--;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (n && was_full)
+		poke(q);	/* the thread reads again */
+	return (int)n;
+}
+
+int cdev_input_available(struct cdev_state *cds)
+{
+	struct cdev_qvm *q = qvm_of(cds);
+
+	if (!q)
+		return 0;
+	pthread_mutex_lock(&q->lock);
+	int n = (int)cds->in.avail;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
