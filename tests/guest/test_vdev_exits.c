@@ -34,6 +34,26 @@ QT_TEST(invalid_cause_exits_7)
 	QT_ASSERT_ERR(vm, "guest_terminate(): invalid cause 99");
 }
 
+/* Causes between the system's own and the custom range are the system's: not an exit code. */
+QT_TEST(reserved_cause_is_an_unexpected_end)
+{
+	struct qt_vm *vm = sdktest_vm("reserved", "end-with", "10");
+
+	qt_run(vm, 30);
+	QT_ASSERT_RC(vm, 7);
+	QT_ASSERT_ERR(vm, "guest_terminate(): cause 10 is one the system reserves and gives no "
+			"exit code: an unexpected end");
+}
+
+/* A system cause a vdev may give: GTC_WATCHDOG ends with the watchdog's code. */
+QT_TEST(watchdog_cause_exits_4)
+{
+	struct qt_vm *vm = sdktest_vm("wdcause", "end-with", "4");
+
+	qt_run(vm, 30);
+	QT_ASSERT_RC(vm, 4);
+}
+
 QT_TEST(custom_cause_is_the_exit_code)
 {
 	struct qt_vm *vm = sdktest_vm("custom", "end-with", "63");
