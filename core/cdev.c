@@ -430,8 +430,31 @@ int cdev_control(struct cdev_state *cds, unsigned ctrl, const char *arg)
 	return EOK;
 }
 
-/* One write of len bytes (out_lock held), waiting for a full non-blocking output as a UART holds its line. */
+struct put_ctx {
+	struct cdev_state *cds;
+	struct cdev_qvm *q;
+};
+
+static void put_raw(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len);
+
+static void put_cb(void *ctx, const uint8_t *data, size_t len)
+{
+	struct put_ctx *p = ctx;
+
+	put_raw(p->cds, p->q, data, len);
+}
+
+/* len bytes out (out_lock held); on qvm's stdout, in step with the log (core/console.c). */
 static void put(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len)
+{
+	struct put_ctx ctx = { cds, q };
+
+	if (!console_write(&q->d->vm->console, cds->out.fd, data, len, put_cb, &ctx))
+		put_raw(cds, q, data, len);
+}
+
+/* One write of len bytes, waiting for a full non-blocking output as a UART holds its line. */
+static void put_raw(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len)
 {
 	while (len && cds->out.fd >= 0) {
 		ssize_t n = write(cds->out.fd, data, len);

@@ -164,6 +164,9 @@ void log_vwrite(struct qvm_vm *vm, const struct qvm_logger *l, unsigned level,
 	}
 	if (dest == LOG_STDOUT)
 		fflush(stdout);
+	/* with the guest's console in the same place, never in the middle of its line */
+	if (dest == LOG_STDERR && vm && console_log(&vm->console, line, (size_t)n))
+		return;
 	write_line(dest == LOG_STDOUT ? 1 : 2, line, (size_t)n);
 }
 

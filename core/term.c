@@ -111,6 +111,7 @@ void term_vdevs(struct qvm_vm *vm)
 		vdev_control(d, VDEV_CTRL_TERMINATE, NULL);
 	}
 	vdev_paths_remove(vm);	/* after TERMINATE: a vdev may close what it kept there */
+	console_close(&vm->console);	/* log lines that waited for the guest's line: out now */
 }
 
 int term_shutdown(struct qvm_vm *vm)

@@ -55,6 +55,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	pthread_mutex_init(&vm->report_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	pthread_mutex_init(&vm->power_lock, NULL);
+	console_init(&vm->console);
 	pthread_cond_init(&vm->power_cond, NULL);
 	term_init(&vm->term);
 	*out = vm;
@@ -68,9 +69,11 @@ void vm_destroy(struct qvm_vm *vm)
 	if (!vm)
 		return;
 	power_destroy(vm);
+	console_close(&vm->console);
 	if (!vcpus_destroy(vm) || vm->timer_abandoned)
 		return;	/* a thread still runs in vdev code: leave it a world to return to */
 	timers_destroy(vm);
+	console_destroy(&vm->console);
 	vdevs_destroy(vm);
 	intr_destroy(vm);
 	mem_destroy(vm);

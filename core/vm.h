@@ -15,6 +15,7 @@
 
 #include <qvm/vdev-core.h>
 
+#include "console.h"
 #include "acpi.h"
 #include "arch.h"
 #include "boot.h"
@@ -244,6 +245,7 @@ struct qvm_vm {
 	pthread_t power_thread;
 	bool power_running, power_stop;
 	_Atomic bool stdin_taken;	/* a cdev reads qvm's standard input (core/cdev.c) */
+	struct console console;		/* the guest's console and the log in one place */
 	struct qvm_term term;		/* core/term.c */
 
 	struct arch_vm arch;
