@@ -164,6 +164,14 @@ void arch_power_button(struct qvm_vm *vm);
 /* The instruction guest_instr_register's type git names here ("CPUID", "SMC"), or NULL. */
 const char *arch_instr_name(unsigned git);
 
+/*
+ * qvm --check-host, the architecture's part (core/hostcheck.h): the CPU's
+ * virtualization features, whether the host is a VM, the capabilities the
+ * architecture's code uses (kvm_fd: /dev/kvm).
+ */
+struct host_report;
+void arch_host_check(struct host_report *r, int kvm_fd);
+
 /* What the architecture itself occupies in space at [base, base+len), or NULL. */
 const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
 

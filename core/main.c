@@ -14,6 +14,7 @@
 #include <qvm/log.h>
 
 #include "config.h"
+#include "hostcheck.h"
 #include "signals.h"
 #include "token.h"
 #include "vm.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: qvm @FILE [OPTION...]\n"
 		"       qvm --config FILE [OPTION...]\n"
+		"       qvm --check-host\n"
 		"       qvm --help | --version\n"
 		"\n"
 		"Runs a virtual machine described by configuration files and options,\n"
@@ -35,7 +37,10 @@ static void usage(FILE *f)
 		"  qvm @vm.qvmconf dryrun\n"
 		"\n"
 		"vdevs (vdev-NAME.so) are found in $QVM_VDEV_PATH (colon-separated), the\n"
-		"directory of the qvm executable, then the install directory.\n");
+		"directory of the qvm executable, then the install directory.\n"
+		"\n"
+		"--check-host says whether qvm can run guests on this machine, and what\n"
+		"each missing piece (/dev/kvm, a KVM capability, a limit) stops.\n");
 }
 
 /* Collect the token stream from argv; -1 on error (message printed). */
@@ -106,6 +111,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return QVM_EXIT_CONFIG;
 	}
+	if (argc == 2 && strcmp(argv[1], "--check-host") == 0)
+		return host_check(stdout);
 	if (gather(argc, argv, &toks, &done) < 0 || done) {
 		tokens_free(&toks);
 		return done ? QVM_EXIT_NORMAL : QVM_EXIT_CONFIG;

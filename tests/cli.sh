@@ -133,7 +133,39 @@ t_clean_console() {
 		{ echo "no warning right after the 8-bit read's line"; return 1; }
 }
 
+# qvm --check-host: on this host (it can run guests where /dev/kvm is
+# usable), in a mount namespace where /dev has no kvm, and as a user
+# outside group kvm.
+t_check_host() {
+	"$QVM" --check-host >"$OUT/ch.out" 2>&1
+	local rc=$?
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		[ $rc = 0 ] && tail -1 "$OUT/ch.out" | grep -qx "qvm can run guests here.*" &&
+			grep -q "^PASS  /dev/kvm: opened" "$OUT/ch.out" &&
+			grep -q "^PASS  KVM API version 12" "$OUT/ch.out" ||
+			{ echo "on this host (exit $rc):"; cat "$OUT/ch.out"; return 1; }
+	else
+		[ $rc = 64 ] || { echo "no usable /dev/kvm here, yet exit $rc"; return 1; }
+	fi
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null ||
+		{ echo "SKIP: the checks without /dev/kvm need root and unshare(1)"; return 0; }
+	unshare --mount --propagation private sh -c 'mount -t tmpfs none /dev && exec "$0" --check-host' \
+		"$QVM" >"$OUT/ch-nodev.out" 2>&1
+	rc=$?
+	[ $rc = 64 ] && grep -q "^FAIL  /dev/kvm does not exist: KVM is not loaded" "$OUT/ch-nodev.out" &&
+		tail -1 "$OUT/ch-nodev.out" | grep -q "^qvm cannot run guests here: 1 check failed" ||
+		{ echo "without /dev/kvm (exit $rc):"; cat "$OUT/ch-nodev.out"; return 1; }
+	[ $(wc -l <"$OUT/ch-nodev.out") -le 24 ] || { echo "more than a screen"; return 1; }
+	if command -v setpriv >/dev/null && [ -e /dev/kvm ] && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$QVM" --check-host >"$OUT/ch-user.out" 2>&1
+		rc=$?
+		[ $rc = 64 ] && grep -q "^FAIL  /dev/kvm: Permission denied: run qvm as a user in group" \
+			"$OUT/ch-user.out" || { echo "as nobody (exit $rc):"; cat "$OUT/ch-user.out"; return 1; }
+	fi
+}
+
 tap_check one_exit_point t_one_exit_point
+tap_check check_host t_check_host
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	tap_check pc_reset_ports t_pc_reset_ports
 	tap_check emit_trace t_emit_trace

@@ -13,6 +13,7 @@
 #include "arm64.h"
 #include "gic.h"
 #include "vcpu.h"
+#include "hostcheck.h"
 #include "vm.h"
 
 /* The highest guest-physical address anything of the VM uses, plus one. */
@@ -212,4 +213,23 @@ const char *arch_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, u
 void arch_vm_destroy(struct qvm_vm *vm)
 {
 	gic_destroy(vm);
+}
+
+void arch_host_check(struct host_report *r, int kvm_fd)
+{
+	int ipa = host_cap(r, kvm_fd, KVM_CAP_ARM_VM_IPA_SIZE, "guest physical address bits", 0,
+			"40 bits at most (1 TiB of guest address space)", 1);
+
+	(void)ipa;
+	host_cap(r, kvm_fd, KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2", 1,
+			"secondary vCPUs cannot be started (PSCI CPU_ON)", 0);
+	host_cap(r, kvm_fd, KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL", 1,
+			"no in-kernel GIC can be made", 0);
+	host_cap(r, kvm_fd, KVM_CAP_ARM_NISV_TO_USER, "KVM_CAP_ARM_NISV_TO_USER", 0,
+			"an MMIO access KVM cannot decode ends qvm instead of reaching the "
+			"`unsupported instruction` policy", 0);
+	if (host_file_has_word("/proc/cpuinfo", "hypervisor") > 0 ||
+			access("/sys/hypervisor/type", F_OK) == 0)
+		host_line(r, HOST_INFO, "this host is itself a virtual machine: qvm's guests are "
+				"nested");
 }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "longmode.h"
+#include "hostcheck.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -257,4 +258,40 @@ uint64_t x86_ioapic_base(const struct qvm_vm *vm)
 {
 	(void)vm;
 	return IOAPIC_DEFAULT_BASE;
+}
+
+/* Y or 1 in a module parameter file. */
+static int param_on(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c == EOF ? -1 : c == 'Y' || c == 'y' || c == '1';
+}
+
+void arch_host_check(struct host_report *r, int kvm_fd)
+{
+	int vmx = host_file_has_word("/proc/cpuinfo", "vmx"), svm = host_file_has_word("/proc/cpuinfo", "svm");
+
+	if (vmx > 0 || svm > 0)
+		host_line(r, HOST_PASS, "the CPU has %s", vmx > 0 ? "Intel VT-x (vmx)" : "AMD-V (svm)");
+	else
+		host_line(r, HOST_INFO, "the CPU shows no vmx or svm flag (KVM may run without them, "
+				"e.g. kvm_pvm, but slowly)");
+	int ept = param_on("/sys/module/kvm_intel/parameters/ept");
+	int npt = param_on("/sys/module/kvm_amd/parameters/npt");
+	if (ept > 0 || npt > 0)
+		host_line(r, HOST_PASS, "nested paging: %s on", ept > 0 ? "EPT" : "NPT");
+	else if (ept == 0 || npt == 0)
+		host_line(r, HOST_WARN, "nested paging is off: KVM shadows the guest's page tables "
+				"(slower)");
+	if (host_file_has_word("/proc/cpuinfo", "hypervisor") > 0)
+		host_line(r, HOST_INFO, "this host is itself a virtual machine: qvm's guests are "
+				"nested");
+	host_cap(r, kvm_fd, KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", 1, "no CPUID for the guest", 0);
+	host_cap(r, kvm_fd, KVM_CAP_PIT2, "KVM_CAP_PIT2", 0, "`vdev timer8254` is refused", 0);
+	host_cap(r, kvm_fd, KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI", 0,
+			"guest_msi_signal() delivers nothing", 0);
 }
