@@ -325,6 +325,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/qvm/qnx/$$a/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(ABI)|' \
 		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qvm-vdev.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' tools/systemd/qvm@.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/qvm@.service
 
 clean:
 	rm -rf build build-san build-aarch64 build-aarch64-san

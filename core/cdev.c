@@ -29,6 +29,8 @@
 /* qvm's part of a cdev_state (cds->qvm). */
 struct cdev_qvm {
 	struct qvm_vdev *d;
+	struct cdev_state *cds;
+	struct cdev_qvm *next;		/* d->cdevs: ended with the vdev if TERMINATE never came */
 	pthread_mutex_t lock;		/* the input ring */
 	pthread_mutex_t out_lock;	/* the output and its `batch` buffer */
 	pthread_t thread;
@@ -66,6 +68,9 @@ int cdev_setup(struct cdev_state *cds, vdev_t *vdev, unsigned size)
 		return ENOMEM;
 	}
 	q->d = vdev_of(vdev);
+	q->cds = cds;
+	q->next = q->d->cdevs;
+	q->d->cdevs = q;
 	q->wake = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_mutex_init(&q->out_lock, NULL);
@@ -357,6 +362,11 @@ static void start(struct cdev_state *cds, struct cdev_qvm *q)
 /* TERMINATE: the thread ends, the output is flushed, everything is closed and freed. */
 static void end(struct cdev_state *cds, struct cdev_qvm *q)
 {
+	for (struct cdev_qvm **p = &q->d->cdevs; *p; p = &(*p)->next)
+		if (*p == q) {
+			*p = q->next;
+			break;
+		}
 	if (q->thread_started) {
 		__atomic_store_n(&q->stop, true, __ATOMIC_RELEASE);
 		poke(q);
@@ -549,4 +559,10 @@ int cdev_input_available(struct cdev_state *cds)
 	int n = (int)cds->in.avail;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+void cdevs_destroy(struct qvm_vdev *d)
+{
+	while (d->cdevs)	/* end() takes each off the list */
+		end(d->cdevs->cds, d->cdevs);
 }

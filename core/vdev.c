@@ -586,6 +586,7 @@ void vdevs_destroy(struct qvm_vm *vm)
 		if (d->factory->factory_flags & (VFF_MUTEX | VFF_MUTEX_RECURSIVE))
 			pthread_mutex_destroy(&d->pub.v_mtx);
 		vdev_pulses_free(d);
+		cdevs_destroy(d);
 		free(d->pub.v_device);
 		free(d->path);
 		free(d);

@@ -15,6 +15,9 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
  */
 void vdev_deliver_pulse(struct qvm_vdev *d, int8_t code);
 
+/* The vdev's cdevs that TERMINATE did not end (a VM that never ran): ended and freed. */
+void cdevs_destroy(struct qvm_vdev *d);
+
 /* A vdev's v_mtx for VFF_MUTEX or VFF_MUTEX_RECURSIVE (factory_flags). */
 void vdev_mutex_init(pthread_mutex_t *m, unsigned factory_flags);
 

@@ -129,6 +129,7 @@ struct qvm_vdev {
 	bool has_log;
 	char *path;			/* vdev_path(), made on first use */
 	struct pulse_target *pulses;	/* what vdev_pulse() made (core/vdev_services.c) */
+	struct cdev_qvm *cdevs;		/* its cdevs not yet ended (core/cdev.c) */
 	size_t path_had;		/* the part of path that existed before: ours is past it */
 	struct qvm_vdev *next;
 };

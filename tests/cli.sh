@@ -164,8 +164,25 @@ t_check_host() {
 	fi
 }
 
+# The systemd unit: systemd accepts it (with qvm where the tree built it),
+# and it maps qvm's exit codes as qvm(1) says (a bite restarts the VM, a
+# configuration error does not).
+t_systemd_unit() {
+	command -v systemd-analyze >/dev/null ||
+		{ echo "SKIP: no systemd-analyze here (systemd is not installed)"; return 0; }
+	mkdir -p "$OUT/units"
+	sed "s|@BINDIR@|$PWD/$B|" tools/systemd/qvm@.service >"$OUT/units/qvm@demo.service"
+	systemd-analyze verify --man=no "$OUT/units/qvm@demo.service" >"$OUT/verify.out" 2>&1 ||
+		{ echo "systemd-analyze verify:"; cat "$OUT/verify.out"; return 1; }
+	local u=$OUT/units/qvm@demo.service
+	grep -qx "ExecStart=$PWD/$B/qvm @/etc/qvm/%i.qvmconf" "$u" && grep -qx "KillSignal=SIGTERM" "$u" &&
+		grep -qx "Restart=on-failure" "$u" && grep -qx "RestartPreventExitStatus=3 64 65" "$u" &&
+		grep -qx "StandardError=journal" "$u" || { echo "the unit's settings changed"; return 1; }
+}
+
 tap_check one_exit_point t_one_exit_point
 tap_check check_host t_check_host
+tap_check systemd_unit t_systemd_unit
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	tap_check pc_reset_ports t_pc_reset_ports
 	tap_check emit_trace t_emit_trace
