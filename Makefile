@@ -184,7 +184,7 @@ $(B)/tests/test_pagewalk: tests/unit/test_pagewalk.c tests/unit/test.h arch/arm6
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Iarch/arm64 -Itests/unit -o $@ tests/unit/test_pagewalk.c arch/arm64/pagewalk.c
 
-# The benchmark (see README, "The benchmark"): tools built with the core's flags.
+# The benchmark (see docs/benchmark.md): tools built with the core's flags.
 TOOLS := $(B)/tools/kvm-baseline $(B)/tools/qvm-bench $(B)/tools/dispatch-bench \
 	$(B)/tools/startup-bench
 

@@ -13,7 +13,7 @@
 enum qvm_boot_proto {
 	/*
 	 * An ELF or raw image entered at its entry point, with no tables: x86_64
-	 * in long mode with RDI = vCPU index, RSI = vCPU count (README).
+	 * in long mode with RDI = vCPU index, RSI = vCPU count (docs/platforms.md).
 	 */
 	QVM_BOOT_BARE,
 	QVM_BOOT_LINUX,		/* x86 bzImage (zero page in RSI), arm64 Image (FDT in x0) */

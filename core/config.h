@@ -1,5 +1,5 @@
 /*
- * Processing the configuration token stream (see README, "Configuration"):
+ * Processing the configuration token stream (see docs/configuration.md):
  * options act on the VM in order; `vdev` and `cpu` open a context that the
  * following options apply to, until the next context-opening option.
  */

@@ -1,5 +1,5 @@
 /*
- * Termination: the exit codes (README, "Exit codes"), the code each cause
+ * Termination: the exit codes (docs/configuration.md, "Exit codes"), the code each cause
  * of an end gets, the one shutdown, and the only calls that end the
  * process. Nothing else in qvm names an exit code by its number.
  */

@@ -2,7 +2,7 @@
 # Hostile inputs that are made at run time (big, special or patched files):
 # each ends quickly with its one-line error and exit 65, or, where the input
 # is legitimate, is handled in time and memory linear in its size. The
-# limits are in the README ("Limits"). Prints TAP.
+# limits are in docs/configuration.md ("Limits"). Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
 ELF=$GUESTS/trace-demo.elf

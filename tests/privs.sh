@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Least privilege (README, "Privileges and the sandbox"): what a running qvm
+# Least privilege (docs/configuration.md, "Privileges and the sandbox"): what a running qvm
 # holds, read from /proc/PID/status; the seccomp sandbox stopping a
 # forbidden call with its report, and letting it through in log mode.
 # Prints TAP.
