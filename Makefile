@@ -39,11 +39,14 @@ SANITIZE ?=
 SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
 CFLAGS ?= -O2 -g
+# A packager's own flags (dpkg-buildflags: fortify, relro) come on top of ours.
+EXTRA_CPPFLAGS ?=
+LDFLAGS ?=
 # snprintf truncation is how we bound messages and paths, not a bug to warn about.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) $(CFLAGS) $(CROSS_FLAGS)
 CPPFLAGS := -Iinclude -Iinclude/qvm/qnx -Icore -I$(ARCHDIR) -DQVM_VERSION=\"$(VERSION)\" \
-	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\"
+	-DQVM_VDEV_DIR=\"$(PREFIX)/lib/qvm\" $(EXTRA_CPPFLAGS)
 
 # libcap-ng drops capabilities, libseccomp builds the sandbox (core/privs.c, core/sandbox.c).
 CORE_LIBS := -lcap-ng -lseccomp -lfdt -ldl
@@ -135,14 +138,15 @@ $(B)/libqvmcore.a: $(CORE_OBJS)
 
 # The API is exported from the executable for vdev-*.so to bind to.
 $(B)/qvm: $(B)/obj/core/main.o $(CORE_OBJS) core/exports.list
-	$(CC) $(BASE_CFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -Wl,--dynamic-list=core/exports.list -o $@ \
 		$(B)/obj/core/main.o $(CORE_OBJS) $(CORE_LIBS)
 
 # (second expansion: the wildcard must see the stem, and match nothing quietly)
 .SECONDEXPANSION:
 $(B)/vdev-%.so: vdev/%/*.c $$(wildcard vdev/$$*/*.h) $(wildcard include/qvm/*.h vdev/common/*.h)
 	@$(if $(Q),echo "  VDEV    $@")
-	$(Q)$(CC) $(BASE_CFLAGS) -Iinclude -Ivdev/common -fPIC -shared -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(BASE_CFLAGS) $(EXTRA_CPPFLAGS) $(LDFLAGS) -Iinclude -Ivdev/common -fPIC -shared \
+		-o $@ $(filter %.c,$^)
 
 $(G)/$(GARCH)/bench.elf: tools/bench/bench-abi.h
 
@@ -317,14 +321,21 @@ ABI := $(shell sed -n 's/^\#define QVM_VDEV_ABI[^0-9]*\([0-9]*\)u.*/\1/p' includ
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/qvm \
 		$(DESTDIR)$(PREFIX)/include/qvm/qnx/x86_64 $(DESTDIR)$(PREFIX)/include/qvm/qnx/aarch64 \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+		$(DESTDIR)$(PREFIX)/share/pkgconfig
 	install -m 755 $(B)/qvm $(DESTDIR)$(PREFIX)/bin/qvm
 	install -m 755 $(VDEV_SOS) $(DESTDIR)$(PREFIX)/lib/qvm/
 	install -m 644 include/qvm/*.h $(DESTDIR)$(PREFIX)/include/qvm/
 	for a in x86_64 aarch64; do install -m 644 include/qvm/qnx/$$a/context.h \
 		$(DESTDIR)$(PREFIX)/include/qvm/qnx/$$a/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@ABI@|$(ABI)|' \
-		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qvm-vdev.pc
+		tools/qvm-vdev.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/qvm-vdev.pc
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 man/qvm.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/qvm.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/qvm-vdev.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/qvm
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/qvm/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' tools/systemd/qvm@.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/qvm@.service

@@ -400,6 +400,12 @@ static int opt_not_yet(struct cfg *c)
 	return fail(c, c->tok, -ENOTSUP, "option '%s' is not supported by this qvm yet", c->tok->text);
 }
 
+/*
+ * The global options, by name. A table of our own rather than getopt(3) or
+ * a config-file library: the vendor's language is one token stream from
+ * files and the command line, with contexts (`cpu`, `vdev`) and options
+ * whose arguments depend on what came before, which none of them parses.
+ */
 static const struct global_option {
 	const char *name;
 	int (*fn)(struct cfg *c);

@@ -45,12 +45,14 @@ x86 nested tests/nested/x86-npt.sh "$B"
 # x86_64: in an emulated arm64 machine; aarch64: directly
 add arm64 tests/nested/arm64-kvm.sh "$B"
 add sdk tests/sdk.sh
+add deb tests/deb.sh
 add signals tests/signals.sh
 add privs tests/privs.sh
 for t in "$B"/tests/guest/test_* "$B"/tests/guest/*/test_*; do
 	[ -x "$t" ] && add "guest/${t#"$B"/tests/guest/}" "$t"
 done
 add cli tests/cli.sh
+add man tests/tools/man.sh
 add inputs tests/inputs.sh
 add fuzz tests/fuzz/smoke.sh
 add golden tests/golden.sh "$B"

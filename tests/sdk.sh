@@ -16,7 +16,7 @@ t_sdk_install_and_build() {
 	make -s install PREFIX="$PFX" SANITIZE="${SANITIZE:-}" >"$OUT/install.log" 2>&1 ||
 		{ echo "make install failed"; tail -5 "$OUT/install.log"; return 1; }
 	local cflags
-	cflags=$(PKG_CONFIG_PATH=$PFX/lib/pkgconfig pkg-config --cflags qvm-vdev) ||
+	cflags=$(PKG_CONFIG_PATH=$PFX/share/pkgconfig pkg-config --cflags qvm-vdev) ||
 		{ echo "pkg-config does not know qvm-vdev"; return 1; }
 	case "$cflags" in *"-I$PFX/include"*) ;; *) echo "pkg-config --cflags gave '$cflags'"; return 1 ;; esac
 	mkdir -p "$SDKV"
@@ -26,6 +26,10 @@ t_sdk_install_and_build() {
 			-shared -fPIC $cflags tests/sdk/$v.c -o "$SDKV/vdev-$v.so" 2>"$OUT/cc-$v.log" ||
 			{ echo "vdev-$v.so does not build out of tree"; head -5 "$OUT/cc-$v.log"; return 1; }
 	done
+	# the SDK's example (qvm-dev ships it): it builds the same way
+	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pedantic -shared -fPIC $cflags \
+		docs/examples/ticker.c -o "$SDKV/vdev-ticker.so" 2>"$OUT/cc-ticker.log" ||
+		{ echo "docs/examples/ticker.c does not build out of tree"; head -5 "$OUT/cc-ticker.log"; return 1; }
 }
 
 # The vdevs built out of tree, or where they could not be (no compiler
@@ -146,6 +150,13 @@ t_bench_smoke() {
 		--qvm "$QVM" --baseline "$B/tools/kvm-baseline" --out "$d" >"$OUT/bench.log" 2>&1 ||
 		{ echo "qvm-bench failed"; tail -5 "$OUT/bench.log"; return 1; }
 	[ -s "$d/bench.json" ] && [ -s "$d/bench.svg" ] || { echo "no bench.json or bench.svg"; return 1; }
+	# the hand-written JSON parses (jq), and so does the SVG as XML
+	if command -v jq >/dev/null; then
+		jq -e . "$d/bench.json" >/dev/null || { echo "bench.json does not parse"; return 1; }
+	fi
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$d/bench.svg" || { echo "bench.svg is not well-formed XML"; return 1; }
+	fi
 	grep -q "mmio-read p50 within 3 %" "$OUT/bench.log" || { echo "no verdict for the targets"; return 1; }
 	# sane: every exit costs more than the timing loop's floor, percentiles are ordered
 	bench_table_sane "$OUT/bench.log" "$BENCH_ROWS"

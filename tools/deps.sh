@@ -36,6 +36,14 @@ fi
 [ -f /usr/include/libfdt.h ] || missing="$missing libfdt-dev"		# core/fdt.c
 need dtc device-tree-compiler	# the arm64 FDT is checked against golden dtc output
 need iasl acpica-tools		# the x86 ACPI tables are checked against golden iasl output
+need dh debhelper		# the Debian packages (debian/) are built and checked by a test
+need dpkg-buildpackage dpkg-dev
+need lintian lintian
+need systemd-analyze systemd	# the qvm@.service unit is verified
+need rsvg-convert librsvg2-bin	# the benchmark's SVG is rendered to check it
+need jq jq			# the benchmark's JSON is parsed back
+need mandoc mandoc		# the manual pages are linted
+need xmllint libxml2-utils	# ... and its SVG checked as XML
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "qvm: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2

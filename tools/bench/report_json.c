@@ -12,7 +12,11 @@
 
 /*
  * A minimal JSON writer: it remembers per nesting level whether a comma is
- * due, which is all that hand-writing valid JSON needs.
+ * due, which is all that hand-writing valid JSON needs. Not json-c or
+ * jansson: the report is written once, never read back, and a library
+ * would be a build dependency of the benchmark for fifty lines of output.
+ * Strings are escaped as RFC 8259 requires (json_str_raw), and a test reads
+ * the file back with jq (tests/sdk.sh, bench_smoke).
  */
 struct json {
 	FILE *f;
