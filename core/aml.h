@@ -7,6 +7,12 @@
  * aml_close, which writes the PkgLength in its shortest encoding in front
  * of the body. Calls after a failure do nothing; the first failure stays
  * in err (-ENOMEM, -E2BIG past max, -EINVAL for a bad name or nesting).
+ *
+ * Ours, not a library's: ACPICA's compiler (iasl) turns ASL source into AML
+ * at build time, but the DSDT depends on the configuration and the vdevs,
+ * and no packaged library encodes AML at run time. The few terms qvm
+ * needs are encoded here; the tests check the result with iasl's
+ * disassembler (tests/acpi.sh).
  */
 #ifndef QVM_AML_H
 #define QVM_AML_H
