@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -86,11 +88,13 @@ static void usage(FILE *f)
 "  --report-only    run nothing: report on DIR/baseline-*.bin and\n"
 "                   DIR/qvm-*.bin as they are\n"
 "  --strict         exit 2 when a target is missed (default: report only)\n"
-"  --quiet          no progress lines\n"
+"  --quiet          no progress, on stdout or on stderr\n"
 "  --help           this text\n"
 "\n"
 "Each run's console and log go to DIR/SYSTEM-R.log, its results to\n"
-"DIR/SYSTEM-R.bin. Exit status: 0 done, 1 error, 2 target missed (--strict).\n",
+"DIR/SYSTEM-R.bin. Progress goes to stderr: on a terminal one line, redrawn\n"
+"as each kind is done (round, system, kind, percentage, time left), else a\n"
+"line per round. Exit status: 0 done, 1 error, 2 target missed (--strict).\n",
 		EXTRA_VDEV_BASE);
 }
 
@@ -432,6 +436,232 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* ---- progress ------------------------------------------------------- */
+
+/*
+ * How far the benchmark is, on stderr, so stdout stays the report that
+ * scripts read. On a terminal it is one line, redrawn while a run goes
+ * on: the guest writes "bench: KIND done: ..." to its console (the run's
+ * log) after each kind, which is all the host can see of it. Elsewhere,
+ * in a CI log say, it is a plain line per round.
+ *
+ * Runs of a system take about as long as each other, and so do the kinds
+ * that exit, while the floor takes next to nothing: the percentage counts
+ * the exiting kinds of every run, and within one moves on with the time
+ * the previous one took.
+ */
+struct progress {
+	bool on, tty;
+	double t0;
+	unsigned runs, runs_done, runs_per_round;
+	uint32_t kinds;
+	unsigned weight[BK_KINDS], per_run;
+	/* the run under way */
+	char what[64];		/* "round 2/3: qvm" */
+	int log_fd;
+	char line[256];
+	size_t len;
+	unsigned done_w, done_n;	/* kinds done in this run: weight, count */
+	int next;			/* the kind under way; BK_KINDS: all done */
+	double kind_t0;		/* when it started (as far as the log tells) */
+	double kind_s;		/* how long the last exiting kind took; 0: unknown */
+	double drawn_at;
+	bool drawn;
+};
+
+static void progress_init(struct progress *p, const struct opts *o)
+{
+	memset(p, 0, sizeof *p);
+	p->on = !o->quiet;
+	p->tty = isatty(2);
+	p->t0 = now_s();
+	p->runs_per_round = o->no_baseline ? 1 : 2;
+	p->runs = o->rounds * p->runs_per_round;
+	p->kinds = o->kinds;
+	p->log_fd = -1;
+	bool exits = o->kinds & ~(1u << BK_FLOOR);
+	for (int k = 0; k < BK_KINDS; k++) {
+		if (o->kinds & (1u << k))
+			p->weight[k] = k == BK_FLOOR && exits ? 0 : 1;
+		p->per_run += p->weight[k];
+	}
+}
+
+/* The first kind measured from K on, or BK_KINDS. */
+static int progress_kind_from(const struct progress *p, int k)
+{
+	while (k < BK_KINDS && !(p->kinds & (1u << k)))
+		k++;
+	return k;
+}
+
+/* "1:05" */
+static void fmt_duration(char *buf, size_t len, double s)
+{
+	unsigned t = (unsigned)(s + 0.5);
+	if (t >= 3600)
+		snprintf(buf, len, "%u:%02u:%02u", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, len, "%u:%02u", t / 60, t % 60);
+}
+
+/* Percent done, and into LEFT the time it should still take (or ""). */
+static double progress_pct(const struct progress *p, double now, char *left,
+			   size_t len)
+{
+	double done = (double)p->runs_done * p->per_run + p->done_w;
+	if (p->next < BK_KINDS && p->kind_s > 0)
+		done += p->weight[p->next] *
+			fmin(0.95, (now - p->kind_t0) / p->kind_s);
+	double total = (double)p->runs * p->per_run;
+	double pct = total > 0 ? fmin(100, 100 * done / total) : 100;
+	double spent = now - p->t0;
+	*left = 0;
+	if (pct >= 1 && pct < 100) {
+		char d[32];
+		fmt_duration(d, sizeof d, spent * (100 - pct) / pct);
+		snprintf(left, len, ", ~%s left", d);
+	}
+	return pct;
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p && p->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->drawn = false;
+	}
+}
+
+static void progress_draw(struct progress *p, double now)
+{
+	char left[48], spent[32], kind[48], text[256];
+	double pct = progress_pct(p, now, left, sizeof left);
+	fmt_duration(spent, sizeof spent, now - p->t0);
+	unsigned n = 0;
+	for (int k = 0; k < BK_KINDS; k++)
+		n += !!(p->kinds & (1u << k));
+	if (p->next < BK_KINDS)
+		snprintf(kind, sizeof kind, "%s (%u/%u)", bench_kind_names[p->next],
+			 p->done_n + 1, n);
+	else
+		snprintf(kind, sizeof kind, "finishing");
+	int len = snprintf(text, sizeof text, "qvm-bench: %s, %s, %.0f %%, "
+			   "%s elapsed%s", p->what, kind, pct, spent, left);
+	/* A line wider than the terminal would wrap, and \r not reach its start. */
+	struct winsize ws;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
+	    len >= (int)ws.ws_col)
+		text[ws.ws_col - 1] = 0;
+	fprintf(stderr, "\r%s\033[K", text);
+	fflush(stderr);
+	p->drawn = true;
+	p->drawn_at = now;
+}
+
+/* A line of the run's log: a kind done moves the run on. */
+static void progress_log_line(struct progress *p, const char *line, double now)
+{
+	const char *b = strstr(line, "bench: ");
+	if (!b || p->next >= BK_KINDS)
+		return;
+	b += strlen("bench: ");
+	for (int k = p->next; k < BK_KINDS; k = progress_kind_from(p, k + 1)) {
+		size_t n = strlen(bench_kind_names[k]);
+		if (strncmp(b, bench_kind_names[k], n) != 0 ||
+		    strncmp(b + n, " done:", 6) != 0)
+			continue;
+		/* K and any kind skipped before it (a lost line) are done. */
+		for (int j = p->next; j <= k; j = progress_kind_from(p, j + 1)) {
+			p->done_w += p->weight[j];
+			p->done_n++;
+		}
+		if (p->weight[k])
+			p->kind_s = now - p->kind_t0;
+		p->kind_t0 = now;
+		p->next = progress_kind_from(p, k + 1);
+		return;
+	}
+}
+
+/* Reads what the run's log has gained since the last look. */
+static void progress_read_log(struct progress *p, double now)
+{
+	char buf[4096];
+	ssize_t got;
+	while (p->log_fd >= 0 && (got = read(p->log_fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] == '\n') {
+				p->line[p->len] = 0;
+				progress_log_line(p, p->line, now);
+				p->len = 0;
+			} else if (p->len < sizeof p->line - 1) {
+				p->line[p->len++] = buf[i];
+			}
+		}
+}
+
+/* A run starts: LABEL says which; its LOG has just been created. */
+static void progress_run_start(struct progress *p, const char *label,
+			       const char *log)
+{
+	if (!p || !p->on)
+		return;
+	snprintf(p->what, sizeof p->what, "%s", label);
+	p->len = p->done_w = p->done_n = 0;
+	p->next = progress_kind_from(p, 0);
+	p->kind_t0 = now_s();
+	p->log_fd = p->tty ? open(log, O_RDONLY | O_CLOEXEC) : -1;
+	if (p->tty)
+		progress_draw(p, p->kind_t0);
+}
+
+/* While a run goes on: redrawn a few times a second. */
+static void progress_tick(struct progress *p)
+{
+	if (!p || !p->on || !p->tty)
+		return;
+	double now = now_s();
+	if (now - p->drawn_at < 0.25)
+		return;
+	progress_read_log(p, now);
+	progress_draw(p, now);
+}
+
+/* The run's process has ended: the line goes, for what is printed next. */
+static void progress_run_stop(struct progress *p)
+{
+	if (!p)
+		return;
+	progress_clear(p);
+	if (p->log_fd >= 0)
+		close(p->log_fd);
+	p->log_fd = -1;
+}
+
+/* After a run's results are in; a round's last run says so off a tty. */
+static void progress_run_end(struct progress *p, unsigned round,
+			     unsigned rounds)
+{
+	if (!p || !p->on)
+		return;
+	p->runs_done++;
+	p->done_w = 0;
+	p->next = BK_KINDS;
+	if (p->tty || p->runs_done % p->runs_per_round)
+		return;
+	double now = now_s();
+	char left[48], spent[32];
+	double pct = progress_pct(p, now, left, sizeof left);
+	fmt_duration(spent, sizeof spent, now - p->t0);
+	fflush(stdout);	/* after the round's stdout lines in a shared log */
+	fprintf(stderr, "qvm-bench: round %u/%u done: %.0f %%, %s elapsed%s\n",
+		round, rounds, pct, spent, left);
+}
+
+/* ---- running children ------------------------------------------------ */
+
 /* In the child: stdout and stderr to LOG_FD, no stdin, then ARGV. */
 static _Noreturn void exec_child(char *const argv[], int log_fd)
 {
@@ -446,16 +676,20 @@ static _Noreturn void exec_child(char *const argv[], int log_fd)
 }
 
 /*
- * Waits for PID; after TIMEOUT seconds (0: never) kills it. Polling keeps
- * this free of signal handlers; 10 ms is nothing next to a run's seconds.
+ * Waits for PID; after TIMEOUT seconds (0: never) kills it; keeps a
+ * progress line on a terminal going. Polling keeps this free of signal
+ * handlers; 10 ms is nothing next to a run's seconds.
  */
-static int wait_child(pid_t pid, unsigned timeout, bool *timed_out)
+static int wait_child(pid_t pid, unsigned timeout, bool *timed_out,
+		      struct progress *p)
 {
 	double deadline = now_s() + timeout;
+	bool poll = timeout || (p && p->on && p->tty);
 	int status;
 	*timed_out = false;
 	for (;;) {
-		pid_t r = waitpid(pid, &status, timeout ? WNOHANG : 0);
+		progress_tick(p);
+		pid_t r = waitpid(pid, &status, poll ? WNOHANG : 0);
 		if (r == pid)
 			return status;
 		if (r < 0 && errno != EINTR)
@@ -464,7 +698,7 @@ static int wait_child(pid_t pid, unsigned timeout, bool *timed_out)
 			*timed_out = true;
 			kill(pid, SIGKILL);
 		}
-		if (timeout)
+		if (poll)
 			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
 }
@@ -489,22 +723,29 @@ static const char *status_problem(int status, bool timed_out, char *buf,
 	return buf;
 }
 
-/* Runs ARGV with its output in LOG; prints the progress line. */
+/*
+ * Runs ARGV with its output in LOG; prints "LABEL ... ok (T s)" on stdout.
+ * Under a redrawn progress line that line goes out whole at the end, so
+ * the two never share a terminal line; elsewhere its start goes out first,
+ * to show in a log what is running.
+ */
 static bool run_one(char *const argv[], const char *log, const char *label,
-		    const struct opts *o)
+		    const struct opts *o, struct progress *p)
 {
-	if (!o->quiet) {
+	bool whole = p && p->on && p->tty;
+	if (!o->quiet && !whole) {
 		printf("%s ... ", label);
 		fflush(stdout);
 	}
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		if (!o->quiet)
+		if (!o->quiet && !whole)
 			printf("\n");
 		fprintf(stderr, "qvm-bench: %s: cannot create: %s\n", log,
 			strerror(errno));
 		return false;
 	}
+	progress_run_start(p, label, log);
 	fflush(NULL);	/* nothing buffered may be written twice */
 	double t0 = now_s();
 	pid_t pid = fork();
@@ -512,16 +753,23 @@ static bool run_one(char *const argv[], const char *log, const char *label,
 		exec_child(argv, fd);
 	close(fd);
 	if (pid < 0) {
+		progress_run_stop(p);
+		if (!o->quiet && !whole)
+			printf("\n");
 		fprintf(stderr, "qvm-bench: %s: fork: %s\n", label, strerror(errno));
 		return false;
 	}
 	bool timed_out;
-	int status = wait_child(pid, o->timeout, &timed_out);
+	int status = wait_child(pid, o->timeout, &timed_out, p);
 	double dt = now_s() - t0;
+	progress_run_stop(p);
+	if (!o->quiet && whole)
+		printf("%s ... ", label);
 	char why[128];
 	if (status_problem(status, timed_out, why, sizeof why)) {
 		if (!o->quiet)
 			printf("FAILED (%.1f s)\n", dt);
+		fflush(stdout);
 		fprintf(stderr, "qvm-bench: %s: %s %s; see %s\n", label, argv[0],
 			why, log);
 		show_log_tail(log, 12);
@@ -529,6 +777,7 @@ static bool run_one(char *const argv[], const char *log, const char *label,
 	}
 	if (!o->quiet)
 		printf("ok (%.1f s)\n", dt);
+	fflush(stdout);
 	return true;
 }
 
@@ -560,7 +809,7 @@ static bool take_results(const char *path, const char *log, const char *label,
 /* One round of one system: argv, run, results. */
 static bool run_system(int sys, unsigned round, const struct opts *o,
 		       const struct run_paths *rp, struct bench_results *r,
-		       struct merged *m)
+		       struct merged *m, struct progress *p)
 {
 	const char *name = bench_sys_names[sys];
 	char results[PATH_MAX], log[PATH_MAX], conf[PATH_MAX], arg[PATH_MAX + 1];
@@ -581,15 +830,18 @@ static bool run_system(int sys, unsigned round, const struct opts *o,
 	if (sys == SYS_BASELINE) {
 		char *argv[] = { (char *)rp->baseline, (char *)rp->guest,
 				 (char *)rp->params, results, NULL };
-		ok = run_one(argv, log, label, o);
+		ok = run_one(argv, log, label, o, p);
 	} else {
 		if (!write_qvmconf(conf, o, rp, results))
 			return false;
 		snprintf(arg, sizeof arg, "@%s", conf);
 		char *argv[] = { (char *)rp->qvm, arg, NULL };
-		ok = run_one(argv, log, label, o);
+		ok = run_one(argv, log, label, o, p);
 	}
-	return ok && take_results(results, log, label, o, r, m);
+	ok = ok && take_results(results, log, label, o, r, m);
+	if (ok)
+		progress_run_end(p, round, o->rounds);
+	return ok;
 }
 
 static bool resolve_paths(const struct opts *o, struct run_paths *rp)
@@ -616,12 +868,16 @@ static bool run_all(const struct opts *o, struct merged *m[SYS_COUNT])
 		perror("qvm-bench: malloc");
 		return false;
 	}
+	struct progress prog;
+	progress_init(&prog, o);
 	bool ok = true;
 	for (unsigned round = 1; ok && round <= o->rounds; round++) {
 		if (!o->no_baseline)
-			ok = run_system(SYS_BASELINE, round, o, &rp, r, m[SYS_BASELINE]);
+			ok = run_system(SYS_BASELINE, round, o, &rp, r,
+					m[SYS_BASELINE], &prog);
 		if (ok)
-			ok = run_system(SYS_QVM, round, o, &rp, r, m[SYS_QVM]);
+			ok = run_system(SYS_QVM, round, o, &rp, r, m[SYS_QVM],
+					&prog);
 	}
 	free(r);
 	return ok;
