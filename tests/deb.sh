@@ -13,7 +13,7 @@ ROOT=$OUT/root
 t_build() {
 	command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null ||
 		{ echo "SKIP: no dpkg-buildpackage and debhelper here (tools/deps.sh installs them)"; return 0; }
-	command -v git >/dev/null && [ -d .git ] ||
+	command -v git >/dev/null && git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 		{ echo "SKIP: not a git checkout: the tree to package cannot be listed"; return 0; }
 	# what git tracks, as a clean clone has it (not the build directories)
 	mkdir -p "$SRC"
@@ -45,7 +45,7 @@ t_installed() {
 	local p
 	for p in man1/qvm.1 man5/qvm.conf.5 man7/qvm-vdev.7; do
 		[ -f "$ROOT/usr/share/man/$p.gz" ] || { echo "no $p in the packages"; return 1; }
-		zcat "$ROOT/usr/share/man/$p.gz" | groff -mandoc -Tutf8 2>"$OUT/groff.err" >"$OUT/page" &&
+		zcat "$ROOT/usr/share/man/$p.gz" | groff -mandoc -Tutf8 -P-cbou 2>"$OUT/groff.err" >"$OUT/page" &&
 			[ ! -s "$OUT/groff.err" ] && grep -q NAME "$OUT/page" ||
 			{ echo "$p does not render:"; head -3 "$OUT/groff.err"; return 1; }
 	done
