@@ -47,9 +47,12 @@ int logger_parse(struct qvm_logger *l, const char *filters, const char *dest, st
 		for (int i = 0; i < LOG_SEVERITIES; i++)
 			if (strlen(sev_name[i]) == n && strncmp(p, sev_name[i], n) == 0)
 				found = i;
+		/* the vendor's common-options page spells it `warning` */
+		if (n == 7 && strncmp(p, "warning", 7) == 0)
+			found = QLL_WARN;
 		if (found < 0)
 			return qerr_set(e, -EINVAL, "unknown logger filter '%.*s' (fatal, internal, "
-					"error, warn, info, debug, verbose)", (int)n, p);
+					"error, warn (or warning), info, debug, verbose)", (int)n, p);
 		sel[found] = true;
 		p += n;
 		if (*p == ',')

@@ -56,7 +56,9 @@ static bool is_space(char c)
 /*
  * A token is a run of non-blank characters and double-quoted parts, so
  * `hostdev >"a b"` gives the token `>a b`. Inside quotes, \" and \\ escape.
- * '#' at the start of a token comments out the rest of the line.
+ * As the vendor's syntax page says, everything after a '#' on a line is a
+ * comment, also in the middle of a token (`cpu#x` is `cpu`); a '#' in
+ * quotes is a '#' (`"file#x"`).
  */
 int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 		const char *name, const char *dir, struct qerr *e)
@@ -102,7 +104,7 @@ int tokens_add_text(struct qvm_tokens *t, const char *s, size_t len,
 
 		char *buf = out;
 		unsigned start_line = line;
-		while (i < len && !is_space(s[i])) {
+		while (i < len && !is_space(s[i]) && s[i] != '#') {
 			if (s[i] != '"') {
 				*out++ = s[i++];
 				continue;

@@ -143,10 +143,12 @@ TEST(repeated_loc_last_wins)
 /* A vdev's `log` overrides only the severities it names. */
 TEST(vdev_log_inherits)
 {
-	struct qvm_vm *vm = run("vdev trace loc 0x1000 log debug stdout\nlogger info none\n", false);
+	struct qvm_vm *vm = run("vdev trace loc 0x1000 log debug,warning stdout\nlogger info none\n",
+			false);
 	CHECK_STR(msg, "OK");
 	struct qvm_vdev *d = vm->vdevs;
 	CHECK(d && d->has_log && d->log.dest[QLL_DEBUG] == LOG_STDOUT);
+	CHECK(d && d->log.dest[QLL_WARN] == LOG_STDOUT);	/* the vendor's spelling of warn */
 	CHECK(d && d->log.dest[QLL_INFO] == LOG_INHERIT);	/* follows the later `logger` */
 	vm_destroy(vm);
 }
@@ -316,7 +318,7 @@ TEST(errors_more)
 	CHECK_STR(err("unsupported reference explode\n"),
 			"t.conf:1: unsupported reference 'explode': expected abort, fail or ignore");
 	CHECK_STR(err("logger loud stderr\n"), "t.conf:1: unknown logger filter 'loud' (fatal, "
-			"internal, error, warn, info, debug, verbose)");
+			"internal, error, warn (or warning), info, debug, verbose)");
 	CHECK_STR(err("logger info tty\n"),
 			"t.conf:1: unknown logger destination 'tty' (stdout, stderr, slog or none)");
 	if (TEST_X86) {

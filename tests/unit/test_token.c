@@ -15,18 +15,21 @@ TEST(words_lines_comments)
 {
 	struct qerr e;
 	int r;
-	struct qvm_tokens t = tok("system a # comment ram 1\n\nram 0,16M\n  # x\n\tcpu#notcomment\n", &r, &e);
+	struct qvm_tokens t = tok("system a # comment ram 1\n\nram 0,16M\n  # x\n\tcpu#a comment\n"
+			"\"file#x\" b\"#\"c\n", &r, &e);
 	CHECK(r == 0);
-	CHECK(t.n == 5);
-	if (t.n == 5) {
+	CHECK(t.n == 7);
+	if (t.n == 7) {
 		CHECK_STR(t.v[0].text, "system");
 		CHECK(t.v[0].line == 1);
 		CHECK_STR(t.v[1].text, "a");
 		CHECK_STR(t.v[2].text, "ram");
 		CHECK(t.v[2].line == 3);
 		CHECK_STR(t.v[3].text, "0,16M");
-		CHECK_STR(t.v[4].text, "cpu#notcomment");	/* '#' only starts a comment at a token's start */
+		CHECK_STR(t.v[4].text, "cpu");	/* a '#' anywhere outside quotes begins a comment */
 		CHECK(t.v[4].line == 5);
+		CHECK_STR(t.v[5].text, "file#x");	/* in quotes it is a '#' */
+		CHECK_STR(t.v[6].text, "b#c");
 		CHECK_STR(t.v[0].file, "f.conf");
 		CHECK_STR(t.v[0].dir, "dir");
 	}
