@@ -296,8 +296,15 @@ static int opt_set(struct cfg *c)
 
 	if (!var || !(val = arg(c, "set")))
 		return -EINVAL;
+	if (strcmp(var, "quit-on-halt") == 0) {
+		if (parse_bool(val, &c->vm->quit_on_halt))
+			return fail(c, c->tok, -EINVAL, "set quit-on-halt: '%s' is not a boolean "
+					"(on/off, 1/0, yes/no, true/false)", val);
+		return 0;
+	}
+	/* the vendor's: whether a guest's HLT (WFI) exits to the hypervisor */
 	if (strcmp(var, "exit-on-halt") == 0) {
-		if (parse_bool(val, &c->vm->exit_on_halt))
+		if (parse_bool(val, &c->vm->halt_exits))
 			return fail(c, c->tok, -EINVAL, "set exit-on-halt: '%s' is not a boolean "
 					"(on/off, 1/0, yes/no, true/false)", val);
 		return 0;
@@ -351,7 +358,8 @@ static int opt_set(struct cfg *c)
 		return fail(c, c->tok, -EINVAL, "set sandbox: '%s' is not on, off or log", val);
 	}
 	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: acpi-dump-dir, "
-			"exit-on-halt, fdt-dump-file, power-button-timeout, sandbox, user)", var);
+			"exit-on-halt, fdt-dump-file, power-button-timeout, quit-on-halt, sandbox, user)",
+			var);
 }
 
 static int opt_dryrun(struct cfg *c)

@@ -129,7 +129,7 @@ int host_check(FILE *f)
 		host_cap(&r, fd, KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM", 0,
 				"`rom` and read-only guest RAM (gasp_region_set_soft) fail", 0);
 		host_cap(&r, fd, KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", 0,
-				"`exit-on-halt` and the guest power state cannot tell halted vCPUs", 0);
+				"`quit-on-halt` and the guest power state cannot tell halted vCPUs", 0);
 		host_cap(&r, fd, KVM_CAP_NR_MEMSLOTS, "memory slots", 0,
 				"qvm assumes 32", 1);
 		host_cap(&r, fd, KVM_CAP_MAX_VCPUS, "vCPUs per VM at most", 0,

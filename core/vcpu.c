@@ -400,10 +400,10 @@ void vcpus_resume(struct qvm_vm *vm)
 
 void vcpus_wait_exit(struct qvm_vm *vm)
 {
-	/* Without exit-on-halt a halted guest keeps qvm alive, as on the real qvm. */
-	while (!term_wait(vm, vm->exit_on_halt ? HALT_POLL_MS : 0)) {
+	/* Without quit-on-halt a halted guest keeps qvm alive, as on the real qvm. */
+	while (!term_wait(vm, vm->quit_on_halt ? HALT_POLL_MS : 0)) {
 		if (all_idle(vm)) {
-			vm_log(vm, QL_QVM_INFO, "all vcpus halted with interrupts off: exiting (exit-on-halt)");
+			vm_log(vm, QL_QVM_INFO, "all vcpus halted with interrupts off: exiting (quit-on-halt)");
 			term_request(vm, QVM_EXIT_NORMAL);
 		}
 	}

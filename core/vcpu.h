@@ -6,7 +6,7 @@
 
 int vcpus_create(struct qvm_vm *vm, struct qerr *e);
 int vcpus_start(struct qvm_vm *vm, struct qerr *e);
-/* Block until term_request(); with exit-on-halt, end when all vCPUs idle. */
+/* Block until term_request(); with quit-on-halt, end when all vCPUs idle. */
 void vcpus_wait_exit(struct qvm_vm *vm);
 /* Ask every vCPU to leave its loop at its next exit (any thread, no waiting). */
 void vcpus_request_stop(struct qvm_vm *vm);

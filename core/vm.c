@@ -44,6 +44,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	vm->unsupp[UNSUPP_REGISTER] = UNSUPP_FAIL;
 	logger_init_default(&vm->log);
 	vm->button_timeout = 10;
+	vm->halt_exits = true;	/* the vendor's default */
 	vm->main_thread = pthread_self();
 	timers_init(vm);
 	for (unsigned s = 0; s < REGION_SPACES; s++)

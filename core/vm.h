@@ -195,7 +195,8 @@ struct qvm_vm {
 	_Atomic uint64_t unsupp_seen[QVM_UNSUPP_SLOTS];
 	_Atomic bool unsupp_full;
 
-	bool exit_on_halt, dryrun;
+	bool quit_on_halt, dryrun;
+	bool halt_exits;		/* `set exit-on-halt` (the vendor's): HLT/WFI leave the guest */
 	struct qvm_privs privs;		/* core/privs.c */
 	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;

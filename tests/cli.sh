@@ -110,7 +110,7 @@ t_pc_reset_ports() {
 	expect_rc kbd 0 && expect_err kbd "the guest asked for a system reset (0xfe to io:0x64): exiting" || return 1
 	run cf9 20 ram 0,16M load "$OUT/cf9.bin"
 	expect_rc cf9 0 && expect_err cf9 "the guest asked for a system reset (0x06 to io:0xcf9): exiting" || return 1
-	run nor 20 ram 0,16M load "$OUT/nor.bin" set exit-on-halt on
+	run nor 20 ram 0,16M load "$OUT/nor.bin" set quit-on-halt on
 	expect_rc nor 0 && expect_no_err nor "system reset" && expect_err nor "all vcpus halted"
 }
 

@@ -14,7 +14,7 @@ ROOT=0
 [ "$(id -u)" = 0 ] && ROOT=1
 FORBID="vdev forbid loc $TRACE_LOC"	# where the demo guest's trace vdev would be
 # A guest that touches the vdev at every width, then halts
-ACCESS="$RAM load $GUESTS/access-test.elf set exit-on-halt on $HALT $CONSOLE"
+ACCESS="$RAM load $GUESTS/access-test.elf set quit-on-halt on $HALT $CONSOLE"
 
 # util-linux's setpriv, by its path: a busybox timeout would run busybox's
 # own setpriv, which cannot change users, for the bare name
@@ -29,7 +29,7 @@ field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 start_idle() {
 	local name=$1
 	shift
-	bg "$name" @"$BASE" set exit-on-halt off "$@"
+	bg "$name" @"$BASE" set quit-on-halt off "$@"
 	wait_out "$name" "all 1 vcpus done" 30 || { kill -9 $BG_PID; return 1; }
 }
 stop_idle() {
@@ -70,7 +70,7 @@ t_sched_keeps_nice() {
 t_runmask_pins() {
 	kvm_ok || { echo "$SKIP_KVM"; return 0; }
 	[ "$(nproc --all)" -ge 2 ] || { echo "SKIP: one host CPU: no two runmasks to tell apart"; return 0; }
-	bg pin @"$BASE" set exit-on-halt off cpu runmask 1 cpu runmask 0,1
+	bg pin @"$BASE" set quit-on-halt off cpu runmask 1 cpu runmask 0,1
 	wait_out pin "all 2 vcpus done" 30 || { kill -9 $BG_PID; return 1; }
 	local pid=$BG_PID got="" t
 	for t in /proc/$pid/task/*; do

@@ -95,9 +95,9 @@ t_dumps() {
 	done
 	[ $n = 2 ] || { echo "$n core files, wanted 2 (SIGUSR2 and the watchdog)"; return 1; }
 	# dump "|CMD": the core goes to a command's standard input; the demo halted
-	# for good (no exit-on-halt), so that nothing but SIGQUIT ends it however
+	# for good (no quit-on-halt), so that nothing but SIGQUIT ends it however
 	# slowly the machine runs
-	bg pipe @"$BASE" $HALT set exit-on-halt off dump "|cat > $OUT/piped.gcore"
+	bg pipe @"$BASE" $HALT set quit-on-halt off dump "|cat > $OUT/piped.gcore"
 	wait_out pipe "vcpus done" 30 || { kill -9 $BG_PID; return 1; }
 	kill -USR2 $BG_PID
 	wait_err pipe "SIGUSR2: core dump written to |cat" 20 || { kill -9 $BG_PID; return 1; }
@@ -108,7 +108,7 @@ t_dumps() {
 # A vdev asks for a dump (guest_write_core_file, from its STATUS callback here).
 t_vdev_dump() {
 	mkdir -p "$OUT/vdump"
-	bg vdump @"$BASE" $HALT set exit-on-halt off dump "$OUT/vdump" $LIFE dump-on-status
+	bg vdump @"$BASE" $HALT set quit-on-halt off dump "$OUT/vdump" $LIFE dump-on-status
 	wait_out vdump "vcpus done" 30 || { kill -9 $BG_PID; return 1; }
 	kill -USR1 $BG_PID
 	wait_err vdump "guest_write_core_file(): core dump written to $OUT/vdump/" 20 ||

@@ -63,6 +63,9 @@ int arch_config_check(struct qvm_vm *vm, struct qerr *e)
 
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 {
+	if (!vm->halt_exits)
+		vm_log(vm, QL_QVM_WARN, "set exit-on-halt off: KVM on arm64 decides itself whether "
+				"WFI traps (the host's kvm-arm.wfi_trap_policy): ignored");
 	/* undecodable MMIO accesses come to qvm (arch_handle_exit), not as a KVM_RUN error */
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) > 0 &&

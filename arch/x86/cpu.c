@@ -26,6 +26,23 @@ int arch_vm_init(struct qvm_vm *vm, struct qerr *e)
 {
 	struct kvm_cpuid2 *c;
 
+	/*
+	 * `set exit-on-halt off` (the vendor's): a guest's HLT stays in the
+	 * guest, the physical CPU halting for it, as KVM allows before any
+	 * vCPU exists. qvm then cannot see that the vCPU halted.
+	 */
+	if (!vm->halt_exits) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_DISABLE_EXITS,
+			.args = { KVM_X86_DISABLE_EXITS_HLT } };
+		int have = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_DISABLE_EXITS);
+		if (have < 0 || !(have & KVM_X86_DISABLE_EXITS_HLT) ||
+				ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			vm_log(vm, QL_QVM_WARN, "set exit-on-halt off: this KVM cannot leave HLT in "
+					"the guest: a halting vCPU exits to the host as with on");
+		else if (vm->quit_on_halt)
+			vm_log(vm, QL_QVM_WARN, "set exit-on-halt off: quit-on-halt cannot see halted "
+					"vCPUs, whose HLT stays in the guest");
+	}
 	/* The in-kernel LAPIC, IOAPIC and 8259s: interrupts never need a userspace round trip. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return qerr_set(e, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));

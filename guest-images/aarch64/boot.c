@@ -58,7 +58,7 @@ _Noreturn void arm64_secondary(uint64_t index)
 }
 
 /* Powered off, or with `cmdline halt` halted for good, as an x86 guest
- * ends (for exit-on-halt, and for the tests of a guest that stays halted). */
+ * ends (for quit-on-halt, and for the tests of a guest that stays halted). */
 _Noreturn void guest_finish(void)
 {
 	if (!boot_fdt || !devtree_bootarg(boot_fdt, "halt"))

@@ -71,7 +71,7 @@ _Noreturn void guest_done(void);
 _Noreturn void guest_main(unsigned cpu, unsigned ncpus);
 
 /*
- * The guest is done: x86 halts (the configuration's exit-on-halt ends qvm
+ * The guest is done: x86 halts (the configuration's quit-on-halt ends qvm
  * once every vCPU has), arm64 powers off with PSCI SYSTEM_OFF (qvm exits 0)
  * or, when the FDT's bootargs (`cmdline`) hold the word "halt", halts too.
  */

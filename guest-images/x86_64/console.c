@@ -24,7 +24,7 @@ void serial_putc(char c)
 	outb(UART_THR, (uint8_t)c);
 }
 
-/* exit-on-halt (the demo configurations set it) ends qvm once every vCPU halted. */
+/* quit-on-halt (the demo configurations set it) ends qvm once every vCPU halted. */
 _Noreturn void guest_finish(void)
 {
 	halt_forever();

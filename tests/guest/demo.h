@@ -1,6 +1,6 @@
 /*
  * demo.h - the VMs most guest tests start from: the trace demo guest with
- * its console and the trace vdev, exit-on-halt on, and no cpu option (one
+ * its console and the trace vdev, quit-on-halt on, and no cpu option (one
  * vCPU unless the test adds some).
  */
 #ifndef QVM_TEST_DEMO_H
@@ -14,7 +14,7 @@ static inline struct qt_vm *demo_vm(const char *name)
 
 	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "trace-demo");
-	qt_conf(vm, "set exit-on-halt on\n");
+	qt_conf(vm, "set quit-on-halt on\n");
 	qt_console(vm);
 	qt_conf(vm, "vdev trace loc %s\n", QT_TRACE_LOC);
 	return vm;

@@ -8,7 +8,7 @@
  *	QT_TEST(one_vcpu_boots)
  *	{
  *		struct qt_vm *vm = qt_vm_new("one");
- *		qt_conf(vm, "ram 0,16M\nset exit-on-halt on\n");
+ *		qt_conf(vm, "ram 0,16M\nset quit-on-halt on\n");
  *		qt_console(vm);
  *		qt_guest(vm, "trace-demo");
  *		qt_run(vm, 60);

@@ -40,7 +40,7 @@ QT_TEST(every_width_to_vdevs_nobody_and_ram)
 
 	qt_conf(vm, QT_RAM_CONF);
 	qt_guest(vm, "access-test");
-	qt_conf(vm, "set exit-on-halt on\n");
+	qt_conf(vm, "set quit-on-halt on\n");
 	qt_console(vm);
 	qt_conf(vm, "vdev trace loc %s\n", QT_TRACE_LOC);
 	qt_run(vm, 30);

@@ -1,7 +1,7 @@
 /*
  * test_policies.c - what the configuration makes of a guest's accesses:
  * the trace vdev's logging, qvm's logger filters, the unsupported-reference
- * policy, and exit-on-halt.
+ * policy, and quit-on-halt.
  */
 #include <signal.h>
 
@@ -27,7 +27,7 @@ QT_TEST(logger_filters_drop_warnings_and_info)
 	QT_ASSERT_RC(vm, 0);
 	QT_ASSERT_LINE(vm, "all 1 vcpus done");
 	QT_ASSERT_NO_ERR(vm, "warning");
-	QT_ASSERT_NO_ERR(vm, "exit-on-halt");	/* info: filtered */
+	QT_ASSERT_NO_ERR(vm, "quit-on-halt");	/* info: filtered */
 }
 
 QT_TEST(unsupported_reference_abort_ends_qvm)
@@ -43,14 +43,14 @@ QT_TEST(unsupported_reference_abort_ends_qvm)
 	QT_ASSERT_NO_OUT(vm, "8-bit write: dropped");
 }
 
-/* Without exit-on-halt a halted guest keeps qvm alive, as on the real qvm,
+/* Without quit-on-halt a halted guest keeps qvm alive, as on the real qvm,
  * until it is told to stop. */
-QT_TEST(halted_guest_runs_on_without_exit_on_halt)
+QT_TEST(halted_guest_runs_on_without_quit_on_halt)
 {
 	struct qt_vm *vm = demo_vm("nohalt");
 
 	qt_conf(vm, "%s", QT_HALT_CONF);
-	qt_args(vm, "set", "exit-on-halt", "off", "set", "power-button-timeout", "1", NULL);
+	qt_args(vm, "set", "quit-on-halt", "off", "set", "power-button-timeout", "1", NULL);
 	qt_start(vm);
 	QT_ASSERT(qt_wait_line(vm, "all 1 vcpus done", 30), "the guest did not finish");
 	qt_wait_line(vm, "never printed", 1);
@@ -58,5 +58,5 @@ QT_TEST(halted_guest_runs_on_without_exit_on_halt)
 	qt_kill(vm, SIGTERM);
 	qt_finish(vm, 10);
 	QT_ASSERT_RC(vm, 3);	/* the halted guest does not answer the power button */
-	QT_ASSERT_NO_ERR(vm, "exit-on-halt");
+	QT_ASSERT_NO_ERR(vm, "quit-on-halt");
 }

@@ -121,8 +121,8 @@ words d2800120 f2b08000 d4000002 14000000 >"$T/reset.bin"	# PSCI SYSTEM_RESET
 # WFI in a loop with IRQs masked (halted for good), and with them unmasked
 words d5034fdf d503207f 17ffffff >"$T/halt.bin"
 words d5034fff d503207f 17ffffff >"$T/wait.bin"
-printf 'ram 16M\ncpu\ncpu\nload halt.bin\nset exit-on-halt on\n' >"$T/halt.qvmconf"
-printf 'ram 16M\nload wait.bin\nset exit-on-halt on\n' >"$T/wait.qvmconf"
+printf 'ram 16M\ncpu\ncpu\nload halt.bin\nset quit-on-halt on\n' >"$T/halt.qvmconf"
+printf 'ram 16M\nload wait.bin\nset quit-on-halt on\n' >"$T/wait.qvmconf"
 printf 'ram 16M\nload reset.bin\n' >"$T/reset.qvmconf"
 printf 'ram 256M\nload entry.bin\nvdev trace loc 0x09000000 emit-logger\n' >"$T/raw-default.qvmconf"
 printf 'ram 0x40000000,256M\nload entry.Image\nvdev trace loc 0x09000000 emit-logger\n' >"$T/image.qvmconf"
@@ -228,13 +228,13 @@ else
 	tap_not_ok arm64_initrd_in_chosen "exit $(code_of initrd), FDT at 0x$rd_x0"
 	echo "$rd_dts" | grep -A4 chosen | tap_diag
 fi
-# exit-on-halt: vCPU 0 in WFI with IRQs masked and vCPU 1 never started end qvm with 0;
+# quit-on-halt: vCPU 0 in WFI with IRQs masked and vCPU 1 never started end qvm with 0;
 # WFI with IRQs unmasked does not (killed after 3 s)
 if [ "$(code_of halt)" = 0 ] && section halt | grep -q 'all vcpus halted with interrupts off' &&
 		[ "$(code_of wait)" != 0 ] && ! section wait | grep -q 'all vcpus halted'; then
-	tap_ok arm64_exit_on_halt
+	tap_ok arm64_quit_on_halt
 else
-	tap_not_ok arm64_exit_on_halt "exit $(code_of halt) (masked), $(code_of wait) (unmasked)"
+	tap_not_ok arm64_quit_on_halt "exit $(code_of halt) (masked), $(code_of wait) (unmasked)"
 	section halt | tail -3 | tap_diag
 	section wait | tail -3 | tap_diag
 fi

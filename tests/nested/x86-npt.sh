@@ -108,7 +108,7 @@ EOF
 cat >"$R/t/access.qvmconf" <<'EOF'
 ram 0,16M
 load build/guest-images/x86_64/access-test.elf
-set exit-on-halt on
+set quit-on-halt on
 vdev ser8250
 vdev trace loc 0xfa000000
 EOF
@@ -192,6 +192,15 @@ if [ "$(code_of access)" = 0 ] && section access | grep -q '^guest done' &&
 	tap_ok access_widths
 else
 	fail_with access_widths "exit $(code_of access): $(section access | grep -m1 '^guest assert')" access
+fi
+# The vendor's `set exit-on-halt`: a halted vCPU whose HLT exits takes no
+# host CPU; one whose HLT stays in the guest holds its CPU (most of 2 s).
+on=$(section halt-exits | sed -n 's/^exit-on-halt on: \([0-9]*\) ticks.*/\1/p')
+off=$(section halt-exits | sed -n 's/^exit-on-halt off: \([0-9]*\) ticks.*/\1/p')
+if [ -n "$on" ] && [ -n "$off" ] && [ "$on" -lt 40 ] && [ "$off" -gt 120 ]; then
+	tap_ok exit_on_halt_both_ways
+else
+	fail_with exit_on_halt_both_ways "CPU ticks over 2 s halted: on '$on' (wanted < 40), off '$off' (wanted > 120)" halt-exits
 fi
 # Debian's kernel under qvm with the test initramfs, on two vCPUs: the
 # trace register read from user space on each, every CPU online, no ACPI

@@ -90,20 +90,34 @@ TEST(globals)
 {
 	struct qvm_vm *vm = run("logger debug,verbose stdout logger info none\n"
 			"unsupported reference abort unsupported instruction ignore\n"
-			"set exit-on-halt yes set fdt-dump-file out.dtb cmdline \"a b\" dryrun", false);
+			"set quit-on-halt yes set fdt-dump-file out.dtb cmdline \"a b\" dryrun", false);
 	CHECK_STR(msg, "OK");
 	CHECK(vm->log.dest[QLL_DEBUG] == LOG_STDOUT && vm->log.dest[QLL_VERBOSE] == LOG_STDOUT);
 	CHECK(vm->log.dest[QLL_INFO] == LOG_NONE && vm->log.dest[QLL_ERR] == LOG_STDERR);
 	CHECK(vm->unsupp[UNSUPP_REFERENCE] == UNSUPP_ABORT);
 	CHECK(vm->unsupp[UNSUPP_INSTRUCTION] == UNSUPP_IGNORE);
 	CHECK(vm->unsupp[UNSUPP_REGISTER] == UNSUPP_FAIL);
-	CHECK(vm->exit_on_halt && vm->dryrun);
+	CHECK(vm->quit_on_halt && vm->dryrun);
+	CHECK(vm->halt_exits);	/* the vendor's exit-on-halt defaults to on */
 	CHECK_STR(vm->fdt_dump_file, "/cfgdir/out.dtb");	/* relative to the file's directory */
 	CHECK_STR(vm->cmdline, "a b");
 	vm_destroy(vm);
 }
 
 /* A bare loc stays in the vdev's own default space; mem:/io: override it. */
+/* the vendor's exit-on-halt and qvm's quit-on-halt are separate switches */
+TEST(exit_on_halt_vs_quit_on_halt)
+{
+	struct qvm_vm *vm = run("set exit-on-halt off\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(!vm->halt_exits && !vm->quit_on_halt);
+	vm_destroy(vm);
+	vm = run("set exit-on-halt off set exit-on-halt yes set quit-on-halt on\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->halt_exits && vm->quit_on_halt);
+	vm_destroy(vm);
+}
+
 TEST(loc_spaces)
 {
 	struct qvm_vm *vm = run("vdev ser8250 loc 0x2f8\nvdev ser8250 loc mem:0xfb000000\n"
@@ -309,10 +323,12 @@ TEST(errors_more)
 	CHECK_STR(err("ram 1M\nsystem x\n"), "t.conf:2: 'system' must come before every other option");
 	CHECK_STR(err("set bogus 1\n"),
 			"t.conf:1: set: unknown variable 'bogus' (known: acpi-dump-dir, exit-on-halt, "
-			"fdt-dump-file, power-button-timeout, sandbox, user)");
-	CHECK_STR(err("set exit-on-halt maybe\n"), "t.conf:1: set exit-on-halt: 'maybe' is not a "
+			"fdt-dump-file, power-button-timeout, quit-on-halt, sandbox, user)");
+	CHECK_STR(err("set exit-on-halt sometimes\n"), "t.conf:1: set exit-on-halt: 'sometimes' is "
+			"not a boolean (on/off, 1/0, yes/no, true/false)");
+	CHECK_STR(err("set quit-on-halt maybe\n"), "t.conf:1: set quit-on-halt: 'maybe' is not a "
 			"boolean (on/off, 1/0, yes/no, true/false)");
-	CHECK_STR(err("set exit-on-halt\n"), "t.conf:1: option 'set' needs an argument");
+	CHECK_STR(err("set quit-on-halt\n"), "t.conf:1: option 'set' needs an argument");
 	CHECK_STR(err("unsupported weird ignore\n"),
 			"t.conf:1: unsupported 'weird': expected instruction, reference or register");
 	CHECK_STR(err("unsupported reference explode\n"),
@@ -413,6 +429,7 @@ int main(int argc, char **argv)
 	RUN(ram_rom_placement);
 	RUN(cpus_and_contexts);
 	RUN(globals);
+	RUN(exit_on_halt_vs_quit_on_halt);
 	RUN(vdev_context_and_names);
 	RUN(vdev_auto_names_reuse);
 	RUN(loc_spaces);

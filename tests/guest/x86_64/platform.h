@@ -2,7 +2,7 @@
  * platform.h - what the guest tests need to know of the x86_64 machine:
  * the console vdev of guest-images/x86_64/console.c (a 16550 at COM1),
  * where the guest images expect the trace vdev (TRACE_REG_ADDR in
- * guest-images/x86_64/arch.h), and how the demo ends (exit-on-halt).
+ * guest-images/x86_64/arch.h), and how the demo ends (quit-on-halt).
  */
 #ifndef QVM_TEST_PLATFORM_H
 #define QVM_TEST_PLATFORM_H
@@ -10,7 +10,7 @@
 #define QT_RAM_CONF "ram 0,16M\n"
 #define QT_CONSOLE_CONF "vdev ser8250\n"
 #define QT_TRACE_LOC "0xfa000000"
-#define QT_DEMO_END "all vcpus halted with interrupts off: exiting (exit-on-halt)"
+#define QT_DEMO_END "all vcpus halted with interrupts off: exiting (quit-on-halt)"
 /* The demo always ends by halting. */
 #define QT_HALT_CONF ""
 /* The callbacks that describe vdevs to the guest, in a lifecycle trace. */

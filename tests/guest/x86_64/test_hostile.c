@@ -47,7 +47,7 @@ static struct qt_vm *hostile_vm(const char *name, unsigned mode, uint64_t sd, un
 	qt_conf(vm, "ram 0,16M\n");
 	qt_conf(vm, "load 0xf00000,%s\n", path);	/* first: the last load sets the entry */
 	qt_guest(vm, "hostile");
-	qt_conf(vm, "set exit-on-halt on\n");
+	qt_conf(vm, "set quit-on-halt on\n");
 	for (unsigned i = 0; i < ncpus; i++)
 		qt_conf(vm, "cpu\n");
 	qt_console(vm);
