@@ -72,8 +72,18 @@ int arch_boot_setup(struct qvm_vm *vm, struct qvm_boot *boot, struct qerr *e);
 int arch_vm_init(struct qvm_vm *vm, struct qerr *e);
 /* After KVM_CREATE_VCPU: the vCPU's features (x86 CPUID; arm64 KVM_ARM_VCPU_INIT). */
 int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e);
-/* Once every vCPU exists (arm64: KVM_DEV_ARM_VGIC_CTRL_INIT). */
+/*
+ * Once every vCPU exists (arm64: KVM_DEV_ARM_VGIC_CTRL_INIT); also where
+ * `set counter-offset` is applied (vm->counter_offset: guest counter =
+ * host counter - offset; all ones, the default, leaves KVM's start at 0).
+ */
 int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e);
+/*
+ * A vendor `set` variable that only the host's KVM module decides
+ * ("posted-interrupts", "virtual-interrupts"): 1 on, 0 off, with e->msg
+ * saying where that was read; -ENOTSUP with e->msg saying why not.
+ */
+int arch_kvm_feature(const char *var, struct qerr *e);
 /*
  * The vCPU's entry state for boot: registers, and whether it runs at once
  * (x86 bare-metal images start on every vCPU; arm64 secondaries wait for

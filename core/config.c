@@ -11,26 +11,15 @@
 
 #include <qvm/utils.h>
 
+#include "config_impl.h"
 #include "loader.h"
 #include "number.h"
 #include "vdev_impl.h"
 #include "vm.h"
 
-struct cfg {
-	struct qvm_vm *vm;
-	const struct qvm_tokens *t;
-	size_t pos;
-	const struct qvm_token *tok;	/* the option being processed */
-	struct qvm_vdev *vdev;		/* open vdev context */
-	struct qvm_cpu_cfg *cpu;	/* open cpu context */
-	bool seen_option;
-	struct qerr *e;
-};
 
-static int fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
-static int fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt, ...)
+int cfg_fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -52,7 +41,7 @@ static int located(struct cfg *c, int r)
 static const char *arg(struct cfg *c, const char *opt)
 {
 	if (c->pos >= c->t->n) {
-		fail(c, c->tok, -EINVAL, "option '%s' needs an argument", opt);
+		cfg_fail(c, c->tok, -EINVAL, "option '%s' needs an argument", opt);
 		return NULL;
 	}
 	return c->t->v[c->pos++].text;
@@ -63,14 +52,14 @@ static int number(struct cfg *c, const char *s, uint64_t *v)
 	int r = number_parse(s, QPNF_ALLOW_SUFFIXES, v, NULL);
 
 	if (r == -ERANGE)
-		return fail(c, c->tok, r, "number out of range '%s'", s);
+		return cfg_fail(c, c->tok, r, "number out of range '%s'", s);
 	if (r)
-		return fail(c, c->tok, r, "malformed number '%s'", s);
+		return cfg_fail(c, c->tok, r, "malformed number '%s'", s);
 	return 0;
 }
 
 /* A file name relative to the directory of the file it was written in. */
-static int resolve(struct cfg *c, const char *name, char *out, size_t len)
+int cfg_resolve(struct cfg *c, const char *name, char *out, size_t len)
 {
 	int n;
 
@@ -79,7 +68,7 @@ static int resolve(struct cfg *c, const char *name, char *out, size_t len)
 	else
 		n = snprintf(out, len, "%s/%s", c->tok->dir, name);
 	if (n < 0 || (size_t)n >= len)
-		return fail(c, c->tok, -ENAMETOOLONG, "file name too long '%s'", name);
+		return cfg_fail(c, c->tok, -ENAMETOOLONG, "file name too long '%s'", name);
 	return 0;
 }
 
@@ -94,7 +83,7 @@ static int close_context(struct cfg *c)
 	c->vm->cur_tok = d->where;
 	int r = vdev_control(d, VDEV_CTRL_OPTIONS_END, NULL);
 	if (r)
-		return fail(c, d->where, -r, "vdev %s: OPTIONS_END failed: %s", d->name, strerror(r));
+		return cfg_fail(c, d->where, -r, "vdev %s: OPTIONS_END failed: %s", d->name, strerror(r));
 	return 0;
 }
 
@@ -107,14 +96,14 @@ static int opt_system(struct cfg *c)
 	if (!name)
 		return -EINVAL;
 	if (c->seen_option)
-		return fail(c, c->tok, -EINVAL, "'system' must come before every other option");
+		return cfg_fail(c, c->tok, -EINVAL, "'system' must come before every other option");
 	bool plain = true;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		plain &= *p > ' ' && *p < 0x7f && *p != '/';
 	/* it names a directory under vdev_path()'s qvm/: it must not leave it */
 	if (!*name || strlen(name) >= sizeof(c->vm->system) || !plain ||
 			strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return fail(c, c->tok, -EINVAL, "invalid system name '%s' (at most %zu characters of "
+		return cfg_fail(c, c->tok, -EINVAL, "invalid system name '%s' (at most %zu characters of "
 				"printable ASCII with no '/' or blanks, not '.' or '..')", name,
 				sizeof(c->vm->system) - 1);
 	snprintf(c->vm->system, sizeof(c->vm->system), "%s", name);
@@ -126,7 +115,7 @@ static int opt_cpu(struct cfg *c)
 	struct qvm_vm *vm = c->vm;
 
 	if (vm->ncpus == QVM_MAX_CPUS)
-		return fail(c, c->tok, -ENOSPC, "too many cpus (at most %d)", QVM_MAX_CPUS);
+		return cfg_fail(c, c->tok, -ENOSPC, "too many cpus (at most %d)", QVM_MAX_CPUS);
 	c->cpu = &vm->cpu_cfg[vm->ncpus++];
 	memset(c->cpu, 0, sizeof(*c->cpu));
 	return 0;
@@ -146,7 +135,7 @@ static int mem_option(struct cfg *c, bool rom)
 	if (comma) {
 		char first[64];
 		if ((size_t)(comma - a) >= sizeof(first))
-			return fail(c, c->tok, -EINVAL, "malformed number '%.*s'", (int)(comma - a), a);
+			return cfg_fail(c, c->tok, -EINVAL, "malformed number '%.*s'", (int)(comma - a), a);
 		memcpy(first, a, (size_t)(comma - a));
 		first[comma - a] = '\0';
 		if ((r = number(c, first, &start)))
@@ -184,15 +173,15 @@ static int load_option(struct cfg *c, enum load_kind kind)
 		}
 	}
 	if (kind == LOAD_DATA && !have_addr)
-		return fail(c, c->tok, -EINVAL, "data load needs ADDR,FILE");
-	if ((r = resolve(c, a, path, sizeof(path))))
+		return cfg_fail(c, c->tok, -EINVAL, "data load needs ADDR,FILE");
+	if ((r = cfg_resolve(c, a, path, sizeof(path))))
 		return r;
 	/* Ram must come before what refers to guest memory, as on the real qvm. */
 	bool ram = false;
 	for (unsigned i = 0; i < c->vm->nmem; i++)
 		ram |= !c->vm->mem[i].rom;
 	if (!have_addr && !ram)
-		return fail(c, c->tok, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
+		return cfg_fail(c, c->tok, -EINVAL, "'%s': no ram to load it into (give `ram` first)", path);
 	char where[PATH_MAX + 32];
 	snprintf(where, sizeof(where), "%s:%u: ", c->tok->file, c->tok->line);
 	return loader_plan(c->vm, where, path, kind, have_addr, addr, c->e);
@@ -206,24 +195,24 @@ static int opt_typed_load(struct cfg *c)
 	const char *type = c->tok->text;
 
 	if (c->pos >= c->t->n || strcmp(c->t->v[c->pos].text, "load") != 0)
-		return fail(c, c->tok, -EINVAL, "'%s' must be followed by 'load'", type);
+		return cfg_fail(c, c->tok, -EINVAL, "'%s' must be followed by 'load'", type);
 	c->pos++;
 	if (strcmp(type, "data") == 0)
 		return load_option(c, LOAD_DATA);
 	if (strcmp(type, "fdt") == 0 && ARCH_HAS_FDT)
 		return load_option(c, LOAD_FDT);
 	if (strcmp(type, "fdt") == 0)
-		return fail(c, c->tok, -ENOTSUP, "'fdt load': %s guests are described by ACPI, "
+		return cfg_fail(c, c->tok, -ENOTSUP, "'fdt load': %s guests are described by ACPI, "
 				"not an FDT", ARCH_NAME);
 	if (strcmp(type, "acpi") == 0 && ARCH_HAS_ACPI)
 		return load_option(c, LOAD_ACPI);
 	if (strcmp(type, "acpi") == 0)
-		return fail(c, c->tok, -ENOTSUP, "'acpi load': %s guests are described by an FDT, "
+		return cfg_fail(c, c->tok, -ENOTSUP, "'acpi load': %s guests are described by an FDT, "
 				"not ACPI tables", ARCH_NAME);
 	/* (described in the FDT, or in a Linux kernel's zero page) */
 	if (strcmp(type, "initrd") == 0)
 		return load_option(c, LOAD_INITRD);
-	return fail(c, c->tok, -ENOTSUP, "'%s load' is not supported yet on this architecture", type);
+	return cfg_fail(c, c->tok, -ENOTSUP, "'%s load' is not supported yet on this architecture", type);
 }
 
 static int opt_cmdline(struct cfg *c)
@@ -235,7 +224,7 @@ static int opt_cmdline(struct cfg *c)
 		return -EINVAL;
 	s = strdup(a);
 	if (!s)
-		return fail(c, c->tok, -ENOMEM, "out of memory");
+		return cfg_fail(c, c->tok, -ENOMEM, "out of memory");
 	free(c->vm->cmdline);
 	c->vm->cmdline = s;
 	return 0;
@@ -267,16 +256,16 @@ static int opt_unsupported(struct cfg *c)
 			a = i;
 	}
 	if (k < 0)
-		return fail(c, c->tok, -EINVAL, "unsupported '%s': expected instruction, reference "
+		return cfg_fail(c, c->tok, -EINVAL, "unsupported '%s': expected instruction, reference "
 				"or register", kind);
 	if (a < 0)
-		return fail(c, c->tok, -EINVAL, "unsupported %s '%s': expected abort, fail or ignore",
+		return cfg_fail(c, c->tok, -EINVAL, "unsupported %s '%s': expected abort, fail or ignore",
 				kind, act);
 	c->vm->unsupp[k] = (enum qvm_unsupp_action)a;
 	return 0;
 }
 
-static int parse_bool(const char *s, bool *out)
+int cfg_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = { "on", "1", "yes", "true" };
 	static const char *const no[] = { "off", "0", "no", "false" };
@@ -290,77 +279,6 @@ static int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-static int opt_set(struct cfg *c)
-{
-	const char *var = arg(c, "set"), *val;
-
-	if (!var || !(val = arg(c, "set")))
-		return -EINVAL;
-	if (strcmp(var, "quit-on-halt") == 0) {
-		if (parse_bool(val, &c->vm->quit_on_halt))
-			return fail(c, c->tok, -EINVAL, "set quit-on-halt: '%s' is not a boolean "
-					"(on/off, 1/0, yes/no, true/false)", val);
-		return 0;
-	}
-	/* the vendor's: whether a guest's HLT (WFI) exits to the hypervisor */
-	if (strcmp(var, "exit-on-halt") == 0) {
-		if (parse_bool(val, &c->vm->halt_exits))
-			return fail(c, c->tok, -EINVAL, "set exit-on-halt: '%s' is not a boolean "
-					"(on/off, 1/0, yes/no, true/false)", val);
-		return 0;
-	}
-	if (strcmp(var, "fdt-dump-file") == 0) {
-		char path[PATH_MAX];
-		int r = resolve(c, val, path, sizeof(path));
-		if (r)
-			return r;
-		free(c->vm->fdt_dump_file);
-		c->vm->fdt_dump_file = strdup(path);
-		return c->vm->fdt_dump_file ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
-	}
-	if (strcmp(var, "acpi-dump-dir") == 0) {
-		char path[PATH_MAX];
-		struct stat st;
-		int r = resolve(c, val, path, sizeof(path));
-		if (r)
-			return r;
-		if (!ARCH_HAS_ACPI)
-			vm_log(c->vm, QL_QVM_WARN, "%s:%u: set acpi-dump-dir: %s guests are described "
-					"by an FDT, not ACPI tables; nothing is written to %s", c->tok->file,
-					c->tok->line, ARCH_NAME, path);
-		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, W_OK) != 0)
-			return fail(c, c->tok, -ENOTDIR, "set acpi-dump-dir: '%s' is not a writable "
-					"directory", path);
-		free(c->vm->acpi.dump_dir);
-		c->vm->acpi.dump_dir = strdup(path);
-		return c->vm->acpi.dump_dir ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
-	}
-	if (strcmp(var, "power-button-timeout") == 0) {
-		uint64_t v;
-		if (number_parse(val, 0, &v, NULL) || v > 3600)
-			return fail(c, c->tok, -EINVAL, "set power-button-timeout: '%s' is not a number "
-					"of seconds from 0 to 3600", val);
-		c->vm->button_timeout = (unsigned)v;
-		return 0;
-	}
-	if (strcmp(var, "user") == 0) {
-		struct qerr ue;
-		if (privs_set_user(&c->vm->privs, val, &ue))
-			return fail(c, c->tok, -EINVAL, "%s", ue.msg);
-		return 0;
-	}
-	if (strcmp(var, "sandbox") == 0) {
-		static const char *const modes[] = { [SANDBOX_OFF] = "off", [SANDBOX_ON] = "on",
-				[SANDBOX_LOG] = "log" };
-		for (int i = 0; i < 3; i++)
-			if (strcmp(val, modes[i]) == 0)
-				return c->vm->privs.sandbox = (enum qvm_sandbox)i, 0;
-		return fail(c, c->tok, -EINVAL, "set sandbox: '%s' is not on, off or log", val);
-	}
-	return fail(c, c->tok, -EINVAL, "set: unknown variable '%s' (known: acpi-dump-dir, "
-			"exit-on-halt, fdt-dump-file, power-button-timeout, quit-on-halt, sandbox, user)",
-			var);
-}
 
 static int opt_dryrun(struct cfg *c)
 {
@@ -389,23 +307,23 @@ static int opt_dump(struct cfg *c)
 		return -EINVAL;
 	if (a[0] == '|') {
 		if (!a[1])
-			return fail(c, c->tok, -EINVAL, "dump '|': no command after '|'");
+			return cfg_fail(c, c->tok, -EINVAL, "dump '|': no command after '|'");
 		snprintf(path, sizeof(path), "%s", a);
 	} else {
 		struct stat st;
-		if ((r = resolve(c, a, path, sizeof(path))))
+		if ((r = cfg_resolve(c, a, path, sizeof(path))))
 			return r;
 		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, W_OK) != 0)
-			return fail(c, c->tok, -ENOTDIR, "dump '%s': not a writable directory", path);
+			return cfg_fail(c, c->tok, -ENOTDIR, "dump '%s': not a writable directory", path);
 	}
 	free(c->vm->dump_dest);
 	c->vm->dump_dest = strdup(path);
-	return c->vm->dump_dest ? 0 : fail(c, c->tok, -ENOMEM, "out of memory");
+	return c->vm->dump_dest ? 0 : cfg_fail(c, c->tok, -ENOMEM, "out of memory");
 }
 
 static int opt_not_yet(struct cfg *c)
 {
-	return fail(c, c->tok, -ENOTSUP, "option '%s' is not supported by this qvm yet", c->tok->text);
+	return cfg_fail(c, c->tok, -ENOTSUP, "option '%s' is not supported by this qvm yet", c->tok->text);
 }
 
 /*
@@ -431,7 +349,7 @@ static const struct global_option {
 	{ "cmdline", opt_cmdline, false },
 	{ "logger", opt_logger, false },
 	{ "unsupported", opt_unsupported, false },
-	{ "set", opt_set, false },
+	{ "set", cfg_set, false },
 	{ "dryrun", opt_dryrun, false },
 	{ "vdev", opt_vdev, true },
 	{ "pass", opt_not_yet, true },
@@ -452,26 +370,26 @@ static int cpu_option(struct cfg *c, const char *name)
 	if (strcmp(name, "runmask") == 0) {
 		CPU_ZERO(&cpu->runmask);
 		if (!*a)
-			return fail(c, c->tok, -EINVAL, "runmask '': expected CPU numbers separated by commas");
+			return cfg_fail(c, c->tok, -EINVAL, "runmask '': expected CPU numbers separated by commas");
 		for (const char *p = a; *p;) {
 			uint64_t n;
 			const char *end;
 			if (number_parse(p, QPNF_ALLOW_TRAILING, &n, &end) || (*end && *end != ','))
-				return fail(c, c->tok, -EINVAL, "runmask '%s': expected CPU numbers "
+				return cfg_fail(c, c->tok, -EINVAL, "runmask '%s': expected CPU numbers "
 						"separated by commas", a);
 			if (n >= CPU_SETSIZE || (host_cpus > 0 && n >= (uint64_t)host_cpus))
-				return fail(c, c->tok, -EINVAL, "runmask '%s': host CPU %llu does not exist "
+				return cfg_fail(c, c->tok, -EINVAL, "runmask '%s': host CPU %llu does not exist "
 						"(this host has %ld)", a, (unsigned long long)n, host_cpus);
 			CPU_SET((int)n, &cpu->runmask);
 			if (*end == ',' && end[1] == '\0')
-				return fail(c, c->tok, -EINVAL, "runmask '%s': trailing comma", a);
+				return cfg_fail(c, c->tok, -EINVAL, "runmask '%s': trailing comma", a);
 			p = *end ? end + 1 : end;
 		}
 		cpu->has_runmask = true;
 		return 0;
 	}
 	if (sched_parse(a, &cpu->policy, &cpu->prio))
-		return fail(c, c->tok, -EINVAL, "sched '%s': expected PRIORITY[r|f|o] with a priority "
+		return cfg_fail(c, c->tok, -EINVAL, "sched '%s': expected PRIORITY[r|f|o] with a priority "
 				"of 1 to 99", a);
 	cpu->has_sched = true;
 	return 0;
@@ -491,7 +409,7 @@ static int vdev_option(struct cfg *c, const char *name)
 			return -EINVAL;
 		int r = vdev_control(d, VDEV_CTRL_FIRST_OPTIDX + (unsigned)idx, a);
 		if (r)
-			return fail(c, c->tok, -r, "vdev %s: option '%s%s%s' refused: %s", d->name,
+			return cfg_fail(c, c->tok, -r, "vdev %s: option '%s%s%s' refused: %s", d->name,
 					name, a ? " " : "", a ? a : "", strerror(r));
 		return 0;
 	}
@@ -530,10 +448,10 @@ int config_run(struct qvm_vm *vm, const struct qvm_tokens *t, struct qerr *e)
 				g = &globals[i];
 		if (!g) {
 			if (c.vdev)
-				r = fail(&c, c.tok, -EINVAL, "unknown option '%s' (not an option of vdev %s "
+				r = cfg_fail(&c, c.tok, -EINVAL, "unknown option '%s' (not an option of vdev %s "
 						"nor a qvm option)", name, c.vdev->name);
 			else
-				r = fail(&c, c.tok, -EINVAL, "unknown option '%s'", name);
+				r = cfg_fail(&c, c.tok, -EINVAL, "unknown option '%s'", name);
 			break;
 		}
 		if (g->context && (r = close_context(&c)))

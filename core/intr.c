@@ -89,6 +89,18 @@ int intr_add_alias(struct qvm_vm *vm, const char *pic, const char *alias)
 	return 0;
 }
 
+void intr_vdev_named(vdev_t *vdp, const char *pic)
+{
+	struct qvm_vdev *d = vdev_of(vdp);
+
+	if (strcmp(d->name, d->type) == 0)
+		return;	/* no name given */
+	int r = intr_add_alias(d->vm, pic, d->name);
+	if (r)
+		qvm_fatal(QLS_CNF, "name '%s': %s", d->name, r == -EEXIST ?
+				"another interrupt controller has it" : strerror(-r));
+}
+
 int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char **end,
 		struct qerr *e)
 {

@@ -133,6 +133,10 @@ int main(int argc, char **argv)
 		log_stderr("%s", e.msg);
 		term_exit_now(vm, QVM_EXIT_CONFIG);
 	}
+	if (vm->list_set_vars) {	/* `set ?` */
+		setvars_list(stdout);
+		term_exit_now(vm, QVM_EXIT_NORMAL);
+	}
 	if (vm_check(vm, &e)) {
 		log_stderr("%s", e.msg);
 		term_exit_now(vm, QVM_EXIT_CONFIG);

@@ -112,7 +112,9 @@ static void status(struct qvm_vm *vm)
 			vm->system[0] ? vm->system : "unnamed system", vm->ncpus, nvdevs,
 			(unsigned long long)(up / 1000), (unsigned long long)(up % 1000));
 	vcpus_report_billed(vm);
-	tell_vdevs(vm, VDEV_CTRL_STATUS);
+	for (struct qvm_vdev *d = vm->vdevs; d; d = d->next)
+		if (!d->no_status)	/* `set debug off` */
+			vdev_control(d, VDEV_CTRL_STATUS, NULL);
 }
 
 /* Run main's job, if there is one, and say it is done. */

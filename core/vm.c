@@ -45,6 +45,7 @@ int vm_create(struct qvm_vm **out, struct qerr *e)
 	logger_init_default(&vm->log);
 	vm->button_timeout = 10;
 	vm->halt_exits = true;	/* the vendor's default */
+	vm->counter_offset = ~0ull;	/* the vendor's default: the guest's counter starts at 0 */
 	vm->main_thread = pthread_self();
 	timers_init(vm);
 	for (unsigned s = 0; s < REGION_SPACES; s++)

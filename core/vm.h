@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <qvm/vdev-core.h>
@@ -131,6 +132,7 @@ struct qvm_vdev {
 	struct pulse_target *pulses;	/* what vdev_pulse() made (core/vdev_services.c) */
 	struct cdev_qvm *cdevs;		/* its cdevs not yet ended (core/cdev.c) */
 	size_t path_had;		/* the part of path that existed before: ours is past it */
+	bool no_status;			/* `set debug off`: left out of SIGUSR1's status */
 	struct qvm_vdev *next;
 };
 
@@ -197,6 +199,9 @@ struct qvm_vm {
 
 	bool quit_on_halt, dryrun;
 	bool halt_exits;		/* `set exit-on-halt` (the vendor's): HLT/WFI leave the guest */
+	bool legacy_free;		/* `set legacy-free`: ACPI says no ISA devices, no 8259s */
+	bool list_set_vars;		/* `set ?`: list them and stop */
+	uint64_t counter_offset;	/* `set counter-offset` (arch_vcpus_created) */
 	struct qvm_privs privs;		/* core/privs.c */
 	unsigned button_timeout;	/* s from the power button to a power cut */
 	char *fdt_dump_file;
@@ -329,6 +334,9 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 const char *gram_owner(const struct qvm_vm *vm, uint64_t base, uint64_t len);
 void gram_free(struct qvm_vm *vm);
 
+/* `set ?`: the variables this qvm knows, as the vendor lists them (core/setvars.c). */
+void setvars_list(FILE *f);
+
 /* The built-in interrupt controllers as vdev_t's, for guest_intr_t.pic (core/intr.c). */
 int intr_init(struct qvm_vm *vm, struct qerr *e);
 void intr_destroy(struct qvm_vm *vm);
@@ -337,6 +345,11 @@ void intr_destroy(struct qvm_vm *vm);
  * gives it: 0, or -EEXIST (a name of another controller), -ENOMEM.
  */
 int intr_add_alias(struct qvm_vm *vm, const char *pic, const char *alias);
+/*
+ * At a PIC vdev's OPTIONS_END: its `name NAME`, if given, becomes another
+ * name of built-in controller pic; a clash is a configuration error.
+ */
+void intr_vdev_named(vdev_t *vdp, const char *pic);
 /* Parse "PIC:N" for vm: -EINVAL (unknown PIC, malformed) or -ERANGE (no such line). */
 int intr_parse(struct qvm_vm *vm, const char *s, guest_intr_t *out, const char **end,
 		struct qerr *e);

@@ -114,7 +114,17 @@ t_pc_reset_ports() {
 	expect_rc nor 0 && expect_no_err nor "system reset" && expect_err nor "all vcpus halted"
 }
 
+# `set ?` (the vendor's) lists the variables and exits 0 before anything
+# else is checked: here with no ram, which would otherwise be an error.
+t_set_list() {
+	run setq 10 set ?
+	expect_rc setq 0 && expect_out setq "allowed set variables" || return 1
+	expect_out setq "exit-on-halt                   (boolean, global)" &&
+		expect_out setq "debug                          (boolean, vdev)"
+}
+
 tap_check command_line_errors t_command_line_errors
+tap_check set_question_mark_lists_variables t_set_list
 tap_check help_version t_help_version
 tap_check every_declared_function_is_exported t_api_exported
 # The guest's console and qvm's log in one file (as on a terminal): a log

@@ -88,10 +88,34 @@ int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
 	return 0;
 }
 
+/*
+ * `set counter-offset`: each vCPU's virtual counter is set to the host's
+ * count now minus the offset, which KVM keeps as the counter's offset
+ * (KVM_REG_ARM_TIMER_CNT, there on every KVM, unlike the VM-wide
+ * KVM_ARM_SET_COUNTER_OFFSET of Linux 6.4).
+ */
+static void set_counter_offset(struct qvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		uint64_t now;
+		__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
+		uint64_t cnt = now - vm->counter_offset;
+		struct kvm_one_reg reg = { .id = KVM_REG_ARM_TIMER_CNT,
+			.addr = (uint64_t)(uintptr_t)&cnt };
+		if (ioctl(vm->cpus[i].fd, KVM_SET_ONE_REG, &reg) < 0) {
+			vm_log(vm, QL_QVM_WARN, "set counter-offset: this KVM cannot set the guest's "
+					"counter (KVM_REG_ARM_TIMER_CNT: %s): it starts at 0", strerror(errno));
+			return;
+		}
+	}
+}
+
 int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 {
 	int r = gic_init(vm, e);
 
+	if (!r && vm->counter_offset != ~0ull)
+		set_counter_offset(vm);
 	if (!r)
 		r = arm64_fdt_setup(vm, e);
 	if (!r)
@@ -235,4 +259,9 @@ void arch_host_check(struct host_report *r, int kvm_fd)
 			access("/sys/hypervisor/type", F_OK) == 0)
 		host_line(r, HOST_INFO, "this host is itself a virtual machine: qvm's guests are "
 				"nested");
+}
+
+int arch_kvm_feature(const char *var, struct qerr *e)
+{
+	return qerr_set(e, -ENOTSUP, "'%s' is an x86 setting", var);
 }

@@ -5,14 +5,15 @@
  * kernel's, so qvm maps no region for it: arch_range_owner() reports its
  * ranges so nothing else is placed there.
  *
- *   vdev gic [version 2|3] [loc ADDR] [gicr ADDR] [gicc ADDR]
+ *   vdev gic [version 2|3] [loc ADDR] [gicr ADDR] [gicc ADDR] [name NAME]
  *
  * loc is the distributor (64 KiB; 4 KiB for v2); gicr [ours] the v3
  * redistributors (128 KiB per vCPU), gicc [ours] the v2 CPU interface
  * (8 KiB). The defaults are QEMU virt's. SPIs are `intr gic:N` with N the
  * interrupt ID (32 to 991, as the vendor writes them); KVM is given all
  * the IDs it takes (GIC_MAX_IRQS), since a vdev may signal lines
- * (qvm_parse_intr) that no `intr` option names.
+ * (qvm_parse_intr) that no `intr` option names. NAME is another name for
+ * it in `intr NAME:N`.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +124,7 @@ static int gic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 		if (g->dist_given && gic_version(vm) == 3 && (g->dist & 0xffff))
 			qvm_fatal(QLS_CNF, "loc 0x%llx: a version 3 distributor must be "
 					"aligned to 64 KiB", (unsigned long long)g->dist);
+		intr_vdev_named(vdp, "gic");
 		break;
 	default:
 		break;

@@ -77,7 +77,9 @@ static void make_fadt(struct qvm_vm *vm, uint8_t *t, uint32_t facs, uint32_t dsd
 	put_le16(t + 96, 101);	/* P_LVL2_LAT > 100: no C2 */
 	put_le16(t + 98, 1001);	/* P_LVL3_LAT > 1000: no C3 */
 	t[108] = rtc ? 0x32 : 0;	/* CENTURY: the mc146818's century byte */
-	put_le16(t + 109, (uint16_t)(LEGACY_DEVICES | (kbd ? I8042 : 0) | NO_VGA | NO_MSI |
+	/* `set legacy-free`: a PC without ISA devices, as ACPI describes one */
+	put_le16(t + 109, (uint16_t)((vm->legacy_free ? 0 : LEGACY_DEVICES | (kbd ? I8042 : 0)) |
+			NO_VGA | NO_MSI |
 			(rtc ? 0 : NO_CMOS_RTC)));
 	put_le32(t + 112, WBINVD | PROC_C1 | SLP_BUTTON | TMR_VAL_EXT | RESET_REG_SUP);
 	gas_io(t + 116, 8, 1, 0xcf9);	/* RESET_REG: the chipset's reset control */
@@ -106,7 +108,7 @@ static void make_madt(struct qvm_vm *vm, uint8_t *t)
 	memset(t, 0, len);
 	acpi_header(t, "APIC", (uint32_t)len, 3);
 	put_le32(p, (uint32_t)LAPIC_DEFAULT_BASE);
-	put_le32(p + 4, 1);		/* PCAT_COMPAT: the 8259s are there too */
+	put_le32(p + 4, vm->legacy_free ? 0 : 1);	/* PCAT_COMPAT: the 8259s are there too */
 	p += 8;
 	for (unsigned i = 0; i < vm->ncpus; i++, p += MADT_LAPIC_LEN) {
 		p[0] = 0;		/* processor local APIC */

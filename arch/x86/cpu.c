@@ -98,9 +98,49 @@ int arch_vcpu_init(struct guest_cpu *cpu, struct qerr *e)
 /* The in-kernel irqchip needs nothing once the vCPUs exist. */
 int arch_vcpus_created(struct qvm_vm *vm, struct qerr *e)
 {
-	(void)vm;
 	(void)e;
+	if (vm->counter_offset == ~0ull)
+		return 0;	/* KVM starts each vCPU's TSC at 0, the vendor's default */
+	/* KVM adds its offset to the host's TSC: the vendor's is subtracted */
+	uint64_t off = 0 - vm->counter_offset;
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uint64_t)(uintptr_t)&off };
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (ioctl(vm->cpus[i].fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+			vm_log(vm, QL_QVM_WARN, "set counter-offset: this KVM cannot offset the "
+					"guest's TSC (KVM_VCPU_TSC_OFFSET: %s): the guest's starts at 0",
+					strerror(errno));
+			break;
+		}
 	return 0;
+}
+
+/* Both are the APIC virtualization of the CPU (Intel APICv, AMD AVIC), a kvm module parameter. */
+int arch_kvm_feature(const char *var, struct qerr *e)
+{
+	static const char *const params[] = { "kvm_intel/parameters/enable_apicv",
+			"kvm_amd/parameters/avic" };
+
+	if (strcmp(var, "posted-interrupts") && strcmp(var, "virtual-interrupts"))
+		return qerr_set(e, -ENOTSUP, "not a KVM feature");
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		char path[80], v[8] = "";
+		snprintf(path, sizeof(path), "/sys/module/%s", params[i]);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool ok = fgets(v, sizeof(v), f) != NULL;
+		fclose(f);
+		if (!ok)
+			continue;
+		bool on = v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
+		const char *mod = params[i];
+		qerr_set(e, 0, "%.*s.%s=%c", (int)(strchr(mod, '/') - mod), mod,
+				strrchr(mod, '/') + 1, on ? 'Y' : 'N');
+		return on;
+	}
+	return qerr_set(e, -ENOTSUP, "the host's KVM module reports no APIC virtualization "
+			"setting (neither kvm_intel.enable_apicv nor kvm_amd.avic)");
 }
 
 unsigned arch_vcpu_power(struct guest_cpu *cpu)

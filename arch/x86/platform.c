@@ -41,19 +41,6 @@ static struct qvm_vm *vm_of(vdev_t *vdp)
 	return vdev_of(vdp)->vm;
 }
 
-/* `name NAME` of a controller: NAME:N reaches its lines. */
-static void alias(vdev_t *vdp, const char *pic)
-{
-	struct qvm_vdev *d = vdev_of(vdp);
-
-	if (strcmp(d->name, d->type) == 0)
-		return;	/* no name given */
-	int r = intr_add_alias(d->vm, pic, d->name);
-	if (r)
-		qvm_fatal(QLS_CNF, "name '%s': %s", d->name, r == -EEXIST ?
-				"another interrupt controller has it" : strerror(-r));
-}
-
 /* ---- ioapic ---- */
 
 enum { IOAPIC_INTR, IOAPIC_HOSTVECTOR };
@@ -91,7 +78,7 @@ static int ioapic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			vdev_logf(QL_QVM_WARN, vdp, "ioapic: loc 0x%llx: KVM's in-kernel IOAPIC is "
 					"fixed at 0x%llx, where the guest finds it through the ACPI MADT",
 					(unsigned long long)vdp->v_block.location, IOAPIC_DEFAULT_BASE);
-		alias(vdp, "ioapic");
+		intr_vdev_named(vdp, "ioapic");
 		break;
 	default:
 		break;
@@ -131,7 +118,7 @@ static int i8259_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			qvm_fatal(QLS_CNF, "loc io:0x%llx: given twice",
 					(unsigned long long)loc);
 		a->i8259_given |= 1u << which;
-		alias(vdp, "8259");
+		intr_vdev_named(vdp, "8259");
 		break;
 	}
 	default:

@@ -43,10 +43,10 @@ code_not_yet() {
 	     f && /^\};/ { exit }
 	     f && /opt_not_yet/' core/config.c | grep -oE '"[^"]+"' | literals
 }
-# The `set` variables: what opt_set compares its variable with.
+# The `set` variables: the table of core/setvars.c.
 code_set_vars() {
-	awk '/^static int opt_set\(/ { f = 1 } f && /^\}/ { exit } f' core/config.c |
-		grep -oE 'strcmp\(var, "[^"]+"\)' | literals
+	awk '/^static const struct set_var vars\[\]/ { f = 1; next } f && /^\};/ { exit } f' \
+		core/setvars.c | grep -oE '^[[:space:]]*\{ "[^"]+"' | literals
 }
 # The options of a cpu context: what config_run takes while one is open.
 code_cpu_opts() {

@@ -118,6 +118,38 @@ TEST(exit_on_halt_vs_quit_on_halt)
 	vm_destroy(vm);
 }
 
+/* the vendor's variables: checked, applied or (where KVM cannot) warned about */
+TEST(vendor_set_variables)
+{
+	struct qvm_vm *vm = run("set counter-offset 0x1000 set ? vdev trace loc 0x1000 set debug off\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->counter_offset == 0x1000 && vm->list_set_vars);
+	CHECK(vm->vdevs && vm->vdevs->no_status);
+	vm_destroy(vm);
+	vm = run("ram 1M\n", false);
+	CHECK(vm->counter_offset == ~0ull && !vm->list_set_vars && !vm->legacy_free);
+	vm_destroy(vm);
+	CHECK_STR(err("set debug off\n"), "t.conf:1: set debug: a vdev's variable: give it after "
+			"`vdev NAME`");
+	CHECK_STR(err("set message-block-timeout 4\n"), "t.conf:1: set message-block-timeout: 4 ms: "
+			"give 5 to 10000, or 0 for no limit");
+	CHECK_STR(err("set counter-offset soon\n"), "t.conf:1: set counter-offset: 'soon' is not a "
+			"number");
+	CHECK_STR(err("set grow-heap lots\n"), "t.conf:1: set grow-heap: 'lots' is not a size "
+			"(e.g. 4K, 0x1000)");
+	CHECK_STR(err("set\n"), "t.conf:1: option 'set' needs an argument");
+	if (TEST_X86) {
+		vm = run("set legacy-free yes\n", false);
+		CHECK(vm->legacy_free);
+		vm_destroy(vm);
+		CHECK_STR(err("set gic-hwassist on\n"), "t.conf:1: set gic-hwassist: a variable of "
+				"aarch64 guests (this qvm runs x86_64 guests)");
+	} else {
+		CHECK_STR(err("set legacy-free on\n"), "t.conf:1: set legacy-free: a variable of "
+				"x86_64 guests (this qvm runs aarch64 guests)");
+	}
+}
+
 TEST(loc_spaces)
 {
 	struct qvm_vm *vm = run("vdev ser8250 loc 0x2f8\nvdev ser8250 loc mem:0xfb000000\n"
@@ -322,8 +354,7 @@ TEST(errors_more)
 {
 	CHECK_STR(err("ram 1M\nsystem x\n"), "t.conf:2: 'system' must come before every other option");
 	CHECK_STR(err("set bogus 1\n"),
-			"t.conf:1: set: unknown variable 'bogus' (known: acpi-dump-dir, exit-on-halt, "
-			"fdt-dump-file, power-button-timeout, quit-on-halt, sandbox, user)");
+			"t.conf:1: set: unknown variable 'bogus' (`set ?` lists them)");
 	CHECK_STR(err("set exit-on-halt sometimes\n"), "t.conf:1: set exit-on-halt: 'sometimes' is "
 			"not a boolean (on/off, 1/0, yes/no, true/false)");
 	CHECK_STR(err("set quit-on-halt maybe\n"), "t.conf:1: set quit-on-halt: 'maybe' is not a "
@@ -430,6 +461,7 @@ int main(int argc, char **argv)
 	RUN(cpus_and_contexts);
 	RUN(globals);
 	RUN(exit_on_halt_vs_quit_on_halt);
+	RUN(vendor_set_variables);
 	RUN(vdev_context_and_names);
 	RUN(vdev_auto_names_reuse);
 	RUN(loc_spaces);
