@@ -101,6 +101,31 @@ static bool valid_type(const char *t)
 	return true;
 }
 
+/* An instance name: a type's characters, and ':' as the vendor allows (not for a PIC). */
+static bool valid_name(const char *t)
+{
+	char plain[64];
+	size_t n = strlen(t);
+
+	if (n >= sizeof(plain))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		plain[i] = t[i] == ':' ? '_' : t[i];
+	return valid_type(plain);
+}
+
+/* One of the VM's interrupt controllers (the vendor's "PIC vdevs"). */
+static bool is_pic(const struct qvm_vdev *d)
+{
+	unsigned n;
+	const struct arch_pic *pics = arch_pics(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		if (d->type && strcmp(d->type, pics[i].name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Loading a vdev runs its code inside qvm: refuse one that someone other
  * than its owner (root or us) could have replaced. NULL if path (a
@@ -403,6 +428,7 @@ bool vdev_is_common_option(const char *opt, unsigned *nargs)
 {
 	static const struct { const char *name; unsigned nargs; } common[] = {
 		{ "loc", 1 }, { "intr", 1 }, { "name", 1 }, { "log", 2 }, { "sched", 1 },
+		{ "hostvector", 1 },
 	};
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		if (strcmp(opt, common[i].name) == 0) {
@@ -410,6 +436,23 @@ bool vdev_is_common_option(const char *opt, unsigned *nargs)
 			return true;
 		}
 	return false;
+}
+
+/* The vendor's PCI location forms, VID/DID or BUS:DEV[.FUNC]: 0 or -EINVAL. */
+static int pci_loc_check(const char *s)
+{
+	uint64_t a, b, f = 0;
+	const char *end;
+
+	if (number_parse(s, QPNF_ALLOW_TRAILING, &a, &end))
+		return -EINVAL;
+	if (*end == '/')
+		return number_parse(end + 1, 0, &b, NULL) || a > 0xffff || b > 0xffff ? -EINVAL : 0;
+	if (*end != ':' || number_parse(end + 1, QPNF_ALLOW_TRAILING, &b, &end))
+		return -EINVAL;
+	if (*end == '.' && number_parse(end + 1, QPNF_ALLOW_TRAILING, &f, &end))
+		return -EINVAL;
+	return *end || a > 255 || b > 31 || f > 7 ? -EINVAL : 0;
 }
 
 static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
@@ -437,8 +480,13 @@ static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 		type = QST_X86_IO;
 		space_flag = VFF_VDEV_X86_IO;
 	} else if (strncmp(spec, "pci:", 4) == 0) {
-		return qerr_set(e, -ENOTSUP, "vdev %s: loc '%s': PCI locations are not supported yet",
-				d->name, spec);
+		int r = pci_loc_check(spec + 4);
+		if (r)
+			return qerr_set(e, -EINVAL, "vdev %s: loc '%s': expected pci:VENDOR/DEVICE "
+					"(16-bit IDs) or pci:BUS:DEVICE[.FUNCTION] (bus 0-255, device 0-31, "
+					"function 0-7)", d->name, spec);
+		return qerr_set(e, -ENOTSUP, "vdev %s: loc '%s': this qvm has no PCI bus yet "
+				"(give a mem: or io: location)", d->name, spec);
 	}
 	if ((flags & (VFF_VDEV_MEM | VFF_VDEV_X86_IO | VFF_VDEV_PCI)) && !(flags & space_flag))
 		return qerr_set(e, -EINVAL, "vdev %s: loc '%s': this vdev cannot be in %s space "
@@ -475,10 +523,26 @@ int vdev_common_option(struct qvm_vdev *d, const char *opt, char *const *args, s
 			qerr_prefix(e, "vdev %s: intr '%s': ", d->name, args[0]);
 		return r;
 	}
+	if (strcmp(opt, "hostvector") == 0) {
+		uint64_t v;
+		if (!is_pic(d))
+			return qerr_set(e, -EINVAL, "vdev %s: hostvector applies only to interrupt "
+					"controllers (PIC vdevs)", d->name);
+		if (number_parse(args[0], 0, &v, NULL) || v > UINT32_MAX)
+			return qerr_set(e, -EINVAL, "vdev %s: hostvector '%s': expected a number",
+					d->name, args[0]);
+		vdev_logf(QL_QVM_WARN, &d->pub, "hostvector %s: no host interrupt is passed through "
+				"to a guest here: ignored", args[0]);
+		return 0;
+	}
 	if (strcmp(opt, "name") == 0) {
-		if (!valid_type(args[0]))
+		if (is_pic(d) && strchr(args[0], ':'))
+			return qerr_set(e, -EINVAL, "vdev %s: name '%s': an interrupt controller's "
+					"name cannot have a ':' (`intr NAME:N` would not reach it)", d->name,
+					args[0]);
+		if (!valid_name(args[0]))
 			return qerr_set(e, -EINVAL, "vdev %s: invalid name '%s' (letters, digits, "
-					"'-', '_', '.'; at most 63)", d->name, args[0]);
+					"'-', '_', '.', ':'; at most 63)", d->name, args[0]);
 		if (strcmp(args[0], ".") == 0 || strcmp(args[0], "..") == 0)
 			return qerr_set(e, -EINVAL, "vdev %s: invalid name '%s' (it names a directory "
 					"in vdev_path())", d->name, args[0]);

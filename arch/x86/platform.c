@@ -17,8 +17,9 @@
  *	accepted and checked; KVM has no HPET in the kernel and qvm emulates
  *	none yet, so the guest is given none (a warning says so).
  *
- * hostvector and host interrupts concern pass-through on the vendor's
- * hypervisor; there is none here, so hostvector is accepted with a warning.
+ * hostvector (a common option of PIC vdevs, core/vdev.c) and host
+ * interrupts concern pass-through on the vendor's hypervisor; there is
+ * none here, so hostvector is accepted with a warning.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,13 +44,12 @@ static struct qvm_vm *vm_of(vdev_t *vdp)
 
 /* ---- ioapic ---- */
 
-enum { IOAPIC_INTR, IOAPIC_HOSTVECTOR };
-static const char *const ioapic_options[] = { "intr", "hostvector", NULL };
+enum { IOAPIC_INTR };
+static const char *const ioapic_options[] = { "intr", NULL };
 
 static int ioapic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 {
 	struct arch_vm *a = &vm_of(vdp)->arch;
-	uint64_t v;
 
 	switch (ctrl) {
 	case VDEV_CTRL_OPTIONS_START:
@@ -65,14 +65,6 @@ static int ioapic_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			qvm_fatal(QLS_CNF, "intr '%s': an IOAPIC signals the local APICs: "
 					"`intr apic`", arg);
 		break;
-	case VDEV_CTRL_FIRST_OPTIDX + IOAPIC_HOSTVECTOR: {
-		const char *end = qvm_parse_num(arg, QPNF_NONE, &v);
-		if (!end || *end)
-			qvm_fatal(QLS_CNF, "hostvector '%s': expected a number", arg);
-		vdev_logf(QL_QVM_WARN, vdp, "ioapic: hostvector %s: no host interrupt is passed "
-				"through to a guest here: ignored", arg);
-		break;
-	}
 	case VDEV_CTRL_OPTIONS_END:
 		if (vdp->v_block.location != IOAPIC_DEFAULT_BASE)
 			vdev_logf(QL_QVM_WARN, vdp, "ioapic: loc 0x%llx: KVM's in-kernel IOAPIC is "

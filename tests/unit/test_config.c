@@ -150,6 +150,40 @@ TEST(vendor_set_variables)
 	}
 }
 
+/* the vendor's common options: names with ':' (not for a PIC), the PCI location forms */
+TEST(vendor_common_options)
+{
+	struct qvm_vm *vm = run("vdev trace loc 0xfa000000 name net:eth0\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->vdevs && strcmp(vm->vdevs->name, "net:eth0") == 0);
+	vm_destroy(vm);
+	const char *pic = TEST_X86 ? "ioapic" : "gic";
+	char text[200], want[300];
+	snprintf(text, sizeof(text), "vdev %s name my:pic\n", pic);
+	snprintf(want, sizeof(want), "t.conf:1: vdev %s: name 'my:pic': an interrupt controller's "
+			"name cannot have a ':' (`intr NAME:N` would not reach it)", pic);
+	CHECK_STR(err(text), want);
+	CHECK_STR(err("vdev trace loc 0xfa000000 hostvector 4\n"), "t.conf:1: vdev trace: "
+			"hostvector applies only to interrupt controllers (PIC vdevs)");
+	static const char *const good[] = { "pci:0:1", "pci:0:31.7", "pci:255:0.0",
+			"pci:0x8086/0x1234" };
+	static const char *const bad[] = { "pci:0:32", "pci:0:1.8", "pci:256:0", "pci:0x10000/1",
+			"pci:", "pci:0", "pci:0:1.", "pci:1/", "pci:0:1x" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "vdev trace loc %s\n", good[i]);
+		snprintf(want, sizeof(want), "t.conf:1: vdev trace: loc '%s': this qvm has no PCI bus "
+				"yet (give a mem: or io: location)", good[i]);
+		CHECK_STR(err(text), want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "vdev trace loc %s\n", bad[i]);
+		snprintf(want, sizeof(want), "t.conf:1: vdev trace: loc '%s': expected "
+				"pci:VENDOR/DEVICE (16-bit IDs) or pci:BUS:DEVICE[.FUNCTION] (bus 0-255, "
+				"device 0-31, function 0-7)", bad[i]);
+		CHECK_STR(err(text), want);
+	}
+}
+
 TEST(loc_spaces)
 {
 	struct qvm_vm *vm = run("vdev ser8250 loc 0x2f8\nvdev ser8250 loc mem:0xfb000000\n"
@@ -462,6 +496,7 @@ int main(int argc, char **argv)
 	RUN(globals);
 	RUN(exit_on_halt_vs_quit_on_halt);
 	RUN(vendor_set_variables);
+	RUN(vendor_common_options);
 	RUN(vdev_context_and_names);
 	RUN(vdev_auto_names_reuse);
 	RUN(loc_spaces);
