@@ -388,10 +388,29 @@ static int cpu_option(struct cfg *c, const char *name)
 		cpu->has_runmask = true;
 		return 0;
 	}
+	if (strcmp(name, "partition") == 0 || strcmp(name, "cluster") == 0) {
+		vm_log(c->vm, QL_QVM_WARN, "%s:%u: cpu %s %s: %s: ignored", c->tok->file, c->tok->line,
+				name, a, name[0] == 'p' ? "Linux has no adaptive partitions (a cgroup, "
+				"e.g. a systemd slice, limits qvm as a whole)" : "clusters are the QNX "
+				"startup's (give the CPUs with runmask)");
+		return 0;
+	}
+	size_t n = strlen(a);
+	if (n && a[n - 1] == 's' && strchr(a, ',')) {
+		if (sched_sporadic_parse(a, &cpu->spor))
+			return cfg_fail(c, c->tok, -EINVAL, "sched '%s': expected HIGH,LOW,MAX_REPL,PERIOD,"
+					"BUDGET s (priorities 1-99 with LOW below HIGH, 1-1000 "
+					"replenishments, 1024 <= BUDGET <= PERIOD ns)", a);
+		cpu->sporadic = cpu->has_sched = true;
+		cpu->policy = SCHED_RR;
+		cpu->prio = cpu->spor.low;	/* where the fallback runs: see core/vcpu.c */
+		return 0;
+	}
 	if (sched_parse(a, &cpu->policy, &cpu->prio))
 		return cfg_fail(c, c->tok, -EINVAL, "sched '%s': expected PRIORITY[r|f|o] with a priority "
-				"of 1 to 99", a);
+				"of 1 to 99, or HIGH,LOW,MAX_REPL,PERIOD,BUDGET s", a);
 	cpu->has_sched = true;
+	cpu->sporadic = false;
 	return 0;
 }
 
@@ -438,7 +457,8 @@ int config_run(struct qvm_vm *vm, const struct qvm_tokens *t, struct qerr *e)
 				continue;
 			r = 0;
 		}
-		if (c.cpu && (strcmp(name, "runmask") == 0 || strcmp(name, "sched") == 0)) {
+		if (c.cpu && (strcmp(name, "runmask") == 0 || strcmp(name, "sched") == 0 ||
+				strcmp(name, "partition") == 0 || strcmp(name, "cluster") == 0)) {
 			r = cpu_option(&c, name);
 			continue;
 		}

@@ -93,13 +93,33 @@ int sched_parse(const char *s, int *policy, int *prio)
 		switch (*end) {
 		case 'r': pol = SCHED_RR; break;
 		case 'f': pol = SCHED_FIFO; break;
-		case 'o': pol = SCHED_OTHER; break;
+		case 'o': pol = SCHED_RR; break;	/* the vendor's: reserved, "equivalent to r" */
 		default: return -EINVAL;
 		}
 	}
-	if (pol != SCHED_OTHER && (v < 1 || v > 99))
+	if (v < 1 || v > 99)
 		return -EINVAL;
 	*policy = pol;
-	*prio = pol == SCHED_OTHER ? 0 : (int)v;
+	*prio = (int)v;
+	return 0;
+}
+
+int sched_sporadic_parse(const char *s, struct qvm_sporadic *out)
+{
+	uint64_t v[5];
+	const char *p = s, *end;
+
+	for (int i = 0; i < 5; i++) {
+		if (number_parse(p, QPNF_ALLOW_TRAILING, &v[i], &end))
+			return -EINVAL;
+		if (*end != (i < 4 ? ',' : 's'))
+			return -EINVAL;
+		p = end + 1;
+	}
+	if (*p || v[0] < 1 || v[0] > 99 || v[1] < 1 || v[1] >= v[0] || v[2] < 1 ||
+			v[2] > 1000 || v[3] < 1024 || v[3] > (1ull << 62) || v[4] < 1024 || v[4] > v[3])
+		return -EINVAL;
+	*out = (struct qvm_sporadic){ .high = (int)v[0], .low = (int)v[1],
+		.max_repl = (unsigned)v[2], .period_ns = v[3], .budget_ns = v[4] };
 	return 0;
 }

@@ -90,7 +90,8 @@ static const struct allowed {
 	{ "sched_setaffinity", EVERY | VCPU }, { "sched_setscheduler", EVERY | VCPU },
 	{ "sched_getscheduler", EVERY | VCPU }, { "sched_setparam", EVERY | VCPU },
 	{ "sched_getparam", EVERY | VCPU }, { "sched_get_priority_max", EVERY | VCPU },
-	{ "sched_get_priority_min", EVERY | VCPU },
+	{ "sched_get_priority_min", EVERY | VCPU }, { "sched_setattr", EVERY | VCPU },
+	{ "sched_getattr", EVERY | VCPU },
 	/* memory (mmap and mprotect: never executable, below) */
 	{ "munmap", EVERY | VCPU }, { "madvise", EVERY | VCPU }, { "brk", EVERY | VCPU },
 	{ "mremap", EVERY | VCPU }, { "membarrier", EVERY | VCPU },

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <qvm/guest.h>
@@ -73,6 +74,65 @@ int vcpus_create(struct qvm_vm *vm, struct qerr *e)
 	return arch_vcpus_created(vm, e);
 }
 
+/*
+ * The vendor's sporadic scheduling on Linux's nearest: SCHED_DEADLINE with
+ * the budget as runtime in each period, which like a sporadic server
+ * bounds the vCPU's share and guarantees it. What has no counterpart: the
+ * low priority it would run at once the budget is spent (a deadline task
+ * waits for its next period instead) and the replenishment count. Linux
+ * refuses it without CAP_SYS_NICE, or with a runmask narrower than the
+ * CPUs of the root domain: then the vCPU runs SCHED_RR at the low
+ * priority, a warning says why, and false is returned.
+ */
+#define QVM_SCHED_DEADLINE	6
+/*
+ * sched_setattr(2)'s argument, which glibc 2.36 does not declare and
+ * <linux/sched/types.h> cannot be included beside <sched.h> to give.
+ */
+struct qvm_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static bool sporadic(struct guest_cpu *cpu, const struct qvm_sporadic *sp)
+{
+	struct qvm_sched_attr a = { .size = sizeof(a), .sched_policy = QVM_SCHED_DEADLINE,
+		.sched_runtime = sp->budget_ns, .sched_deadline = sp->period_ns,
+		.sched_period = sp->period_ns };
+
+	if (syscall(SYS_sched_setattr, 0, &a, 0) == 0)
+		return cpu->deadline = true;
+	vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: sporadic scheduling as SCHED_DEADLINE (%llu ns in "
+			"%llu ns): %s: SCHED_RR at its low priority %d instead", cpu->index,
+			(unsigned long long)sp->budget_ns, (unsigned long long)sp->period_ns,
+			strerror(errno), sp->low);
+	return false;
+}
+
+/*
+ * Some KVMs (seen on a 6.18 host) answer KVM_RUN from a SCHED_DEADLINE
+ * thread with EAGAIN, a runnable vCPU never entering the guest, where an
+ * AP waiting for its SIPI gets a few: past 10000, run as sporadic() does
+ * when Linux refuses.
+ */
+static void deadline_refused(struct guest_cpu *cpu)
+{
+	const struct qvm_cpu_cfg *c = &cpu->vm->cpu_cfg[cpu->index];
+	struct sched_param sp = { .sched_priority = c->prio };
+
+	cpu->deadline = false;
+	vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: this KVM does not run a vCPU under SCHED_DEADLINE "
+			"(KVM_RUN: %s): SCHED_RR at its low priority %d instead", cpu->index,
+			strerror(EAGAIN), c->prio);
+	int r = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+	if (r)
+		vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: cannot set sched priority %d: %s", cpu->index,
+				c->prio, strerror(r));
+}
+
 static void place_thread(struct guest_cpu *cpu)
 {
 	const struct qvm_cpu_cfg *c = &cpu->vm->cpu_cfg[cpu->index];
@@ -84,6 +144,8 @@ static void place_thread(struct guest_cpu *cpu)
 			vm_log(cpu->vm, QL_QVM_WARN, "vcpu %u: cannot apply runmask: %s",
 					cpu->index, strerror(r));
 	}
+	if (c->sporadic && sporadic(cpu, &c->spor))
+		return;
 	if (c->has_sched) {
 		struct sched_param sp = { .sched_priority = c->prio };
 		r = pthread_setschedparam(pthread_self(), c->policy, &sp);
@@ -247,6 +309,8 @@ static void *vcpu_thread(void *arg)
 		int ran = ioctl(cpu->fd, KVM_RUN, 0);
 		atomic_store_explicit(&cpu->in_run, false, memory_order_relaxed);
 		if (ran < 0) {
+			if (errno == EAGAIN && cpu->deadline && ++cpu->deadline_eagain > 10000)
+				deadline_refused(cpu);
 			if (errno == EINTR || errno == EAGAIN) {
 				cpu->run->immediate_exit = 0;
 				if (cpu->regs == VCPU_REGS_WRITTEN)

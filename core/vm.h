@@ -19,6 +19,7 @@
 #include "console.h"
 #include "acpi.h"
 #include "arch.h"
+#include "number.h"
 #include "boot.h"
 #include "devtree.h"
 #include <qvm/log.h>
@@ -62,6 +63,8 @@ struct qvm_cpu_cfg {
 	bool has_runmask;
 	bool has_sched;
 	int policy, prio;
+	bool sporadic;			/* `sched H,L,R,P,B s`: SCHED_DEADLINE (core/vcpu.c) */
+	struct qvm_sporadic spor;
 };
 
 enum qvm_phase {
@@ -105,6 +108,8 @@ struct guest_cpu {
 	_Atomic unsigned power;		/* ARCH_POWER_* at the last HALT_CHECK */
 	_Atomic bool held;		/* paused: counts as answering later pauses */
 	_Atomic bool in_run;		/* inside KVM_RUN (or about to be) */
+	unsigned deadline_eagain;	/* under SCHED_DEADLINE: KVM_RUN's EAGAINs (core/vcpu.c) */
+	bool deadline;
 	/* Map epoch this vCPU has passed (core/maps.c); UINT64_MAX while it is not running. */
 	_Atomic uint64_t seen_epoch;
 	uint64_t last_epoch;		/* the epoch of its hints */

@@ -123,7 +123,18 @@ t_set_list() {
 		expect_out setq "debug                          (boolean, vdev)"
 }
 
+# The vendor's sporadic scheduling: SCHED_DEADLINE where Linux and KVM
+# take it, else SCHED_RR at the low priority with a warning; either way the
+# guest runs to its end (a KVM that answers EAGAIN under SCHED_DEADLINE
+# once hung it).
+t_sporadic() {
+	run spor 30 @"$BASE" cpu sched 20,10,5,10000000,5000000s cpu partition p1
+	expect_rc spor 0 && expect_out spor "all 2 vcpus done" || return 1
+	expect_err spor "cpu partition p1: Linux has no adaptive partitions"
+}
+
 tap_check command_line_errors t_command_line_errors
+tap_check sporadic_sched_runs_the_guest t_sporadic
 tap_check set_question_mark_lists_variables t_set_list
 tap_check help_version t_help_version
 tap_check every_declared_function_is_exported t_api_exported

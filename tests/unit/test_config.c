@@ -82,7 +82,14 @@ TEST(cpus_and_contexts)
 	CHECK(vm->cpu_cfg[1].has_runmask && CPU_ISSET(0, &vm->cpu_cfg[1].runmask));
 	CHECK(vm->cpu_cfg[1].policy == SCHED_RR && vm->cpu_cfg[1].prio == 10);
 	CHECK(vm->cpu_cfg[2].policy == SCHED_FIFO && vm->cpu_cfg[2].prio == 5);
-	CHECK(vm->cpu_cfg[3].policy == SCHED_OTHER);	/* `ram` did not close the cpu context */
+	/* `ram` did not close the cpu context; o is the vendor's "equivalent to r" */
+	CHECK(vm->cpu_cfg[3].policy == SCHED_RR && vm->cpu_cfg[3].prio == 7);
+	vm_destroy(vm);
+	vm = run("cpu sched 30,12,4,2000000,500000s partition fast cluster big cpu sched 9\n", false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->ncpus == 2 && vm->cpu_cfg[0].sporadic && vm->cpu_cfg[0].prio == 12);
+	CHECK(vm->cpu_cfg[0].spor.high == 30 && vm->cpu_cfg[0].spor.budget_ns == 500000);
+	CHECK(!vm->cpu_cfg[1].sporadic && vm->cpu_cfg[1].prio == 9);
 	vm_destroy(vm);
 }
 
@@ -416,7 +423,7 @@ TEST(errors_more)
 	CHECK_STR(err("vdev trace loc 0x1000 name trace\nvdev trace loc 0x2000 name trace\n"),
 			"t.conf:2: vdev trace-2: name 'trace' is already used by another vdev");
 	CHECK_STR(err("cpu sched 200r\n"), "t.conf:1: sched '200r': expected PRIORITY[r|f|o] with "
-			"a priority of 1 to 99");
+			"a priority of 1 to 99, or HIGH,LOW,MAX_REPL,PERIOD,BUDGET s");
 	err("cpu runmask 5000\n");
 	CHECK(starts(msg, "t.conf:1: runmask '5000': host CPU 5000 does not exist (this host has "));
 	CHECK_STR(err("ram 0x1001,4K\n"),

@@ -95,7 +95,19 @@ TEST(sched_values)
 	CHECK(sched_parse("10", &pol, &prio) == 0 && pol == SCHED_RR && prio == 10);
 	CHECK(sched_parse("99f", &pol, &prio) == 0 && pol == SCHED_FIFO && prio == 99);
 	CHECK(sched_parse("1r", &pol, &prio) == 0 && pol == SCHED_RR && prio == 1);
-	CHECK(sched_parse("0o", &pol, &prio) == 0 && pol == SCHED_OTHER && prio == 0);
+	/* the vendor's o: reserved, "equivalent to r" */
+	CHECK(sched_parse("7o", &pol, &prio) == 0 && pol == SCHED_RR && prio == 7);
+	CHECK(sched_parse("0o", &pol, &prio) == -EINVAL);
+	struct qvm_sporadic sp;
+	CHECK(sched_sporadic_parse("20,10,5,1000000,200000s", &sp) == 0 && sp.high == 20 &&
+			sp.low == 10 && sp.max_repl == 5 && sp.period_ns == 1000000 &&
+			sp.budget_ns == 200000);
+	static const char *const bad[] = { "10,20,5,1000000,200000s", "20,10,5,1000000,2000000s",
+			"20,10,0,1000000,200000s", "20,10,5,1000000,1000s", "20,10,5,1000000s",
+			"20,10,5,1000000,200000", "20,10,5,1000000,200000sx", "100,10,5,1000000,200000s",
+			"20,10,5,,200000s", "20,0,5,1000000,200000s" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(sched_sporadic_parse(bad[i], &sp) == -EINVAL);
 	CHECK(sched_parse("0", &pol, &prio) == -EINVAL);
 	CHECK(sched_parse("100r", &pol, &prio) == -EINVAL);
 	CHECK(sched_parse("10x", &pol, &prio) == -EINVAL);
