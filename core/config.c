@@ -172,8 +172,6 @@ static int load_option(struct cfg *c, enum load_kind kind)
 			a = comma + 1;
 		}
 	}
-	if (kind == LOAD_DATA && !have_addr)
-		return cfg_fail(c, c->tok, -EINVAL, "data load needs ADDR,FILE");
 	if ((r = cfg_resolve(c, a, path, sizeof(path))))
 		return r;
 	/* Ram must come before what refers to guest memory, as on the real qvm. */

@@ -127,6 +127,43 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
 }
 
 /* A raw file straight into guest memory, once it is known to fit. */
+/*
+ * The vendor's "first available location" for a `data load` without an
+ * address: the lowest page in ram, from ARCH_DATA_FLOOR up (x86 keeps its
+ * first MiB for the boot protocols' structures), where len bytes touch
+ * nothing loaded. Such loads run after every other (loader_run), so they
+ * never take a place an image names.
+ */
+static int first_free(const struct qvm_vm *vm, uint64_t len, uint64_t *out)
+{
+	bool found = false;
+	uint64_t best = 0;
+
+	for (unsigned i = 0; i < vm->nmem; i++) {
+		const struct qvm_mem *m = &vm->mem[i];
+		uint64_t end = m->gpa + m->len;
+		uint64_t a = m->gpa > ARCH_DATA_FLOOR ? m->gpa : ARCH_DATA_FLOOR;
+		a = (a + 0xfff) & ~0xfffull;
+		if (m->rom)
+			continue;
+		/* each blob in the way moves a past it: at most nplaced + 1 tries */
+		for (unsigned tries = 0; tries <= vm->nplaced && a < end && len <= end - a; tries++) {
+			const struct qvm_blob *b = loader_overlap(vm, a, len);
+			if (!b) {
+				if (!found || a < best)
+					best = a;
+				found = true;
+				break;
+			}
+			a = (b->gpa + b->len + 0xfff) & ~0xfffull;
+		}
+	}
+	if (!found)
+		return -ENOSPC;
+	*out = best;
+	return 0;
+}
+
 static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 		enum load_kind kind, bool have_addr, uint64_t addr, struct qerr *e)
 {
@@ -163,6 +200,12 @@ static int load_raw(struct qvm_vm *vm, const char *path, int fd, size_t size,
 			return qerr_set(e, -ERANGE, "'%s' (%zu bytes) is larger than ram at 0x%llx",
 					path, size, (unsigned long long)ram);
 		addr = (m->gpa + m->len - size) & ~0xfffull;
+	} else if (kind == LOAD_DATA && !have_addr) {
+		if ((r = first_free(vm, span, &addr)))
+			return qerr_set(e, r, "'%s' (%zu bytes): no free ram for it (give an address, "
+					"data load ADDR,FILE)", path, size);
+		vm_log(vm, QL_QVM_INFO, "data load '%s': placed at 0x%llx-0x%llx", path,
+				(unsigned long long)addr, (unsigned long long)(addr + size - 1));
 	} else if (!have_addr) {
 		addr = ram;
 	}
@@ -312,8 +355,12 @@ int loader_run(struct qvm_vm *vm, struct qerr *e)
 {
 	const struct qvm_load *rd = NULL, *fdt = NULL;
 
-	for (unsigned i = 0; i < vm->nloads; i++) {
-		const struct qvm_load *l = &vm->loads[i];
+	/* two passes: the address-less data blobs go last, where room is left */
+	for (unsigned n = 0; n < 2 * vm->nloads; n++) {
+		const struct qvm_load *l = &vm->loads[n % vm->nloads];
+		bool floating = l->kind == LOAD_DATA && !l->have_addr;
+		if (floating != (n >= vm->nloads))
+			continue;
 		int r = loader_load(vm, l->path, l->kind, l->have_addr, l->addr, e);
 		if (r) {
 			qerr_prefix(e, "%s", l->where);

@@ -19,6 +19,7 @@
 /* As QEMU's virt machine: devices below 1 GiB, RAM from there. */
 #define ARCH_RAM_BASE		0x40000000ull
 #define ARCH_HAS_FDT		1
+#define ARCH_DATA_FLOOR		0x0ull
 #define ARCH_HAS_ACPI		0
 
 /* The KVM_{GET,SET}_ONE_REG id of the core register at offset off in struct kvm_regs. */

@@ -23,6 +23,7 @@
 #define ARCH_RAM_BASE		0x0ull
 /* Guests are described by ACPI tables rather than an FDT (arm64). */
 #define ARCH_HAS_FDT		0
+#define ARCH_DATA_FLOOR		0x100000ull	/* the first MiB: boot structures, legacy holes */
 #define ARCH_HAS_ACPI		1
 
 struct kvm_cpuid2;

@@ -434,7 +434,6 @@ TEST(errors_more)
 	CHECK_STR(err("set power-button-timeout 5000\n"), "t.conf:1: set power-button-timeout: "
 			"'5000' is not a number of seconds from 0 to 3600");
 	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load'");
-	CHECK_STR(err("ram 1M\ndata load x\n"), "t.conf:2: data load needs ADDR,FILE");
 	CHECK_STR(err("vdev ../trace\n"), "t.conf:1: invalid vdev name '../trace'");
 	CHECK_STR(err("cpu runmask \"\"\n"), "t.conf:1: runmask '': expected CPU numbers separated by commas");
 	CHECK_STR(err("cpu runmask 0,\n"), "t.conf:1: runmask '0,': trailing comma");

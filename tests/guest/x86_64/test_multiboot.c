@@ -8,6 +8,7 @@
  * sdktest vdev with exit 42.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -23,6 +24,8 @@ static void boot(const char *name, const char *image)
 	qt_conf(vm, "load %s/build/guest-images/x86_64/%s\n", qt_top(), image);
 	qt_conf(vm, "cmdline \"console=com1 answer=42\"\n");
 	qt_conf(vm, "data load 0x400000,%s\n", mod);
+	/* the vendor's address-less form: the first free page from 1 MiB, after the others */
+	qt_conf(vm, "data load %s\n", mod);
 	qt_console(vm);
 	qt_test_vdevs(vm);
 	qt_conf(vm, "vdev sdktest loc 0xfb100000\n");
@@ -39,6 +42,16 @@ static void boot(const char *name, const char *image)
 	char want[256];
 	snprintf(want, sizeof(want), "multiboot: module 0x00400000-0x00400012 \"%s.mod\" first "
 			"bytes \"MODULE-1\"", name);
+	QT_ASSERT_LINE(vm, want);
+	unsigned long long at = 0, last = 0;
+	const char *placed = strstr(qt_err(vm), "data load '");
+	QT_ASSERT(placed && (placed = strstr(placed, "placed at ")) &&
+			sscanf(placed, "placed at 0x%llx-0x%llx", &at, &last) == 2,
+			"no 'placed at' line for the address-less data load");
+	QT_ASSERT(at >= 0x100000 && (at & 0xfff) == 0 && last == at + 0x11 &&
+			(last < 0x400000 || at > 0x400012), "data placed at 0x%llx-0x%llx", at, last);
+	snprintf(want, sizeof(want), "multiboot: module 0x%08llx-0x%08llx \"%s.mod\" first "
+			"bytes \"MODULE-1\"", at, last + 1, name);
 	QT_ASSERT_LINE(vm, want);
 	QT_ASSERT_LINE(vm, "multiboot: loader \"qvm\"");
 	QT_ASSERT_LINE(vm, "multiboot: done");
