@@ -10,10 +10,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <qvm/cdev.h>
@@ -37,10 +40,16 @@ struct cdev_qvm {
 	bool thread_started, stop;
 	int wake;			/* an eventfd: TERMINATE, room, a batch begun */
 	bool in_owned, out_owned;	/* the fds were opened here */
+	pid_t child;			/* `hostdev >"|COMMAND"`: the command reading the output */
 	bool out_stuck;			/* the last wait for room timed out */
 	bool tty_raw;
 	char *in_path, *out_path;	/* what `delayed` opens */
-	uint64_t flush_at;		/* `batch`: when the collected output goes (0: none) */
+	uint64_t flush_at;		/* `batch`: when the collected output goes, in us (0: none) */
+	_Atomic bool referenced;	/* `delayed`: the vdev used the cdev (the guest touched it) */
+	bool late_open;			/* `delayed`: the paths are yet to be opened */
+	int err;			/* a hostdev's open failed: -errno, reported at OPTIONS_END */
+	const struct qvm_token *err_tok;	/* ... with the option's line */
+	char err_arg[256];
 };
 
 static struct cdev_qvm *qvm_of(struct cdev_state *cds)
@@ -97,6 +106,53 @@ static void close_out(struct cdev_state *cds, struct cdev_qvm *q)
 	if (q->out_owned && fd >= 0)
 		close(fd);
 	q->out_owned = false;
+	/* the command sees the end of its input: give it a moment to finish, not forever */
+	for (int i = 0; q->child > 0 && i < 50; i++) {
+		if (waitpid(q->child, NULL, WNOHANG) != 0)
+			q->child = 0;
+		else
+			usleep(10000);
+	}
+	q->child = 0;
+}
+
+/*
+ * The vendor's `hostdev >"|COMMAND"`: the output goes to the standard
+ * input of `/bin/sh -c COMMAND`, started with qvm's own privileges at the
+ * time (before `set user` drops them, unless `delayed`) and with the
+ * default signal dispositions qvm's blocked mask would otherwise pass on.
+ */
+static int open_command(struct cdev_qvm *q, const char *cmd)
+{
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int p[2], r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);	/* qvm ignores it; the command must not */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	if (r) {
+		close(p[1]);
+		return -r;
+	}
+	q->child = pid;
+	return p[1];
 }
 
 static void close_in(struct cdev_state *cds, struct cdev_qvm *q)
@@ -113,6 +169,16 @@ static void close_in(struct cdev_state *cds, struct cdev_qvm *q)
 static int open_path(struct cdev_state *cds, struct cdev_qvm *q, const char *path, bool in,
 		bool out)
 {
+	if (out && !in && path[0] == '|') {
+		close_out(cds, q);
+		int fd = open_command(q, path + 1);
+		if (fd < 0)
+			return fd;
+		cds->out.fd = fd;
+		q->out_owned = true;
+		q->out_stuck = false;
+		return 0;
+	}
 	int fd = open(path, (in && out ? O_RDWR : in ? O_RDONLY : O_WRONLY | O_CREAT | O_APPEND) |
 			O_CLOEXEC | O_NOCTTY | (in ? O_NONBLOCK : 0), 0644);
 	if (fd < 0)
@@ -142,6 +208,16 @@ static bool typeable(const char *path)
 			S_ISSOCK(st.st_mode));
 }
 
+/* A hostdev that could not be opened: an error at OPTIONS_END unless a `delayed` came. */
+static void open_failed(struct cdev_qvm *q, const char *arg, int err)
+{
+	if (q->err)
+		return;	/* the first one is reported */
+	q->err = err;
+	q->err_tok = q->d->vm->cur_tok;
+	snprintf(q->err_arg, sizeof(q->err_arg), "%s", arg);
+}
+
 static void hostdev(struct cdev_state *cds, struct cdev_qvm *q, const char *arg)
 {
 	const char *path = arg;
@@ -160,6 +236,10 @@ static void hostdev(struct cdev_state *cds, struct cdev_qvm *q, const char *arg)
 	if (strcmp(arg, "-") == 0) {
 		close_out(cds, q);
 		close_in(cds, q);
+		if (q->in_path != q->out_path)
+			free(q->in_path);
+		free(q->out_path);
+		q->in_path = q->out_path = NULL;
 		cds->out.fd = STDOUT_FILENO;
 		cds->in.fd = takes_input(q) ? STDIN_FILENO : -1;
 		cds->in.name = cds->out.name = "-";
@@ -172,28 +252,36 @@ static void hostdev(struct cdev_state *cds, struct cdev_qvm *q, const char *arg)
 	}
 	if (in && !out && !takes_input(q))
 		qvm_fatal(QLS_CNF, "hostdev '%s': this vdev takes no input", arg);
+	if (path[0] == '|' && (in || !path[1]))
+		qvm_fatal(QLS_CNF, "hostdev '%s': a command takes the output: >\"|COMMAND\"", arg);
 	if (in && out)	/* both only for what can be typed into */
 		in = takes_input(q) && typeable(path);
 	char *copy = strdup(path);
 	if (!copy)
 		qvm_fatal(QLS_QVM, "hostdev: out of memory");
+	/* a path both directions shared: the direction not replaced keeps it */
+	bool shared = q->in_path && q->in_path == q->out_path;
 	if (out) {
-		free(q->out_path);
+		if (!shared || in)
+			free(q->out_path);
+		else
+			q->in_path = q->out_path;	/* now the input's alone */
 		q->out_path = copy;
 		cds->out.name = copy;
 	}
 	if (in) {
-		if (q->in_path != copy)
+		if (!shared && q->in_path != copy)
 			free(q->in_path);
 		q->in_path = out ? q->out_path : copy;
 		cds->in.name = q->in_path;
 	}
 	if (cds->flags & CDSF_DELAYED)
-		return;	/* opened once the guest runs */
+		return;	/* opened once the guest touches the device */
 	int r = open_path(cds, q, path, in, out);
 	if (r)
-		qvm_fatal(QLS_CNF, "hostdev '%s': %s", arg, strerror(-r));
+		open_failed(q, arg, r);
 }
+
 
 /* Terminal input byte by byte, without echo; ^C and ^\ still signal qvm. */
 static void tty_raw(struct cdev_state *cds, struct cdev_qvm *q)
@@ -215,12 +303,12 @@ static void tty_raw(struct cdev_state *cds, struct cdev_qvm *q)
 	signal(SIGTTIN, SIG_IGN);
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void poke(struct cdev_qvm *q)
@@ -231,10 +319,18 @@ static void poke(struct cdev_qvm *q)
 
 static void put(struct cdev_state *cds, struct cdev_qvm *q, const uint8_t *data, size_t len);
 
+/* `delayed`: the guest's first use of the device starts the open. */
+static void referenced(struct cdev_qvm *q)
+{
+	if (!atomic_load_explicit(&q->referenced, memory_order_relaxed) &&
+			!atomic_exchange(&q->referenced, true))
+		poke(q);
+}
+
 /* `batch`: write what was collected once its time came (out_lock held). */
 static void flush_due(struct cdev_state *cds, struct cdev_qvm *q, bool now)
 {
-	if (q->flush_at && (now || now_ms() >= q->flush_at)) {
+	if (q->flush_at && (now || now_us() >= q->flush_at)) {
 		put(cds, q, cds->out.buff + cds->out.begin, cds->out.pos - cds->out.begin);
 		cds->out.begin = cds->out.pos = 0;
 		q->flush_at = 0;
@@ -254,7 +350,7 @@ static bool wait_event(struct cdev_state *cds, struct cdev_qvm *q, bool input, i
 
 	pthread_mutex_lock(&q->out_lock);
 	if (q->flush_at) {
-		uint64_t t = now_ms(), left = q->flush_at > t ? q->flush_at - t : 0;
+		uint64_t t = now_us(), left = q->flush_at > t ? (q->flush_at - t + 999) / 1000 : 0;
 		if (ms < 0 || left < (uint64_t)ms)
 			ms = (int)left;
 	}
@@ -275,6 +371,46 @@ static bool wait_event(struct cdev_state *cds, struct cdev_qvm *q, bool input, i
 	return !__atomic_load_n(&q->stop, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * The vendor's `delayed`: once the guest first touches the device (the
+ * vdev's first cdev call), open the paths, trying again every 100 ms for
+ * delayed_count seconds (0: once; CDEV_DELAYED_FOREVER: for ever). Output
+ * the guest sent meanwhile was kept in the output buffer and goes first.
+ * False once TERMINATE asked the thread to stop.
+ */
+static bool late_open(struct cdev_state *cds, struct cdev_qvm *q, bool input)
+{
+	bool readable, both = q->in_path && q->in_path == q->out_path;
+	int r = 0;
+
+	while (!atomic_load(&q->referenced))
+		if (!wait_event(cds, q, false, -1, &readable))
+			return false;
+	uint64_t until = now_us() + (uint64_t)cds->delayed_count * 1000000;
+	for (;;) {
+		pthread_mutex_lock(&q->out_lock);
+		r = q->out_path && cds->out.fd < 0 ? open_path(cds, q, q->out_path, both && input, true)
+			: 0;
+		if (!r && input && q->in_path && !both && cds->in.fd < 0)
+			r = open_path(cds, q, q->in_path, true, false);
+		if (!r || cds->delayed_count == 0 ||
+				(cds->delayed_count != CDEV_DELAYED_FOREVER && now_us() >= until)) {
+			q->late_open = false;	/* what cdev_write kept now goes out */
+			if (!r && cds->out.pos > cds->out.begin && !q->flush_at)
+				q->flush_at = now_us();
+			pthread_mutex_unlock(&q->out_lock);
+			break;
+		}
+		pthread_mutex_unlock(&q->out_lock);
+		if (!wait_event(cds, q, false, 100, &readable))
+			return false;
+	}
+	if (r)
+		vdev_logf(QL_QVM_WARN, cds->vdev, "hostdev '%s' (delayed): %s", q->out_path ?
+				q->out_path : q->in_path, strerror(-r));
+	return true;
+}
+
 /* The background work of a cdev: a `delayed` open, input into the ring, `batch` flushes. */
 static void *cdev_thread(void *arg)
 {
@@ -284,19 +420,8 @@ static void *cdev_thread(void *arg)
 	bool readable, input = takes_input(q);
 
 	if (cds->flags & CDSF_DELAYED) {
-		uint64_t until = now_ms() + cds->delayed_count;
-		while (now_ms() < until)
-			if (!wait_event(cds, q, false, (int)(until - now_ms()), &readable))
-				return NULL;
-		bool both = q->in_path && q->in_path == q->out_path;
-		pthread_mutex_lock(&q->out_lock);
-		if (q->out_path && open_path(cds, q, q->out_path, both && input, true))
-			vdev_logf(QL_QVM_WARN, cds->vdev, "hostdev '%s' (delayed): %s", q->out_path,
-					strerror(errno));
-		pthread_mutex_unlock(&q->out_lock);
-		if (input && q->in_path && !both && open_path(cds, q, q->in_path, true, false))
-			vdev_logf(QL_QVM_WARN, cds->vdev, "hostdev '<%s' (delayed): %s", q->in_path,
-					strerror(errno));
+		if (!late_open(cds, q, input))
+			return NULL;
 		if (input)
 			tty_raw(cds, q);
 	}
@@ -400,12 +525,14 @@ static void end(struct cdev_state *cds, struct cdev_qvm *q)
 	cds->qvm = NULL;	/* from here every cdev call answers EINVAL */
 }
 
-static uint64_t number(const char *opt, const char *arg)
+static uint64_t number(const char *opt, const char *arg, uint64_t max, const char *what)
 {
 	uint64_t v;
+	const char *end = arg ? qvm_parse_num(arg, QPNF_NONE, &v) : NULL;
 
-	if (!arg || !qvm_parse_num(arg, QPNF_NONE, &v) || v > 3600000)
-		qvm_fatal(QLS_CNF, "%s '%s': wants milliseconds (0 to 3600000)", opt, arg ? arg : "");
+	if (!end || *end || v > max)
+		qvm_fatal(QLS_CNF, "%s '%s': wants %s (0 to %llu)", opt, arg ? arg : "", what,
+				(unsigned long long)max);
 	return v;
 }
 
@@ -420,13 +547,32 @@ int cdev_control(struct cdev_state *cds, unsigned ctrl, const char *arg)
 		hostdev(cds, q, arg);
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_DELAYED_IDX:
-		cds->delayed_count = (unsigned)number("delayed", arg);
-		if (cds->flags & CDSF_CONFIGURED)
-			qvm_fatal(QLS_CNF, "delayed must come before hostdev");
+		cds->delayed_count = arg && strcmp(arg, "forever") == 0 ? CDEV_DELAYED_FOREVER :
+			(unsigned)number("delayed", arg, 86400, "seconds, or forever");
 		cds->flags |= CDSF_DELAYED;
+		q->late_open = true;
+		/* what a hostdev before it opened waits for the guest now */
+		if (q->out_owned)
+			close_out(cds, q);
+		if (q->in_owned)
+			close_in(cds, q);
+		q->err = 0;
+		break;
+	case VDEV_CTRL_OPTIONS_END:
+		/* the sandbox forbids starting programs, as a delayed command would */
+		if ((cds->flags & CDSF_DELAYED) && q->out_path && q->out_path[0] == '|' &&
+				q->d->vm->privs.sandbox != SANDBOX_OFF)
+			qvm_fatal(QLS_CNF, "hostdev '>%s' with delayed: the command would start inside "
+					"the sandbox (set sandbox off, or drop delayed)", q->out_path);
+		if (q->err) {
+			q->d->vm->cur_tok = q->err_tok;	/* the message names the option's line */
+			qvm_fatal(QLS_CNF, "hostdev '%s': %s", q->err_arg, strerror(-q->err));
+		}
 		break;
 	case VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_BATCH_IDX:
-		cds->out.flush_timeout = (long)number("batch", arg);
+		cds->out.flush_timeout = (long)number("batch", arg, 60000000, "microseconds");
+		if (cds->out.flush_timeout == 0)
+			qvm_fatal(QLS_CNF, "batch '%s': wants microseconds (1 to 60000000)", arg);
 		break;
 	case VDEV_CTRL_GUEST_STARTING:
 		start(cds, q);
@@ -497,19 +643,25 @@ int cdev_write(struct cdev_state *cds, const uint8_t *data, unsigned len)
 
 	if (!q || (!data && len))
 		return EINVAL;
+	referenced(q);
 	pthread_mutex_lock(&q->out_lock);
-	if (cds->out.flush_timeout <= 0 || !q->thread_started) {
+	if (q->late_open && q->thread_started) {
+		/* `delayed`: kept until the open, as much as the buffer holds */
+		for (unsigned i = 0; i < len && cds->out.pos < cds->out.size; i++)
+			cds->out.buff[cds->out.pos++] = data[i];
+	} else if (cds->out.flush_timeout <= 0 || !q->thread_started) {
 		put(cds, q, data, len);
 	} else {
+		/* the vendor's batch: out once timeout us pass with no new byte */
 		for (unsigned i = 0; i < len; i++) {
 			if (cds->out.pos == cds->out.size)
 				flush_due(cds, q, true);
-			if (!q->flush_at) {	/* a batch begins: the thread times its flush */
-				q->flush_at = now_ms() + (uint64_t)cds->out.flush_timeout;
-				poke(q);
-			}
 			cds->out.buff[cds->out.pos++] = data[i];
 		}
+		bool began = !q->flush_at;
+		q->flush_at = now_us() + (uint64_t)cds->out.flush_timeout;
+		if (began)
+			poke(q);	/* the thread times the flush */
 	}
 	pthread_mutex_unlock(&q->out_lock);
 	return EOK;
@@ -536,6 +688,7 @@ int cdev_read(struct cdev_state *cds, uint8_t *data, unsigned len)
 		errno = EINVAL;
 		return -1;
 	}
+	referenced(q);
 	pthread_mutex_lock(&q->lock);
 	bool was_full = cds->in.avail == cds->in.size;
 	while (n < len && cds->in.avail) {
@@ -555,6 +708,7 @@ int cdev_input_available(struct cdev_state *cds)
 
 	if (!q)
 		return 0;
+	referenced(q);
 	pthread_mutex_lock(&q->lock);
 	int n = (int)cds->in.avail;
 	pthread_mutex_unlock(&q->lock);

@@ -78,6 +78,7 @@ static int close_context(struct cfg *c)
 
 	c->vdev = NULL;
 	c->cpu = NULL;
+	c->reserve = c->pass = false;
 	if (!d)
 		return 0;
 	c->vm->cur_tok = d->where;
@@ -192,8 +193,19 @@ static int opt_typed_load(struct cfg *c)
 {
 	const char *type = c->tok->text;
 
+	/* the vendor's blob-typed pass: the data is the host's, in place */
+	if (c->pos < c->t->n && strcmp(c->t->v[c->pos].text, "pass") == 0) {
+		c->pos++;
+		if (strcmp(type, "data") != 0)
+			return cfg_fail(c, c->tok, -ENOTSUP, "'%s pass': only data blobs are passed "
+					"through here (give `data pass` or `%s load`)", type, type);
+		int r = close_context(c);
+		if (!r)
+			c->pass = true;
+		return r;
+	}
 	if (c->pos >= c->t->n || strcmp(c->t->v[c->pos].text, "load") != 0)
-		return cfg_fail(c, c->tok, -EINVAL, "'%s' must be followed by 'load'", type);
+		return cfg_fail(c, c->tok, -EINVAL, "'%s' must be followed by 'load' or 'pass'", type);
 	c->pos++;
 	if (strcmp(type, "data") == 0)
 		return load_option(c, LOAD_DATA);
@@ -319,9 +331,16 @@ static int opt_dump(struct cfg *c)
 	return c->vm->dump_dest ? 0 : cfg_fail(c, c->tok, -ENOMEM, "out of memory");
 }
 
-static int opt_not_yet(struct cfg *c)
+static int opt_reserve(struct cfg *c)
 {
-	return cfg_fail(c, c->tok, -ENOTSUP, "option '%s' is not supported by this qvm yet", c->tok->text);
+	c->reserve = true;
+	return 0;
+}
+
+static int opt_pass(struct cfg *c)
+{
+	c->pass = true;
+	return 0;
 }
 
 /*
@@ -350,8 +369,8 @@ static const struct global_option {
 	{ "set", cfg_set, false },
 	{ "dryrun", opt_dryrun, false },
 	{ "vdev", opt_vdev, true },
-	{ "pass", opt_not_yet, true },
-	{ "reserve", opt_not_yet, true },
+	{ "pass", opt_pass, true },
+	{ "reserve", opt_reserve, true },
 	{ "dump", opt_dump, false },
 };
 
@@ -454,6 +473,10 @@ int config_run(struct qvm_vm *vm, const struct qvm_tokens *t, struct qerr *e)
 			if (r <= 0)
 				continue;
 			r = 0;
+		}
+		if ((c.reserve || c.pass) && (strcmp(name, "loc") == 0 || strcmp(name, "intr") == 0)) {
+			r = cfg_context_option(&c, name);
+			continue;
 		}
 		if (c.cpu && (strcmp(name, "runmask") == 0 || strcmp(name, "sched") == 0 ||
 				strcmp(name, "partition") == 0 || strcmp(name, "cluster") == 0)) {

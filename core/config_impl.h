@@ -18,6 +18,7 @@ struct cfg {
 	const struct qvm_token *tok;	/* the option being processed */
 	struct qvm_vdev *vdev;		/* open vdev context */
 	struct qvm_cpu_cfg *cpu;	/* open cpu context */
+	bool reserve, pass;		/* open reserve or pass context */
 	bool seen_option;
 	struct qerr *e;
 };
@@ -29,6 +30,9 @@ int cfg_fail(struct cfg *c, const struct qvm_token *at, int err, const char *fmt
 int cfg_resolve(struct cfg *c, const char *name, char *out, size_t len);
 /* on/off, 1/0, yes/no, true/false: 0, or -EINVAL. */
 int cfg_bool(const char *s, bool *out);
+
+/* `loc` or `intr` of an open reserve or pass context (core/reserve.c). */
+int cfg_context_option(struct cfg *c, const char *name);
 
 /* `set VAR VALUE` (core/setvars.c). */
 int cfg_set(struct cfg *c);

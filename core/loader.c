@@ -131,7 +131,7 @@ static int load_elf(struct qvm_vm *vm, const char *path, int fd, size_t size,
  * The vendor's "first available location" for a `data load` without an
  * address: the lowest page in ram, from ARCH_DATA_FLOOR up (x86 keeps its
  * first MiB for the boot protocols' structures), where len bytes touch
- * nothing loaded. Such loads run after every other (loader_run), so they
+ * nothing loaded and no `reserve loc`. Such loads run after every other (loader_run), so they
  * never take a place an image names.
  */
 static int first_free(const struct qvm_vm *vm, uint64_t len, uint64_t *out)
@@ -147,15 +147,17 @@ static int first_free(const struct qvm_vm *vm, uint64_t len, uint64_t *out)
 		if (m->rom)
 			continue;
 		/* each blob in the way moves a past it: at most nplaced + 1 tries */
-		for (unsigned tries = 0; tries <= vm->nplaced && a < end && len <= end - a; tries++) {
+		for (unsigned tries = 0; tries <= vm->nplaced + vm->nresv && a < end && len <= end - a;
+				tries++) {
 			const struct qvm_blob *b = loader_overlap(vm, a, len);
-			if (!b) {
+			const struct qvm_resv *rv = b ? NULL : reserve_overlap(vm, REGION_MEM, a, len);
+			if (!b && !rv) {
 				if (!found || a < best)
 					best = a;
 				found = true;
 				break;
 			}
-			a = (b->gpa + b->len + 0xfff) & ~0xfffull;
+			a = ((b ? b->gpa + b->len : rv->base + rv->len) + 0xfff) & ~0xfffull;
 		}
 	}
 	if (!found)
@@ -384,6 +386,13 @@ int loader_run(struct qvm_vm *vm, struct qerr *e)
 				(unsigned long long)(o->gpa + o->len - 1));
 	/* The initrd qvm placed (the top of ram) must not share bytes with another load. */
 	const struct qvm_blob *in = &vm->boot.initrd;
+	const struct qvm_resv *rv = rd && vm->boot.initrd_default ?
+		reserve_overlap(vm, REGION_MEM, in->gpa, in->len) : NULL;
+	if (rv)
+		return qerr_set(e, -EEXIST, "%sthe initrd at 0x%llx-0x%llx (the top of ram) is in "
+				"what line %u reserves: give it an address, initrd load ADDR,FILE",
+				rd->where, (unsigned long long)in->gpa,
+				(unsigned long long)(in->gpa + in->len - 1), rv->line);
 	for (unsigned i = 0; rd && vm->boot.initrd_default && i < vm->nplaced; i++) {
 		const struct qvm_blob *b = &vm->placed[i];
 		if (i != vm->initrd_placed && in->gpa < b->gpa + b->len && b->gpa < in->gpa + in->len)

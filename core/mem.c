@@ -23,6 +23,11 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 		for (unsigned i = 0; i < vm->nmem; i++)
 			if (vm->mem[i].gpa + vm->mem[i].len > start)
 				start = vm->mem[i].gpa + vm->mem[i].len;
+		/* past every `reserve loc` in the way (each moves it up: at most nresv) */
+		const struct qvm_resv *rv;
+		for (unsigned n = 0; n <= vm->nresv &&
+				(rv = reserve_overlap(vm, REGION_MEM, start, len ? len : 1)); n++)
+			start = (rv->base + rv->len + page - 1) & ~(page - 1);
 	}
 	if (len == 0)
 		return qerr_set(e, -EINVAL, "%s length must not be 0", what);
@@ -88,6 +93,9 @@ const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uin
 {
 	const struct qvm_region *r;
 
+	for (unsigned i = 0; space == REGION_MEM && i < vm->npass; i++)
+		if (base < vm->pass[i].gpa + vm->pass[i].len && vm->pass[i].gpa < base + len)
+			return "a pass-through region";
 	if (space == REGION_MEM) {
 		for (unsigned i = 0; i < vm->nmem; i++) {
 			const struct qvm_mem *m = &vm->mem[i];

@@ -123,3 +123,20 @@ int sched_sporadic_parse(const char *s, struct qvm_sporadic *out)
 		.max_repl = (unsigned)v[2], .period_ns = v[3], .budget_ns = v[4] };
 	return 0;
 }
+
+/* The vendor's PCI location forms, VID/DID or BUS:DEV[.FUNC]: 0 or -EINVAL. */
+int pci_loc_parse(const char *s)
+{
+	uint64_t a, b, f = 0;
+	const char *end;
+
+	if (number_parse(s, QPNF_ALLOW_TRAILING, &a, &end))
+		return -EINVAL;
+	if (*end == '/')
+		return number_parse(end + 1, 0, &b, NULL) || a > 0xffff || b > 0xffff ? -EINVAL : 0;
+	if (*end != ':' || number_parse(end + 1, QPNF_ALLOW_TRAILING, &b, &end))
+		return -EINVAL;
+	if (*end == '.' && number_parse(end + 1, QPNF_ALLOW_TRAILING, &f, &end))
+		return -EINVAL;
+	return *end || a > 255 || b > 31 || f > 7 ? -EINVAL : 0;
+}

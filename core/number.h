@@ -26,4 +26,7 @@ struct qvm_sporadic {
 /* 0, or -EINVAL for anything else than the form above. */
 int sched_sporadic_parse(const char *s, struct qvm_sporadic *out);
 
+/* The vendor's PCI location forms after "pci:", VID/DID or BUS:DEV[.FUNC]: 0 or -EINVAL. */
+int pci_loc_parse(const char *s);
+
 #endif

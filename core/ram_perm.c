@@ -55,7 +55,7 @@ int mem_register_slots(struct qvm_vm *vm, struct qerr *e)
 					m->rom ? "rom" : "ram", (unsigned long long)m->gpa,
 					(unsigned long long)(m->gpa + m->len - 1), strerror(-r));
 	}
-	return 0;
+	return pass_register_slots(vm, e);
 }
 
 const struct ram_piece *ram_piece_at(const struct qvm_vm *vm, uint64_t gpa)

@@ -438,23 +438,6 @@ bool vdev_is_common_option(const char *opt, unsigned *nargs)
 	return false;
 }
 
-/* The vendor's PCI location forms, VID/DID or BUS:DEV[.FUNC]: 0 or -EINVAL. */
-static int pci_loc_check(const char *s)
-{
-	uint64_t a, b, f = 0;
-	const char *end;
-
-	if (number_parse(s, QPNF_ALLOW_TRAILING, &a, &end))
-		return -EINVAL;
-	if (*end == '/')
-		return number_parse(end + 1, 0, &b, NULL) || a > 0xffff || b > 0xffff ? -EINVAL : 0;
-	if (*end != ':' || number_parse(end + 1, QPNF_ALLOW_TRAILING, &b, &end))
-		return -EINVAL;
-	if (*end == '.' && number_parse(end + 1, QPNF_ALLOW_TRAILING, &f, &end))
-		return -EINVAL;
-	return *end || a > 255 || b > 31 || f > 7 ? -EINVAL : 0;
-}
-
 static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 {
 	unsigned flags = d->factory->factory_flags;
@@ -480,7 +463,7 @@ static int set_loc(struct qvm_vdev *d, const char *spec, struct qerr *e)
 		type = QST_X86_IO;
 		space_flag = VFF_VDEV_X86_IO;
 	} else if (strncmp(spec, "pci:", 4) == 0) {
-		int r = pci_loc_check(spec + 4);
+		int r = pci_loc_parse(spec + 4);
 		if (r)
 			return qerr_set(e, -EINVAL, "vdev %s: loc '%s': expected pci:VENDOR/DEVICE "
 					"(16-bit IDs) or pci:BUS:DEVICE[.FUNCTION] (bus 0-255, device 0-31, "
@@ -595,6 +578,12 @@ static int map_loc(struct qvm_vdev *d, struct qerr *e)
 		return qerr_set(e, -ERANGE, "vdev %s: %s:0x%llx (0x%llx bytes) runs past the end "
 				"of the address space", d->name, space == REGION_IO ? "io" : "mem",
 				(unsigned long long)v->v_block.location, (unsigned long long)len);
+	const struct qvm_resv *rv = d->loc_given ? NULL :
+		reserve_overlap(d->vm, space, v->v_block.location, len);
+	if (rv)
+		return qerr_set(e, -EEXIST, "vdev %s: its default location %s:0x%llx is in what line %u "
+				"reserves: give it a `loc`", d->name, space == REGION_IO ? "io" : "mem",
+				(unsigned long long)v->v_block.location, rv->line);
 	owner = vm_range_owner(d->vm, space, v->v_block.location, len);
 	if (owner)
 		return qerr_set(e, -EEXIST, "vdev %s: %s:0x%llx (0x%llx bytes) overlaps %s", d->name,

@@ -79,6 +79,7 @@ void vm_destroy(struct qvm_vm *vm)
 	vdevs_destroy(vm);
 	intr_destroy(vm);
 	mem_destroy(vm);
+	pass_destroy(vm);
 	maps_destroy(vm);
 	region_builder_free(&vm->regions);
 	gram_free(vm);
@@ -105,6 +106,8 @@ int vm_check(struct qvm_vm *vm, struct qerr *e)
 	if (vm->nmem == 0)
 		return qerr_set(e, -EINVAL, "qvm: no ram: the configuration needs a `ram` option");
 	int r = loader_run(vm, e);
+	if (!r)
+		r = pass_open(vm, e);
 	if (r)
 		return r;
 	r = sandbox_check(vm, e);

@@ -43,6 +43,28 @@ struct qvm_mem {
 	bool rom;
 };
 
+/* `reserve loc` (core/reserve.c): a range qvm allocates nothing in itself. */
+struct qvm_resv {
+	unsigned space;			/* REGION_MEM or REGION_IO */
+	uint64_t base, len;
+	unsigned line;
+};
+#define QVM_MAX_RESERVE	256
+
+/* `pass loc` (core/reserve.c): host memory (/dev/mem or a file) the guest sees at gpa. */
+enum { PASS_R = 1, PASS_W = 2, PASS_X = 4 };
+struct qvm_pass {
+	uint64_t gpa, len, host;
+	bool host_phys;			/* host is a host-physical address, else path is a file */
+	char *path;
+	unsigned flags;			/* PASS_* */
+	const char *file;
+	unsigned line;
+	void *hva;			/* mapped by pass_open */
+};
+#define QVM_MAX_PASS	8
+#define QVM_PASS_SLOT0	(QVM_MAX_MEM + 8)	/* their KVM slots, among the architecture's 16 */
+
 /*
  * What the guest may do in a run of a ram or rom range's pages, as
  * vdevs set it while the guest runs (gasp_region_set_soft; core/ram_perm.c):
@@ -164,6 +186,12 @@ struct qvm_vm {
 	char system[64];
 
 	struct qvm_mem mem[QVM_MAX_MEM];
+	struct qvm_resv resv[QVM_MAX_RESERVE];
+	unsigned nresv;
+	guest_intr_t resv_intr[QVM_MAX_RESERVE];
+	unsigned nresv_intr;
+	struct qvm_pass pass[QVM_MAX_PASS];
+	unsigned npass;
 	unsigned nmem;
 	/* the ranges' runs of pages as KVM has them, in address order (regions_lock) */
 	struct ram_piece pieces[QVM_MAX_PIECES];
@@ -338,6 +366,14 @@ const char *vm_where(struct qvm_vm *vm, char *buf, size_t len);
 /* What gram_reserve() holds of [base, base+len) ("a gram_reserve() range"), or NULL. */
 const char *gram_owner(const struct qvm_vm *vm, uint64_t base, uint64_t len);
 void gram_free(struct qvm_vm *vm);
+
+/* A `reserve loc` range overlapping base..base+len in space, or NULL (core/reserve.c). */
+const struct qvm_resv *reserve_overlap(const struct qvm_vm *vm, unsigned space, uint64_t base,
+		uint64_t len);
+/* `pass loc`: map each host resource (vm_check), give each a KVM slot (the build), undo. */
+int pass_open(struct qvm_vm *vm, struct qerr *e);
+int pass_register_slots(struct qvm_vm *vm, struct qerr *e);
+void pass_destroy(struct qvm_vm *vm);
 
 /* `set ?`: the variables this qvm knows, as the vendor lists them (core/setvars.c). */
 void setvars_list(FILE *f);

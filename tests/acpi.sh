@@ -140,23 +140,24 @@ t_bad_tables() {
 		"bad.qvmconf:3: 'bad.aml': not an ACPI table: signature 'SS\\x01T' is not four capitals, digits or '_'" || return 1
 }
 
-# `set legacy-free on`: the FADT's IA-PC boot flags lose LEGACY_DEVICES
-# (bit 0), the MADT its PCAT_COMPAT; off, both are there.
+# `set legacy-free on`: the FADT's IA-PC boot flags lose LEGACY_DEVICES and
+# 8042 (bits 0 and 1, with a pckeyboard there), the MADT its PCAT_COMPAT;
+# off, all are there.
 t_legacy_free() {
 	local m flags pcat
 	for m in off on; do
 		rm -rf "$W/lf" && mkdir -p "$W/lf"
-		printf 'ram 0,16M\nload %s/build/guest-images/x86_64/trace-demo.elf\nset legacy-free %s\nset acpi-dump-dir lf\ndryrun\n' \
+		printf 'ram 0,16M\nload %s/build/guest-images/x86_64/trace-demo.elf\nvdev pckeyboard\nset legacy-free %s\nset acpi-dump-dir lf\ndryrun\n' \
 			"$PWD" "$m" >"$W/lf.qvmconf"
 		timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/lf.qvmconf" >/dev/null 2>"$W/err" </dev/null ||
 			{ echo "legacy-free $m: exit $?: $(tail -2 "$W/err")"; return 1; }
 		flags=$(od -An -tu2 -j109 -N2 "$W/lf/facp.dat" | tr -d ' ')
 		pcat=$(od -An -tu4 -j40 -N4 "$W/lf/apic.dat" | tr -d ' ')
 		if [ "$m" = on ]; then
-			[ $((flags & 1)) -eq 0 ] && [ "$pcat" = 0 ] ||
+			[ $((flags & 3)) -eq 0 ] && [ "$pcat" = 0 ] ||
 				{ echo "legacy-free on: FADT flags $flags, MADT flags $pcat"; return 1; }
 		else
-			[ $((flags & 1)) -eq 1 ] && [ "$pcat" = 1 ] ||
+			[ $((flags & 3)) -eq 3 ] && [ "$pcat" = 1 ] ||
 				{ echo "legacy-free off: FADT flags $flags, MADT flags $pcat"; return 1; }
 		fi
 	done

@@ -57,6 +57,7 @@ add inputs tests/inputs.sh
 add fuzz tests/fuzz/smoke.sh
 add golden tests/golden.sh "$B"
 add acpi tests/acpi.sh "$B"
+add vendor tests/vendor.sh "$B"
 add nokvm tests/golden.sh "$B" --no-kvm
 for t in "$B"/tests/test_* "$B/tests/$(uname -m)"/test_*; do
 	[ -x "$t" ] && add "unit/${t#"$B"/tests/}" "$t"

@@ -248,7 +248,8 @@ static int place(struct qvm_vm *vm, uint64_t len, uint64_t *gpa, struct qerr *e)
 		*gpa = (tops[i] - len) & ~7ull;
 		if ((*gpa / MIB2) != ((*gpa + len - 1) / MIB2))	/* into the 2 MiB block below */
 			*gpa = (((*gpa + len - 1) & ~(MIB2 - 1)) - len) & ~7ull;
-		if (*gpa >= ram->gpa && !loader_overlap(vm, *gpa, len))
+		if (*gpa >= ram->gpa && !loader_overlap(vm, *gpa, len) &&
+				!reserve_overlap(vm, REGION_MEM, *gpa, len))
 			return 0;
 	}
 	return qerr_set(e, -ENOSPC, "no room for the FDT (%llu bytes) in ram 0x%llx-0x%llx "

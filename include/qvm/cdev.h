@@ -14,13 +14,15 @@
  *   hostdev <PATH    input from PATH (a terminal, a FIFO, a file...)
  *   hostdev PATH     both, when PATH is a terminal, a FIFO or a socket; a
  *                    plain file is output only
- *   delayed MS       [ours] open the hostdev paths MS ms after the guest
- *                    starts rather than while the configuration is read, for
- *                    a device another program makes meanwhile; output until
- *                    then is dropped, and a path that still cannot be opened
- *                    is a warning
- *   batch MS         [ours] collect the output and write it when the buffer
- *                    fills, at cdev_write_buffer, or MS ms after its first byte
+ *   delayed S|forever  the vendor's: open the hostdev paths when the guest
+ *                    first touches the device (the vdev's first cdev call)
+ *                    rather than while the configuration is read, trying
+ *                    every 100 ms for S seconds (0: once; forever: no end);
+ *                    output until then is kept (a buffer's worth), a path
+ *                    that still cannot be opened is a warning
+ *   batch US         the vendor's: collect the output and write it once US
+ *                    microseconds pass with no new byte, when the buffer
+ *                    fills, or at cdev_write_buffer
  *
  * The first hostdev option replaces the default, more add to it, a later
  * one for the same direction wins. A vdev without a pulse callback takes
@@ -67,14 +69,16 @@ struct cdev_state {
 		unsigned pos;
 		int fd;
 		timer_t flush_timer;
-		long flush_timeout;	/* `batch` in ms, 0: each byte written at once */
+		long flush_timeout;	/* `batch` in us, 0: each byte written at once */
 	} out;
 	struct termios save_termio;
-	unsigned delayed_count;		/* `delayed` in ms */
+	unsigned delayed_count;		/* `delayed` in s (CDEV_DELAYED_FOREVER: no end) */
 	unsigned flags;
 	int priority;
 	void *qvm;			/* [ours] qvm's own state of it */
 };
+
+#define CDEV_DELAYED_FOREVER	0xffffffffu	/* [ours] `delayed forever` */
 
 #define CDEV_INPUT_AVAILABLE_PULSE_CODE		0
 #define CDEV_OUTPUT_AVAILABLE_PULSE_CODE	1

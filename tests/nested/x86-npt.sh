@@ -102,6 +102,7 @@ vdev ioapic name myioapic
 vdev timer8254 intr myioapic:0
 vdev mc146818
 vdev ser8250 intr myioapic:4
+vdev pckeyboard intr myioapic:1
 vdev trace loc 0xfa000000
 EOF
 # the access-test guest (tests/guest/test_access.c runs it on this machine)
@@ -205,7 +206,8 @@ fi
 # Debian's kernel under qvm with the test initramfs, on two vCPUs: the
 # trace register read from user space on each, every CPU online, no ACPI
 # error in its log, the host's line read from the console through the
-# ser8250's input and interrupts, the power-off through ACPI S5: exit 0.
+# ser8250's input and interrupts, the pckeyboard found by Linux's i8042,
+# the power-off through ACPI S5: exit 0.
 if [ -n "$LINUX_WHY" ]; then
 	tap_skip linux_boots_to_userspace_and_powers_off "$LINUX_WHY"
 else
@@ -220,6 +222,8 @@ else
 	grep -q 'init: acpi problems: 0$' <<<"$L" || why="${why:+$why; }ACPI problems: $(grep 'acpi problem' <<<"$L" | head -3)"
 	grep -q 'init: input: hello from the host$' <<<"$L" || why="${why:+$why; }the host's line did not arrive"
 	grep -q 'the guest powered off (ACPI S5)' <<<"$L" || why="${why:+$why; }no ACPI power-off"
+	grep -q 'init: keyboard controller: i8042 KBD port at 0x60,0x64 irq 1$' <<<"$L" ||
+		why="${why:+$why; }Linux's i8042 did not find the pckeyboard: $(grep 'keyboard controller' <<<"$L")"
 	if [ -z "$why" ]; then
 		tap_ok linux_boots_to_userspace_and_powers_off
 	else

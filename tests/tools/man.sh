@@ -36,13 +36,6 @@ code_globals() {
 	     f && /^\};/ { exit }
 	     f' core/config.c | grep -oE '^[[:space:]]*\{[[:space:]]*"[^"]+"' | literals
 }
-# The global options whose handler refuses them (opt_not_yet).
-code_not_yet() {
-	awk '/struct global_option[[:space:]]*\{/ { s = 1 }
-	     s == 1 && /\[\][[:space:]]*=[[:space:]]*\{/ { f = 1; s = 2; next }
-	     f && /^\};/ { exit }
-	     f && /opt_not_yet/' core/config.c | grep -oE '"[^"]+"' | literals
-}
 # The `set` variables: the table of core/setvars.c.
 code_set_vars() {
 	awk '/^static const struct set_var vars\[\]/ { f = 1; next } f && /^\};/ { exit } f' \
@@ -225,7 +218,6 @@ t_tables_read() {
 	n=$(code_vdev_opts | grep -vc ' -$'); [ "$n" -ge 15 ] || bad+=" vdev options ($n),"
 	code_vdev_opts | grep -q '^?' && bad+=" a factory with no name: $(code_vdev_opts | grep '^?' | head -1),"
 	[ -z "$bad" ] || { echo "too few read from the code (has a table's format changed?):${bad%,}"; return 1; }
-	code_not_yet | grep -q . || { echo "no option handled by opt_not_yet found in core/config.c"; return 1; }
 }
 tap_check "the parser's option tables are read" t_tables_read
 
@@ -252,17 +244,6 @@ t_conf_check_fails() {
 	fi
 }
 tap_check "the coverage check fails when an option is missing" t_conf_check_fails
-
-# The options the parser refuses say so.
-t_conf_not_yet() {
-	local n bad=""
-	for n in $(code_not_yet); do
-		awk -v n="$n" '/^\.It / { on = ($2 == "Cm" && $3 == n); next } /^\.El/ { on = 0 }
-			on && /not supported/ { found = 1 } END { exit !found }' "$CONF" || bad+=" $n"
-	done
-	[ -z "$bad" ] || { echo "no 'not supported' in the entry of:$bad"; return 1; }
-}
-tap_check "qvm.conf.5 says the options the parser refuses are not supported" t_conf_not_yet
 
 # qvm(1): every option core/main.c compares an argument with, as a Fl entry of OPTIONS.
 t_qvm1_options() {

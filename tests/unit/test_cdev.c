@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <qvm/cdev.h>
@@ -139,12 +140,17 @@ TEST(batch_holds_output_for_its_time)
 	struct rig *g = setup(false, 64);
 	char buf[64];
 
-	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_BATCH_IDX, "50");
+	/* the vendor's batch: microseconds with no new byte */
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_BATCH_IDX, "80000");
 	pipe_out();
 	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 	cdev_control(&cds, VDEV_CTRL_GUEST_STARTING, NULL);
-	cdev_write(&cds, (const uint8_t *)"abc", 3);
+	cdev_write(&cds, (const uint8_t *)"ab", 2);
 	CHECK(read(fds[0], buf, sizeof(buf)) < 0);	/* held */
+	usleep(50000);
+	cdev_write(&cds, (const uint8_t *)"c", 1);	/* a new byte: the time starts again */
+	usleep(50000);
+	CHECK(read(fds[0], buf, sizeof(buf)) < 0);	/* 100 ms since "ab", 50 since "c" */
 	usleep(150000);
 	CHECK(read(fds[0], buf, sizeof(buf)) == 3 && !memcmp(buf, "abc", 3));
 	cdev_write(&cds, (const uint8_t *)"de", 2);
@@ -202,6 +208,74 @@ TEST(no_pulse_callback_no_input)
 	rig_free(g);
 }
 
+/* poll up to 2 s for path to hold want */
+static bool file_has(const char *path, const char *want)
+{
+	char buf[64];
+
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (f && strcmp(buf, want) == 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The vendor's delayed: nothing opens until the guest first uses the
+ * device, then the open is tried for the seconds given, and what the
+ * guest wrote meanwhile comes out first. Given after hostdev too.
+ */
+TEST(delayed_opens_at_first_use_and_retries)
+{
+	struct rig *g = setup(false, 64);
+	char dir[] = "/tmp/qvm-cdev-XXXXXX", path[128], sub[96], opt[140];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(sub, sizeof(sub), "%s/later", dir);
+	snprintf(path, sizeof(path), "%s/out", sub);
+	snprintf(opt, sizeof(opt), ">%s", path);
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_HOSTDEV_IDX, opt);
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_DELAYED_IDX, "5");
+	CHECK(cds.delayed_count == 5 && (cds.flags & CDSF_DELAYED));
+	cdev_control(&cds, VDEV_CTRL_OPTIONS_END, NULL);
+	cdev_control(&cds, VDEV_CTRL_GUEST_STARTING, NULL);
+	usleep(150000);
+	CHECK(mkdir(sub, 0755) == 0);
+	usleep(150000);
+	CHECK(access(path, F_OK) != 0);	/* not touched yet: not opened */
+	cdev_write(&cds, (const uint8_t *)"hi", 2);	/* the first use */
+	CHECK(file_has(path, "hi"));
+	cdev_write(&cds, (const uint8_t *)"!", 1);
+	CHECK(file_has(path, "hi!"));
+	cdev_control(&cds, VDEV_CTRL_TERMINATE, NULL);
+	rig_free(g);
+	unlink(path);
+
+	/* the directory appears only after the first use: the retries find it */
+	g = setup(false, 64);
+	CHECK(rmdir(sub) == 0);
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_DELAYED_IDX, "forever");
+	CHECK(cds.delayed_count == CDEV_DELAYED_FOREVER);
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_HOSTDEV_IDX, opt);
+	cdev_control(&cds, VDEV_CTRL_OPTIONS_END, NULL);
+	cdev_control(&cds, VDEV_CTRL_GUEST_STARTING, NULL);
+	cdev_write(&cds, (const uint8_t *)"early", 5);
+	usleep(300000);
+	CHECK(mkdir(sub, 0755) == 0);
+	CHECK(file_has(path, "early"));
+	cdev_control(&cds, VDEV_CTRL_TERMINATE, NULL);
+	rig_free(g);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(a_slow_reader_gets_every_byte);
@@ -209,5 +283,6 @@ int main(void)
 	RUN(batch_holds_output_for_its_time);
 	RUN(input_through_the_pulse_callback);
 	RUN(no_pulse_callback_no_input);
+	RUN(delayed_opens_at_first_use_and_retries);
 	TEST_EXIT();
 }

@@ -1,0 +1,308 @@
+/*
+ * `reserve` and `pass` (docs/configuration.md): locations the
+ * configuration sets apart from what qvm allocates itself.
+ *
+ *   reserve loc [mem:]ADDR,LEN | io:PORT[,LEN] | pci:BUS:DEV[.FUNC]
+ *   reserve intr [PIC:]N
+ *	qvm places nothing there on its own (ram or rom without an address,
+ *	a `data load` without one, the default initrd and FDT, a vdev's
+ *	default location); what the configuration names explicitly still
+ *	goes there, as the vendor's caution says.
+ *
+ *   [data] pass loc [mem:]GPA[,LEN][,FLAGS][=HOST]
+ *	HOST (the vendor's: a host-physical address, by default GPA) is
+ *	mapped from /dev/mem; HOST may also be the absolute path (ours) of a
+ *	file, mapped shared from its start, or of a device such as a UIO
+ *	device's /dev/uioN, mapped from offset 0 (its first memory map). The guest sees it at GPA as memory of
+ *	its own (a KVM memory slot, read-only unless FLAGS has w).
+ *	I/O ports, PCI devices and host interrupts would need VFIO or UIO,
+ *	which qvm does not drive yet: configuration errors saying so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <qvm/utils.h>
+
+#include "config_impl.h"
+#include "number.h"
+#include "vm.h"
+
+#define PAGE	4096ull
+
+/* ---- parsing ---- */
+
+/* "ADDR,LEN" into its numbers (LEN optional when len_default is not 0). */
+static int addr_len(const char *s, uint64_t len_default, uint64_t *addr, uint64_t *len,
+		const char **rest)
+{
+	const char *end;
+
+	if (number_parse(s, QPNF_ALLOW_TRAILING | QPNF_ALLOW_SUFFIXES, addr, &end))
+		return -EINVAL;
+	*len = len_default;
+	if (*end == ',') {
+		const char *e2;
+		if (number_parse(end + 1, QPNF_ALLOW_TRAILING | QPNF_ALLOW_SUFFIXES, len, &e2) == 0)
+			end = e2;
+		else if (!rest)
+			return -EINVAL;
+	}
+	if (rest)
+		*rest = end;
+	else if (*end)
+		return -EINVAL;
+	return *len ? 0 : -EINVAL;
+}
+
+static int add_resv(struct cfg *c, unsigned space, uint64_t base, uint64_t len)
+{
+	struct qvm_vm *vm = c->vm;
+
+	if (vm->nresv == QVM_MAX_RESERVE)
+		return cfg_fail(c, c->tok, -ENOSPC, "reserve: too many locations (at most %d)",
+				QVM_MAX_RESERVE);
+	if (base + len < base)
+		return cfg_fail(c, c->tok, -ERANGE, "reserve loc 0x%llx,0x%llx: past the top of the "
+				"address space", (unsigned long long)base, (unsigned long long)len);
+	vm->resv[vm->nresv++] = (struct qvm_resv){ space, base, len, c->tok->line };
+	return 0;
+}
+
+static int reserve_loc(struct cfg *c, const char *spec)
+{
+	uint64_t base, len;
+
+	/* the vendor's own example writes `reserve loc io 0xcf,0x8` */
+	if (strcmp(spec, "io") == 0) {
+		if (c->pos >= c->t->n)
+			return cfg_fail(c, c->tok, -EINVAL, "reserve loc io: a port must follow");
+		spec = c->t->v[c->pos++].text;
+		goto io;
+	}
+	if (strncmp(spec, "pci:", 4) == 0) {
+		if (pci_loc_parse(spec + 4))
+			return cfg_fail(c, c->tok, -EINVAL, "reserve loc '%s': expected pci:BUS:DEVICE"
+					"[.FUNCTION] (bus 0-255, device 0-31, function 0-7)", spec);
+		return 0;	/* no PCI bus allocates slots yet: nothing to keep out */
+	}
+	if (strncmp(spec, "io:", 3) == 0) {
+		spec += 3;
+io:
+		if (addr_len(spec, 1, &base, &len, NULL) || base > 0xffff || len > 0x10000 - base)
+			return cfg_fail(c, c->tok, -EINVAL, "reserve loc io:'%s': expected PORT[,LEN] "
+					"within 0-0xffff", spec);
+		if (ARCH_IO_QST == QST_NO_TYPE)
+			return cfg_fail(c, c->tok, -EINVAL, "reserve loc io: %s has no I/O port space",
+					ARCH_NAME);
+		return add_resv(c, REGION_IO, base, len);
+	}
+	if (strncmp(spec, "mem:", 4) == 0)
+		spec += 4;
+	if (addr_len(spec, 0, &base, &len, NULL))
+		return cfg_fail(c, c->tok, -EINVAL, "reserve loc '%s': expected [mem:]ADDR,LEN (a "
+				"memory range needs its length)", spec);
+	return add_resv(c, REGION_MEM, base, len);
+}
+
+static int reserve_intr(struct cfg *c, const char *spec)
+{
+	unsigned n;
+	const struct arch_pic *pics = arch_pics(&n);
+	char full[80];
+	const char *end;
+	guest_intr_t gi;
+	struct qerr ie;
+
+	/* a bare number is a line of the VM's first controller, as in `reserve intr 39` */
+	if (!strchr(spec, ':'))
+		snprintf(full, sizeof(full), "%s:%.60s", pics[0].name, spec);
+	else
+		snprintf(full, sizeof(full), "%.79s", spec);
+	if (intr_parse(c->vm, full, &gi, &end, &ie) || *end)
+		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': %s", spec,
+				*end && !ie.msg[0] ? "trailing characters" : ie.msg);
+	if (c->vm->nresv_intr == QVM_MAX_RESERVE)
+		return cfg_fail(c, c->tok, -ENOSPC, "reserve: too many interrupts (at most %d)",
+				QVM_MAX_RESERVE);
+	c->vm->resv_intr[c->vm->nresv_intr++] = gi;
+	return 0;
+}
+
+/* `[data] pass loc [mem:]GPA[,LEN][,FLAGS][=HOST]` */
+static int pass_loc(struct cfg *c, const char *spec)
+{
+	struct qvm_vm *vm = c->vm;
+	const char *s = spec, *rest;
+	struct qvm_pass p = { .line = c->tok->line, .host_phys = true };
+
+	if (strncmp(s, "io:", 3) == 0 || strcmp(s, "io") == 0)
+		return cfg_fail(c, c->tok, -ENOTSUP, "pass loc '%s': KVM cannot give a guest the host's "
+				"I/O ports (a vdev can forward them): not supported", spec);
+	if (strncmp(s, "pci:", 4) == 0)
+		return cfg_fail(c, c->tok, -ENOTSUP, "pass loc '%s': a PCI device reaches a guest on "
+				"Linux through VFIO, which qvm does not drive yet", spec);
+	if (strncmp(s, "mem:", 4) == 0)
+		s += 4;
+	if (addr_len(s, PAGE, &p.gpa, &p.len, &rest))
+		return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': expected [mem:]GPA[,LEN][,FLAGS]"
+				"[=HOST]", spec);
+	/* FLAGS: + adds what follows (the start), - takes it away; m is +rwx */
+	bool add = true;
+	unsigned flags = 0;
+	if (*rest == ',')
+		rest++;
+	for (; *rest && *rest != '=' && *rest != ','; rest++) {
+		const char *all = "+-rwxcemdnst", *f = strchr(all, *rest);
+		if (!f)
+			return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': unknown flag '%c' (known: "
+					"%s)", spec, *rest, all);
+		unsigned bit = *rest == 'm' ? (PASS_R | PASS_W | PASS_X) : *rest == 'r' ? PASS_R :
+				*rest == 'w' ? PASS_W : *rest == 'x' ? PASS_X : 0;
+		if (*rest == '+' || *rest == '-')
+			add = *rest == '+';
+		else if (add)
+			flags |= bit;
+		else
+			flags &= ~bit;
+	}
+	p.flags = flags ? flags : PASS_R | PASS_W;	/* no flags: the vendor's plain device */
+	if (*rest == ',')
+		rest++;
+	if (*rest == '=') {
+		rest++;
+		if (*rest == '/') {
+			p.host_phys = false;
+			p.path = strdup(rest);
+			if (!p.path)
+				return cfg_fail(c, c->tok, -ENOMEM, "out of memory");
+		} else if (number_parse(rest, 0, &p.host, NULL)) {
+			return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': =HOST is a host-physical "
+					"address or a file's absolute path", spec);
+		}
+	} else if (*rest) {
+		return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': expected [mem:]GPA[,LEN][,FLAGS]"
+				"[=HOST]", spec);
+	} else {
+		p.host = p.gpa;	/* the vendor's default: the same host-physical address */
+	}
+	if (((p.gpa | p.len) & (PAGE - 1)) || (p.host_phys && (p.host & (PAGE - 1)))) {
+		free(p.path);
+		return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': addresses and length must be "
+				"multiples of 4K (a memory slot maps whole pages)", spec);
+	}
+	if (vm->npass == QVM_MAX_PASS) {
+		free(p.path);
+		return cfg_fail(c, c->tok, -ENOSPC, "pass: too many locations (at most %d)",
+				QVM_MAX_PASS);
+	}
+	const char *owner = vm_range_owner(vm, REGION_MEM, p.gpa, p.len);
+	if (owner) {
+		free(p.path);
+		return cfg_fail(c, c->tok, -EEXIST, "pass loc 0x%llx,0x%llx overlaps %s",
+				(unsigned long long)p.gpa, (unsigned long long)p.len, owner);
+	}
+	p.file = c->tok->file;
+	vm->pass[vm->npass++] = p;
+	return 0;
+}
+
+int cfg_context_option(struct cfg *c, const char *name)
+{
+	const char *a;
+
+	if (c->pos >= c->t->n)
+		return cfg_fail(c, c->tok, -EINVAL, "option '%s' needs an argument", name);
+	a = c->t->v[c->pos++].text;
+	if (c->reserve)
+		return strcmp(name, "loc") == 0 ? reserve_loc(c, a) : reserve_intr(c, a);
+	if (strcmp(name, "loc") == 0)
+		return pass_loc(c, a);
+	return cfg_fail(c, c->tok, -ENOTSUP, "pass intr '%s': a host interrupt reaches a guest on "
+			"Linux through VFIO or UIO, which qvm does not drive yet", a);
+}
+
+/* ---- what allocations avoid ---- */
+
+const struct qvm_resv *reserve_overlap(const struct qvm_vm *vm, unsigned space, uint64_t base,
+		uint64_t len)
+{
+	for (unsigned i = 0; i < vm->nresv; i++) {
+		const struct qvm_resv *r = &vm->resv[i];
+		if (r->space == space && base < r->base + r->len && r->base < base + len)
+			return r;
+	}
+	return NULL;
+}
+
+/* ---- pass: the host's memory in the guest ---- */
+
+int pass_open(struct qvm_vm *vm, struct qerr *e)
+{
+	for (unsigned i = 0; i < vm->npass; i++) {
+		struct qvm_pass *p = &vm->pass[i];
+		const char *path = p->host_phys ? "/dev/mem" : p->path;
+		bool w = p->flags & PASS_W;
+		int fd = open(path, (w ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+				(p->host_phys ? O_SYNC : 0));
+		struct stat st;
+
+		if (fd < 0)
+			return qerr_set(e, -errno, "%s:%u: pass loc 0x%llx: cannot open %s: %s%s", p->file,
+					p->line, (unsigned long long)p->gpa, path, strerror(errno),
+					p->host_phys ? " (host-physical memory needs root)" : "");
+		/* a device (a UIO device's registers, /dev/zero) maps as its driver allows */
+		if (!p->host_phys && (fstat(fd, &st) || !(S_ISCHR(st.st_mode) ||
+				(S_ISREG(st.st_mode) && (uint64_t)st.st_size >= p->len)))) {
+			close(fd);
+			return qerr_set(e, -EINVAL, "%s:%u: pass loc 0x%llx: %s is neither a device nor a "
+					"regular file of at least 0x%llx bytes", p->file, p->line,
+					(unsigned long long)p->gpa, path, (unsigned long long)p->len);
+		}
+		void *m = mmap(NULL, p->len, PROT_READ | (w ? PROT_WRITE : 0), MAP_SHARED, fd,
+				(off_t)(p->host_phys ? p->host : 0));
+		int err = errno;
+		close(fd);
+		if (m == MAP_FAILED)
+			return qerr_set(e, -err, "%s:%u: pass loc 0x%llx: cannot map %s%s: %s%s", p->file,
+					p->line, (unsigned long long)p->gpa, path, p->host_phys ? " at " : "",
+					strerror(err), p->host_phys ? " (the kernel lets /dev/mem map device "
+					"memory only, and none under iomem=strict)" : "");
+		p->hva = m;
+	}
+	return 0;
+}
+
+int pass_register_slots(struct qvm_vm *vm, struct qerr *e)
+{
+	for (unsigned i = 0; i < vm->npass; i++) {
+		const struct qvm_pass *p = &vm->pass[i];
+		struct kvm_userspace_memory_region r = {
+			.slot = QVM_PASS_SLOT0 + i,
+			.flags = (p->flags & PASS_W) ? 0 : KVM_MEM_READONLY,
+			.guest_phys_addr = p->gpa, .memory_size = p->len,
+			.userspace_addr = (uintptr_t)p->hva,
+		};
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return qerr_set(e, -errno, "%s:%u: pass loc 0x%llx: KVM refused the memory slot: "
+					"%s", p->file, p->line, (unsigned long long)p->gpa, strerror(errno));
+	}
+	return 0;
+}
+
+void pass_destroy(struct qvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->npass; i++) {
+		if (vm->pass[i].hva)
+			munmap(vm->pass[i].hva, vm->pass[i].len);
+		free(vm->pass[i].path);
+	}
+	vm->npass = 0;
+}

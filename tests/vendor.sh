@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The vendor's configuration files: every tests/configs/vendor/*.qvmconf
+# (and tests/configs/vendor/ARCH/*.qvmconf for this machine's architecture),
+# written from the vendor's documented syntax, dry-runs with exit 0; and
+# the options whose effect a guest can see, seen from a guest: `pass` of a
+# file (read, written back, or refused by a read-only mapping), `reserve`
+# keeping what qvm places itself out of a range. Prints TAP.
+#
+#   tests/vendor.sh BUILD_DIR
+set -u
+cd "$(dirname "$0")/.."
+B=${1:-build}
+QVM=$PWD/$B/qvm
+KILL_AFTER=${KILL_AFTER:-15}
+. tests/tap.sh
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+ARCH=$(uname -m)
+
+[ -r /dev/kvm ] && [ -w /dev/kvm ] || { tap_skip vendor "no usable /dev/kvm"; tap_end; exit; }
+
+# The corpus: each file's exit code and, on failure, its log.
+t_corpus() {
+	local f n=0 bad=""
+	mkdir -p "$W/corpus"
+	for f in tests/configs/vendor/*.qvmconf tests/configs/vendor/"$ARCH"/*.qvmconf; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		timeout -k "$KILL_AFTER" 30 "$QVM" @"$f" dryrun >/dev/null 2>"$W/corpus.err" </dev/null
+		local rc=$?
+		[ $rc -eq 0 ] || bad+=" $f (exit $rc: $(grep -v '^qvm: warning' "$W/corpus.err" | tail -1))"
+	done
+	[ $n -ge 5 ] || { echo "only $n vendor configurations found"; return 1; }
+	[ -z "$bad" ] || { echo "not accepted:$bad"; return 1; }
+}
+
+# A raw x86 guest: mov ebx,0xfa000000; mov eax,[0x200000]; mov [rbx],eax;
+# mov dword [0x200000],0x11223344; cli; hlt. The trace vdev logs what it read.
+x86_pass_guest() {
+	printf '\xbb\x00\x00\x00\xfa\x8b\x04\x25\x00\x00\x20\x00\x89\x03\xc7\x04\x25\x00\x00\x20\x00\x44\x33\x22\x11\xfa\xf4' >"$W/g.bin"
+}
+
+# pass_run FLAGS: the guest against a 4 KiB file starting "PASS".
+pass_run() {
+	{ printf 'PASS'; head -c 4092 /dev/zero; } >"$W/f.bin"
+	cat >"$W/pass.qvmconf" <<EOF
+ram 0,1M
+load g.bin
+set quit-on-halt on
+vdev trace loc 0xfa000000 emit-logger
+pass loc 0x200000,0x1000,$1=$W/f.bin
+EOF
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/pass.qvmconf" >/dev/null 2>"$W/pass.err" </dev/null
+}
+
+t_pass_file() {
+	x86_pass_guest
+	pass_run rw || { echo "rw: exit $?: $(tail -2 "$W/pass.err")"; return 1; }
+	grep -q 'trace: write 0x53534150 at 0xfa000000' "$W/pass.err" ||
+		{ echo "rw: the guest did not read 'PASS': $(tail -3 "$W/pass.err")"; return 1; }
+	[ "$(head -c 4 "$W/f.bin" | od -An -tx1 | tr -d ' ')" = 44332211 ] ||
+		{ echo "rw: the guest's write did not reach the file"; return 1; }
+	pass_run r || { echo "r: exit $?: $(tail -2 "$W/pass.err")"; return 1; }
+	grep -q 'trace: write 0x53534150 at 0xfa000000' "$W/pass.err" &&
+		[ "$(head -c 4 "$W/f.bin")" = PASS ] ||
+		{ echo "r: read-only, the file must stay 'PASS': $(head -c 4 "$W/f.bin")"; return 1; }
+	# the host side refused: no such file, a file too short
+	sed -i "s#=$W/f.bin#=$W/none.bin#" "$W/pass.qvmconf"
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/pass.qvmconf" >/dev/null 2>"$W/pass.err" </dev/null
+	local rc=$?
+	[ $rc -eq 65 ] && grep -q "pass.qvmconf:5: pass loc 0x200000: cannot open $W/none.bin" "$W/pass.err" ||
+		{ echo "missing file: exit $rc: $(tail -1 "$W/pass.err")"; return 1; }
+}
+
+# `reserve loc`: ram without an address and a `data load` without one go
+# past it; a vdev whose default location is in it must be given one.
+t_reserve() {
+	local base ram2 img intr
+	if [ "$ARCH" = x86_64 ]; then
+		base=0 img=$PWD/build/guest-images/x86_64/trace-demo.elf intr=20
+	else
+		base=0x40000000 img=$PWD/build/guest-images/aarch64/trace-demo.elf intr=40
+	fi
+	printf 'DATA' >"$W/d.bin"
+	cat >"$W/resv.qvmconf" <<EOF
+ram $base,16M
+reserve loc $(printf '0x%x' $((base + 0x1000000))),0x100000 intr $intr
+ram 1M
+load $img
+reserve loc $(printf '0x%x' $((base + 0x100000))),0x200000
+data load d.bin
+dryrun
+EOF
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/resv.qvmconf" >/dev/null 2>"$W/resv.err" </dev/null ||
+		{ echo "exit $?: $(tail -2 "$W/resv.err")"; return 1; }
+	# the second ram went past the reserved MiB: it starts at base + 17 MiB
+	ram2=$(printf '0x%x' $((base + 0x1100000)))
+	grep -q "data load '$W/d.bin': placed at" "$W/resv.err" || { echo "no placement line"; return 1; }
+	local at
+	at=$(sed -n "s/.*data load '.*d.bin': placed at \(0x[0-9a-f]*\)-.*/\1/p" "$W/resv.err")
+	[ -n "$at" ] && [ $((at)) -ge $((base + 0x300000)) ] ||
+		{ echo "data placed at $at, inside the reserved range"; return 1; }
+	# KVM has the second ram where expected: a load there is accepted
+	printf 'ram %s,16M\nreserve loc %s,0x100000\nram 1M\nload %s\ndata load %s,%s/d.bin\ndryrun\n' \
+		"$base" "$(printf '0x%x' $((base + 0x1000000)))" "$img" "$ram2" "$W" >"$W/resv2.qvmconf"
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/resv2.qvmconf" >/dev/null 2>"$W/resv2.err" </dev/null ||
+		{ echo "the ram after the reserved range is not at $ram2: $(tail -1 "$W/resv2.err")"; return 1; }
+	# a vdev's default location inside a reserved range
+	if [ "$ARCH" = x86_64 ]; then
+		printf 'ram 0,16M\nload %s\nreserve loc io:0x3f8,8\nvdev ser8250\ndryrun\n' "$img" >"$W/resv3.qvmconf"
+		timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/resv3.qvmconf" >/dev/null 2>"$W/resv3.err" </dev/null
+		local rc=$?
+		[ $rc -eq 65 ] && grep -q "vdev ser8250: its default location io:0x3f8 is in what line 3 reserves" "$W/resv3.err" ||
+			{ echo "default location: exit $rc: $(tail -1 "$W/resv3.err")"; return 1; }
+	fi
+}
+
+# ser8250's 8.0 output to a command, with the vendor's batch (microseconds
+# with no new byte): the demo's console through `tr`.
+t_ser8250_command() {
+	local img=$PWD/build/guest-images/$ARCH/trace-demo.elf uart="vdev ser8250"
+	printf 'ram 0,16M\nload %s\nset quit-on-halt on\n%s hostdev >"|tr a-z A-Z >%s/up.txt" batch 2000\nvdev trace loc 0xfa000000\n' \
+		"$img" "$uart" "$W" >"$W/cmd.qvmconf"
+	timeout -k "$KILL_AFTER" 20 "$QVM" @"$W/cmd.qvmconf" >/dev/null 2>"$W/cmd.err" </dev/null ||
+		{ echo "exit $?: $(tail -2 "$W/cmd.err")"; return 1; }
+	local i=0
+	while [ $i -lt 50 ] && ! grep -q '^ALL 1 VCPUS DONE' "$W/up.txt" 2>/dev/null; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -q '^QVM TRACE DEMO: HELLO FROM THE BOOT VCPU' "$W/up.txt" &&
+		grep -q '^ALL 1 VCPUS DONE' "$W/up.txt" ||
+		{ echo "the command did not get the console: $(head -3 "$W/up.txt" 2>&1)"; return 1; }
+}
+
+tap_check vendor_corpus_dry_runs t_corpus
+if [ "$ARCH" = x86_64 ]; then
+	tap_check pass_maps_a_file t_pass_file
+else
+	tap_skip pass_maps_a_file "its guest is x86 code"
+fi
+tap_check reserve_keeps_qvm_out t_reserve
+if [ "$ARCH" = x86_64 ]; then
+	tap_check ser8250_output_to_a_command t_ser8250_command
+else
+	tap_skip ser8250_output_to_a_command "the ser8250 is a PC device"
+fi
+tap_end
