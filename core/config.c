@@ -331,6 +331,23 @@ static int opt_dump(struct cfg *c)
 	return c->vm->dump_dest ? 0 : cfg_fail(c, c->tok, -ENOMEM, "out of memory");
 }
 
+/* `safety none|warn|required`: for the vdevs that follow (core/vdev.c vdev_create). */
+static int opt_safety(struct cfg *c)
+{
+	static const char *const modes[] = { "none", "warn", "required" };
+	const char *a = arg(c, "safety");
+
+	if (!a)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(a, modes[i]) == 0) {
+			c->vm->safety = i == 0 ? QVM_SAFETY_NONE : i == 1 ? QVM_SAFETY_WARN :
+				QVM_SAFETY_REQUIRED;
+			return 0;
+		}
+	return cfg_fail(c, c->tok, -EINVAL, "safety '%s': expected none, warn or required", a);
+}
+
 static int opt_reserve(struct cfg *c)
 {
 	c->reserve = true;
@@ -371,6 +388,7 @@ static const struct global_option {
 	{ "vdev", opt_vdev, true },
 	{ "pass", opt_pass, true },
 	{ "reserve", opt_reserve, true },
+	{ "safety", opt_safety, false },
 	{ "dump", opt_dump, false },
 };
 

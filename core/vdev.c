@@ -360,10 +360,32 @@ int vdev_create(struct qvm_vm *vm, const char *type, const struct qvm_token *whe
 {
 	struct vdev_factory *f = NULL;
 	struct qvm_vdev *d;
-	int r = find_factory(type, &f, e);
+	int r = -ENOENT;
 
+	/*
+	 * The vendor's `safety`: look for the safety-certified build first
+	 * (vdev-TYPE-safety.so), then the plain one; one not built with
+	 * VDEV_SAFETY_YES is a warning (warn) or a configuration error
+	 * (required, where the vendor's qvm goes to its design safe state).
+	 */
+	if (vm->safety != QVM_SAFETY_NONE && strlen(type) < 50) {
+		char sty[64];
+		snprintf(sty, sizeof(sty), "%s-safety", type);
+		r = find_factory(sty, &f, e);
+		if (r && r != -ENOENT)
+			return r;
+	}
+	if (r)
+		r = find_factory(type, &f, e);
 	if (r)
 		return r;
+	if (vm->safety != QVM_SAFETY_NONE && f->safety != (unsigned)VDEV_SAFETY_YES) {
+		if (vm->safety == QVM_SAFETY_REQUIRED)
+			return qerr_set(e, -EPERM, "vdev %s is not safety-certified (built without "
+					"VDEV_SAFETY_YES) and `safety required` is in force", type);
+		vm_log(vm, QL_QVM_WARN, "vdev %s is not safety-certified (built without "
+				"VDEV_SAFETY_YES)", type);
+	}
 	if (ARCH_IO_QST == QST_NO_TYPE && (f->factory_flags & VFF_VDEV_X86_IO) &&
 			!(f->factory_flags & (VFF_VDEV_MEM | VFF_VDEV_PCI)))
 		return qerr_set(e, -EINVAL, "vdev %s works only in x86 I/O port space, which %s "

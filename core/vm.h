@@ -233,6 +233,7 @@ struct qvm_vm {
 	bool quit_on_halt, dryrun;
 	bool halt_exits;		/* `set exit-on-halt` (the vendor's): HLT/WFI leave the guest */
 	bool legacy_free;		/* `set legacy-free`: ACPI says no ISA devices, no 8259s */
+	enum { QVM_SAFETY_NONE, QVM_SAFETY_WARN, QVM_SAFETY_REQUIRED } safety;	/* `safety` */
 	bool list_set_vars;		/* `set ?`: list them and stop */
 	uint64_t counter_offset;	/* `set counter-offset` (arch_vcpus_created) */
 	struct qvm_privs privs;		/* core/privs.c */

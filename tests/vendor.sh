@@ -132,7 +132,28 @@ t_ser8250_command() {
 		{ echo "the command did not get the console: $(head -3 "$W/up.txt" 2>&1)"; return 1; }
 }
 
+# `safety`: for the vdevs after it; the -safety build is taken first.
+t_safety() {
+	local base=tests/configs/ok/base.qvmconf rc
+	[ "$ARCH" = x86_64 ] || base=tests/configs/aarch64/base.qvmconf
+	QVM_VDEV_PATH=$PWD/$B/tests timeout -k "$KILL_AFTER" 20 "$QVM" @"$base" safety warn \
+		vdev trace loc 0xfb000000 dryrun >/dev/null 2>"$W/s1.err" </dev/null ||
+		{ echo "warn: exit $?: $(tail -1 "$W/s1.err")"; return 1; }
+	grep -q 'warning: vdev trace is not safety-certified' "$W/s1.err" || { echo "warn: no warning"; return 1; }
+	[ "$(grep -c 'not safety-certified' "$W/s1.err")" = 1 ] ||
+		{ echo "warn: the vdevs before it were checked too"; return 1; }
+	QVM_VDEV_PATH=$PWD/$B/tests timeout -k "$KILL_AFTER" 20 "$QVM" @"$base" safety required \
+		vdev trace loc 0xfb000000 dryrun >/dev/null 2>"$W/s2.err" </dev/null
+	rc=$?
+	[ $rc -eq 65 ] && grep -q "vdev trace is not safety-certified (built without VDEV_SAFETY_YES) and \`safety required\` is in force" "$W/s2.err" ||
+		{ echo "required: exit $rc: $(tail -1 "$W/s2.err")"; return 1; }
+	QVM_VDEV_PATH=$PWD/$B/tests timeout -k "$KILL_AFTER" 20 "$QVM" @"$base" safety required \
+		vdev certified dryrun >/dev/null 2>"$W/s3.err" </dev/null ||
+		{ echo "required, certified: exit $?: $(tail -1 "$W/s3.err")"; return 1; }
+}
+
 tap_check vendor_corpus_dry_runs t_corpus
+tap_check safety_option t_safety
 if [ "$ARCH" = x86_64 ]; then
 	tap_check pass_maps_a_file t_pass_file
 else
