@@ -81,6 +81,7 @@ GUEST_FAULTS_x86_64 := $(GA)/idt.c $(GA)/isr.S
 ifneq ($(wildcard $(GA)/start.S),)
 GUEST_SRCS_trace-demo := guest-images/lib/trace-demo.c
 GUEST_SRCS_access-test := guest-images/lib/access-test.c
+GUEST_SRCS_shmem-test := guest-images/lib/shmem-test.c
 GUEST_SRCS_sdk-test := guest-images/lib/sdk-test.c $(GA)/sdk-arch.c $(GUEST_FAULTS_$(ARCH))
 endif
 ifeq ($(ARCH),aarch64)

@@ -63,6 +63,8 @@ static const struct allowed {
 	{ "readlink", EVERY }, { "readlinkat", EVERY },
 	{ "access", EVERY }, { "faccessat", EVERY }, { "faccessat2", EVERY }, { "getcwd", EVERY },
 	{ "mkdir", EVERY }, { "mkdirat", EVERY }, { "epoll_create1", EVERY },
+	/* the shmem vdev's thread gives a region it makes its mode and group */
+	{ "fchmod", EVERY }, { "fchown", EVERY },
 	{ "epoll_ctl", EVERY }, { "eventfd2", EVERY }, { "timerfd_create", EVERY },
 	/* removing vdev_path directories is part of any shutdown, also one a vCPU runs */
 	{ "rmdir", EVERY | VCPU }, { "unlink", EVERY | VCPU }, { "unlinkat", EVERY | VCPU },

@@ -59,7 +59,7 @@ code_vdev_opts() {
 	cdev=$(awk '/^#define CDEV_OPTIONS/ { f = 1 } f { print; if (!/\\$/) exit }' include/qvm/cdev.h |
 		literals | tr '\n' ' ')
 	prefix=$(sed -n 's/^#define QVM_OPTION_NO_ARG_PREFIX[[:space:]]*"\([^"]*\)".*/\1/p' include/qvm/vdev-core.h)
-	for f in vdev/*/*.c arch/x86/platform.c arch/arm64/gic.c; do
+	for f in vdev/*/*.c arch/x86/platform.c arch/arm64/gic.c core/shmem.c; do
 		case $f in vdev/*) def=${f#vdev/}; def=${def%%/*} ;; *) def="" ;; esac
 		awk -v def="$def" -v cdev="$cdev" -v prefix="$prefix" '
 		function strings(line, arr,   s) {

@@ -191,6 +191,31 @@ TEST(vendor_common_options)
 	}
 }
 
+/* reserve and pass contexts: what they record (their effects: tests/vendor.sh) */
+TEST(reserve_and_pass)
+{
+	char text[300];
+	snprintf(text, sizeof(text), "reserve loc 0xa0000,0x20000 loc mem:0x5000000,1M intr %u\n"
+			"data pass loc 0x10000000,0x2000,+rw-w=/dev/zero\n"
+			"pass loc mem:0x20000000\n", TEST_X86 ? 20 : 40);
+	struct qvm_vm *vm = run(text, false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->nresv == 2 && vm->resv[0].base == 0xa0000 && vm->resv[0].len == 0x20000);
+	CHECK(vm->resv[1].space == REGION_MEM && vm->resv[1].len == 0x100000);
+	CHECK(vm->nresv_intr == 1 && vm->resv_intr[0].param == (TEST_X86 ? 20u : 40u));
+	CHECK(vm->npass == 2 && vm->pass[0].flags == PASS_R && !vm->pass[0].host_phys);
+	CHECK(vm->pass[0].path && strcmp(vm->pass[0].path, "/dev/zero") == 0);
+	/* no flags: read-write; no host: the same host-physical address */
+	CHECK(vm->pass[1].flags == (PASS_R | PASS_W) && vm->pass[1].host_phys &&
+			vm->pass[1].host == 0x20000000 && vm->pass[1].len == 0x1000);
+	CHECK(reserve_overlap(vm, REGION_MEM, 0xbffff, 1) && !reserve_overlap(vm, REGION_MEM, 0xc0000, 1));
+	vm_destroy(vm);
+	CHECK_STR(err("reserve loc 0xa0000\n"), "t.conf:1: reserve loc '0xa0000': expected [mem:]ADDR,LEN "
+			"(a memory range needs its length)");
+	CHECK_STR(err("pass intr 5\n"), "t.conf:1: pass intr '5': a host interrupt reaches a guest on "
+			"Linux through VFIO or UIO, which qvm does not drive yet");
+}
+
 TEST(loc_spaces)
 {
 	struct qvm_vm *vm = run("vdev ser8250 loc 0x2f8\nvdev ser8250 loc mem:0xfb000000\n"
@@ -428,12 +453,13 @@ TEST(errors_more)
 	CHECK(starts(msg, "t.conf:1: runmask '5000': host CPU 5000 does not exist (this host has "));
 	CHECK_STR(err("ram 0x1001,4K\n"),
 			"t.conf:1: ram 0x1001,0x1000: start and length must be multiples of 4K");
-	CHECK_STR(err("pass loc 0x1000\n"), "t.conf:1: option 'pass' is not supported by this qvm yet");
+	CHECK_STR(err("pass loc io:0x3f8,8\n"), "t.conf:1: pass loc 'io:0x3f8,8': KVM cannot give a "
+			"guest the host's I/O ports (a vdev can forward them): not supported");
 	CHECK_STR(err("dump /nonexistent\n"), "t.conf:1: dump '/nonexistent': not a writable directory");
 	CHECK_STR(err("dump |\n"), "t.conf:1: dump '|': no command after '|'");
 	CHECK_STR(err("set power-button-timeout 5000\n"), "t.conf:1: set power-button-timeout: "
 			"'5000' is not a number of seconds from 0 to 3600");
-	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load'");
+	CHECK_STR(err("data 0x1000,x\n"), "t.conf:1: 'data' must be followed by 'load' or 'pass'");
 	CHECK_STR(err("vdev ../trace\n"), "t.conf:1: invalid vdev name '../trace'");
 	CHECK_STR(err("cpu runmask \"\"\n"), "t.conf:1: runmask '': expected CPU numbers separated by commas");
 	CHECK_STR(err("cpu runmask 0,\n"), "t.conf:1: runmask '0,': trailing comma");
@@ -503,6 +529,7 @@ int main(int argc, char **argv)
 	RUN(exit_on_halt_vs_quit_on_halt);
 	RUN(vendor_set_variables);
 	RUN(vendor_common_options);
+	RUN(reserve_and_pass);
 	RUN(vdev_context_and_names);
 	RUN(vdev_auto_names_reuse);
 	RUN(loc_spaces);

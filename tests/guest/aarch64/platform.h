@@ -20,4 +20,7 @@
  * memory), so the guests make none and qvm never sees one. */
 #define QT_UNALIGNED_MMIO 0
 
+/* A free interrupt line for a vdev (the shmem test's notifications). */
+#define QT_FREE_INTR "gic:40"
+
 #endif

@@ -18,4 +18,7 @@
 /* An unaligned MMIO access reaches qvm (the guests make some). */
 #define QT_UNALIGNED_MMIO 1
 
+/* A free interrupt line for a vdev (the shmem test's notifications). */
+#define QT_FREE_INTR "ioapic:10"
+
 #endif

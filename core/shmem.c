@@ -1,0 +1,774 @@
+/*
+ * vdev shmem: the vendor's inter-guest shared memory, between the guests
+ * of qvm processes on one host. Built into qvm: a guest's connection maps
+ * host memory into the guest at run time, which the vdev SDK does not
+ * offer vdevs.
+ *
+ *   vdev shmem loc ADDR intr PIC:N [create NAME,SIZE[,MODE[,GID]]]...
+ *        [allow PATTERN]... [deny PATTERN]... [gid G] [umask M]
+ *        [subst [ORIGINAL],PREFIX] [window SIZE]
+ *
+ * The guest sees the vendor's registers (its guest_shm.h): a factory page
+ * at loc (signature, the last connection's control page and its vector,
+ * status, size in 4 KiB pages, a 32-byte name, find), and per connection a
+ * control page (status: pending notifications in the low 16 bits, active
+ * clients in the high 16; idx; notify; detach) followed by the region's
+ * pages, all in a window after the factory page ([ours] `window`, 64 MiB
+ * by default). Writing size attaches to the region called name, making it
+ * first (the creator picks the size).
+ *
+ * On the host a region is a POSIX shared-memory object, /qvm-shmem-NAME
+ * (after `subst`), whose first page is qvm's own header: the size, the
+ * active clients, each client's pending notifications and a futex word it
+ * waits on. A client's slot is held by an OFD lock on its byte of the
+ * header, so a qvm that dies frees it. Each connection has a thread that
+ * waits on its futex word and raises intr (a level: lowered when the guest
+ * reads status). The guest's requests go to the vdev's own thread, which
+ * may open files where a vCPU thread may not (core/sandbox.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <grp.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qvm/guest.h>
+#include <qvm/log.h>
+#include <qvm/utils.h>
+#include <qvm/vdev-core.h>
+
+#include "vm.h"
+
+#define PAGE		0x1000u
+#define SIGNATURE	0x4d534732474d5651ull	/* "QVMG2GSM" */
+#define MAX_CLIENTS	16
+#define NAME_MAX_LEN	32
+#define MAX_CONN	16			/* connections of one vdev */
+#define MAX_PATTERNS	32
+#define MAX_CREATES	16
+#define HDR_MAGIC	0x314d4853u		/* "SHM1" */
+#define DEFAULT_WINDOW	(64u << 20)
+
+/* factory page */
+enum { F_SIG = 0x00, F_SHMEM = 0x08, F_VECTOR = 0x10, F_STATUS = 0x14, F_SIZE = 0x18,
+	F_NAME = 0x1c, F_FIND = 0x3c, F_END = 0x40 };
+/* control page */
+enum { C_STATUS = 0x0, C_IDX = 0x4, C_NOTIFY = 0x8, C_DETACH = 0xc };
+enum { GSS_OK, GSS_UNKNOWN_FAILURE, GSS_NOMEM, GSS_CLIENT_MAX, GSS_ILLEGAL_NAME,
+	GSS_NO_PERMISSION, GSS_DOES_NOT_EXIST };
+
+/* The header page of a region's object, shared by every qvm attached. */
+struct shm_hdr {
+	_Atomic uint32_t magic;
+	uint32_t pages;			/* data pages, as the creator chose */
+	_Atomic uint32_t active;	/* bit i: client i attached */
+	_Atomic uint32_t pending[MAX_CLIENTS];	/* for client i: bits of who notified it */
+	_Atomic uint32_t seq[MAX_CLIENTS];	/* client i's futex word: bumped on news */
+};
+
+struct conn {
+	bool used;
+	char name[NAME_MAX_LEN + 1];
+	unsigned idx;			/* our client slot in the region */
+	uint64_t gpa;			/* the control page; the data follows */
+	uint32_t pages;
+	int fd, slot;
+	struct shm_hdr *hdr;		/* the object's mapping: header then data */
+	size_t map_len;
+	pthread_t waiter;
+	_Atomic bool stop;
+	struct shmem *owner;
+};
+
+struct pattern { char text[64]; bool allow; };
+
+struct shmem {
+	vdev_t *vdp;
+	struct qvm_vm *vm;
+	uint64_t window;
+	/* factory registers */
+	uint64_t f_shmem;
+	uint32_t f_status, f_size, f_find;
+	char f_name[NAME_MAX_LEN];
+	struct conn conn[MAX_CONN];
+	uint64_t next_gpa;		/* window bump allocator (offset from the window) */
+	struct pattern pat[MAX_PATTERNS];
+	unsigned npat;
+	bool any_allow, any_deny;
+	char creates[MAX_CREATES][NAME_MAX_LEN + 1];
+	uint32_t create_pages[MAX_CREATES];
+	unsigned create_mode[MAX_CREATES];
+	int create_gid[MAX_CREATES];
+	unsigned ncreates;
+	unsigned umask_bits;
+	int gid;
+	char subst_from[NAME_MAX_LEN + 1], subst_to[64];
+	/* the request a vCPU hands the vdev's thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum { REQ_NONE, REQ_ATTACH, REQ_DETACH, REQ_DONE } req;
+	unsigned req_conn;
+	pthread_t thread;
+	bool thread_started, quit;
+};
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)w, op, val, ts, NULL, 0);
+}
+
+/* Tell every active client but `except` that something changed for it. */
+static void wake_clients(struct shm_hdr *h, uint32_t mask, unsigned except)
+{
+	uint32_t act = atomic_load(&h->active);
+
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (i != except && (mask & act & (1u << i))) {
+			atomic_fetch_add(&h->seq[i], 1);
+			futex(&h->seq[i], FUTEX_WAKE, INT32_MAX, NULL);
+		}
+}
+
+/* ---- names and permissions ---- */
+
+static bool legal_name(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (*n == '/' || (unsigned char)*n < 0x21 || (unsigned char)*n > 0x7e)
+			return false;
+	return true;
+}
+
+static bool permitted(const struct shmem *s, const char *name)
+{
+	for (unsigned i = 0; i < s->npat; i++)
+		if (fnmatch(s->pat[i].text, name, 0) == 0)
+			return s->pat[i].allow;
+	return !s->any_allow;	/* the vendor's implicit `deny *` after allows, else `allow *` */
+}
+
+static void host_name(const struct shmem *s, const char *name, char *out, size_t len)
+{
+	size_t from = strlen(s->subst_from);
+
+	if (s->subst_to[0] && strncmp(name, s->subst_from, from) == 0)
+		snprintf(out, len, "/qvm-shmem-%s%s", s->subst_to, name + from);
+	else
+		snprintf(out, len, "/qvm-shmem-%s", name);
+}
+
+/*
+ * Open (and, if new, make) the object of name: its fd, with *pages the
+ * region's size (the creator's). -errno.
+ */
+static int open_region(struct shmem *s, const char *name, uint32_t want, unsigned mode, int gid,
+		uint32_t *pages)
+{
+	char hn[128];
+	int fd;
+
+	host_name(s, name, hn, sizeof(hn));
+	fd = shm_open(hn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0666);
+	if (fd >= 0) {
+		/* ours to make: its size, then the magic that says it is ready */
+		if (fchmod(fd, mode & 0666) || (gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid)) ||
+				ftruncate(fd, (off_t)PAGE + (off_t)want * PAGE)) {
+			int err = errno;
+			close(fd);
+			shm_unlink(hn);
+			return -err;
+		}
+		struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (h == MAP_FAILED) {
+			int err = errno;
+			close(fd);
+			shm_unlink(hn);
+			return -err;
+		}
+		h->pages = want;
+		atomic_store(&h->magic, HDR_MAGIC);
+		munmap(h, PAGE);
+		*pages = want;
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	fd = shm_open(hn, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* another qvm may be making it: its magic comes within a second */
+	for (int i = 0; i < 100; i++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && st.st_size >= (off_t)PAGE) {
+			struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+			if (h != MAP_FAILED) {
+				bool ready = atomic_load(&h->magic) == HDR_MAGIC;
+				uint32_t p = h->pages;
+				munmap(h, PAGE);
+				if (ready && (uint64_t)st.st_size >= PAGE + (uint64_t)p * PAGE) {
+					*pages = p;
+					return fd;
+				}
+			}
+		}
+		usleep(10000);
+	}
+	close(fd);
+	return -EPROTO;
+}
+
+/* ---- connections (on the vdev's thread) ---- */
+
+static void *waiter(void *arg);
+
+static int set_slot(struct qvm_vm *vm, int slot, uint64_t gpa, uint64_t len, void *hva)
+{
+	struct kvm_userspace_memory_region r = { .slot = (uint32_t)slot, .guest_phys_addr = gpa,
+		.memory_size = len, .userspace_addr = (uintptr_t)hva };
+
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+/* Our slot among the region's clients: an OFD lock on its byte, freed if we die. */
+static int take_client(int fd)
+{
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			.l_start = (off_t)(PAGE - MAX_CLIENTS + i), .l_len = 1 };
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static uint32_t attach(struct shmem *s, struct conn *c)
+{
+	uint32_t pages;
+	int fd = open_region(s, c->name, s->f_size, 0666 & ~s->umask_bits, s->gid, &pages);
+
+	if (fd < 0)
+		return fd == -EACCES || fd == -EPERM ? GSS_NO_PERMISSION :
+			fd == -ENOMEM || fd == -ENOSPC ? GSS_NOMEM : GSS_UNKNOWN_FAILURE;
+	uint64_t span = PAGE + (uint64_t)pages * PAGE;
+	/* its KVM slot counts down from the top, far from the ones core/ram_perm.c takes */
+	if (s->next_gpa + span > s->window || pages == 0 || s->vm->max_slots < 256) {
+		close(fd);
+		return GSS_NOMEM;	/* the window is full */
+	}
+	int idx = take_client(fd);
+	if (idx < 0) {
+		close(fd);
+		return GSS_CLIENT_MAX;
+	}
+	void *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		close(fd);
+		return GSS_NOMEM;
+	}
+	unsigned ci = (unsigned)(c - s->conn);
+	c->fd = fd;
+	c->hdr = m;
+	c->map_len = span;
+	c->pages = pages;
+	c->idx = (unsigned)idx;
+	c->gpa = s->vdp->v_block.location + PAGE + s->next_gpa;
+	c->slot = s->vm->max_slots - 1 - (int)ci;
+	c->owner = s;
+	if (set_slot(s->vm, c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE, (uint8_t *)m + PAGE)) {
+		munmap(m, span);
+		close(fd);
+		return GSS_NOMEM;
+	}
+	s->next_gpa += span;
+	atomic_store(&c->stop, false);
+	atomic_store(&c->hdr->pending[c->idx], 0);
+	atomic_fetch_or(&c->hdr->active, 1u << c->idx);
+	wake_clients(c->hdr, ~0u, c->idx);	/* the others see one more */
+	c->used = true;
+	if (vdev_thread_create(s->vdp, "shmem-wait", &c->waiter, NULL, waiter, c)) {
+		c->waiter = 0;
+		vdev_logf(QL_QVM_WARN, s->vdp, "%s: no thread to wait for notifications: the guest "
+				"must poll", c->name);
+	}
+	s->f_shmem = c->gpa;
+	s->f_size = pages;
+	return GSS_OK;
+}
+
+static void detach(struct shmem *s, struct conn *c)
+{
+	if (!c->used)
+		return;
+	c->used = false;
+	atomic_store(&c->stop, true);
+	atomic_fetch_add(&c->hdr->seq[c->idx], 1);
+	futex(&c->hdr->seq[c->idx], FUTEX_WAKE, INT32_MAX, NULL);
+	if (c->waiter)
+		pthread_join(c->waiter, NULL);
+	set_slot(s->vm, c->slot, c->gpa + PAGE, 0, (uint8_t *)c->hdr + PAGE);
+	uint32_t left = atomic_fetch_and(&c->hdr->active, ~(1u << c->idx)) & ~(1u << c->idx);
+	wake_clients(c->hdr, ~0u, c->idx);
+	if (!left) {	/* the last one out: the host's object goes (its name is free again) */
+		char hn[128];
+		host_name(s, c->name, hn, sizeof(hn));
+		shm_unlink(hn);
+	}
+	munmap(c->hdr, c->map_len);
+	close(c->fd);	/* and with it our client lock */
+	c->hdr = NULL;
+}
+
+static void *service(void *arg)
+{
+	struct shmem *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->quit) {
+		if (s->req == REQ_ATTACH || s->req == REQ_DETACH) {
+			struct conn *c = &s->conn[s->req_conn];
+			if (s->req == REQ_ATTACH)
+				s->f_status = attach(s, c);
+			else
+				detach(s, c);
+			s->req = REQ_DONE;
+			pthread_cond_broadcast(&s->cond);
+		}
+		pthread_cond_wait(&s->cond, &s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Hand the request to the vdev's thread and wait for it (s->lock held). */
+static void request(struct shmem *s, int what, unsigned ci)
+{
+	if (!s->thread_started) {	/* no thread (it could not start): here, best effort */
+		struct conn *c = &s->conn[ci];
+		if (what == REQ_ATTACH)
+			s->f_status = attach(s, c);
+		else
+			detach(s, c);
+		return;
+	}
+	while (s->req != REQ_NONE && s->req != REQ_DONE)
+		pthread_cond_wait(&s->cond, &s->lock);
+	s->req = what;
+	s->req_conn = ci;
+	pthread_cond_broadcast(&s->cond);
+	while (s->req != REQ_DONE)
+		pthread_cond_wait(&s->cond, &s->lock);
+	s->req = REQ_NONE;
+}
+
+/* Each connection: wait for news on its futex word and raise the line. */
+static void *waiter(void *arg)
+{
+	struct conn *c = arg;
+	struct shm_hdr *h = c->hdr;
+	uint32_t seen = atomic_load(&h->seq[c->idx]);
+
+	while (!atomic_load(&c->stop)) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		futex(&h->seq[c->idx], FUTEX_WAIT, seen, &ts);
+		uint32_t now = atomic_load(&h->seq[c->idx]);
+		if (now != seen && !atomic_load(&c->stop)) {
+			seen = now;
+			guest_intr_signal(&c->owner->vdp->v_intr, GIS_ON);
+		}
+	}
+	return NULL;
+}
+
+static void create_connection(struct shmem *s)
+{
+	char name[NAME_MAX_LEN + 1];
+	unsigned ci;
+
+	memcpy(name, s->f_name, NAME_MAX_LEN);
+	name[NAME_MAX_LEN] = '\0';
+	if (!legal_name(name)) {
+		s->f_status = GSS_ILLEGAL_NAME;
+		return;
+	}
+	if (!permitted(s, name)) {
+		s->f_status = GSS_NO_PERMISSION;
+		return;
+	}
+	for (ci = 0; ci < MAX_CONN; ci++)
+		if (s->conn[ci].used && strcmp(s->conn[ci].name, name) == 0) {
+			/* attached already: the same connection again */
+			s->f_shmem = s->conn[ci].gpa;
+			s->f_size = s->conn[ci].pages;
+			s->f_status = GSS_OK;
+			return;
+		}
+	for (ci = 0; ci < MAX_CONN && s->conn[ci].used; ci++)
+		;
+	if (ci == MAX_CONN) {
+		s->f_status = GSS_NOMEM;
+		return;
+	}
+	snprintf(s->conn[ci].name, sizeof(s->conn[ci].name), "%s", name);
+	request(s, REQ_ATTACH, ci);
+}
+
+/* ---- registers ---- */
+
+static struct conn *conn_at(struct shmem *s, uint64_t gpa, uint64_t *off)
+{
+	for (unsigned i = 0; i < MAX_CONN; i++) {
+		struct conn *c = &s->conn[i];
+		if (c->used && gpa >= c->gpa && gpa < c->gpa + PAGE) {
+			*off = gpa - c->gpa;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t factory_read(struct shmem *s, uint64_t off, unsigned len)
+{
+	uint8_t regs[F_END];
+	uint64_t v = 0;
+
+	memset(regs, 0, sizeof(regs));
+	uint64_t sig = SIGNATURE;
+	uint32_t vec = s->vdp->v_intr.param;
+	memcpy(regs + F_SIG, &sig, 8);
+	memcpy(regs + F_SHMEM, &s->f_shmem, 8);
+	memcpy(regs + F_VECTOR, &vec, 4);
+	memcpy(regs + F_STATUS, &s->f_status, 4);
+	memcpy(regs + F_SIZE, &s->f_size, 4);
+	memcpy(regs + F_NAME, s->f_name, NAME_MAX_LEN);
+	memcpy(regs + F_FIND, &s->f_find, 4);
+	if (off + len <= F_END)
+		memcpy(&v, regs + off, len);
+	else
+		v = ~0ull;
+	return v;
+}
+
+static void factory_write(struct shmem *s, uint64_t off, unsigned len, uint64_t v)
+{
+	if (off >= F_NAME && off + len <= F_NAME + NAME_MAX_LEN) {
+		memcpy(s->f_name + (off - F_NAME), &v, len);
+	} else if (off == F_SIZE && len == 4) {
+		s->f_size = (uint32_t)v;
+		create_connection(s);
+	} else if (off == F_FIND && len == 4) {
+		/* the vendor's find: connection N of this guest, if there is one */
+		s->f_find = (uint32_t)v;
+		unsigned n = 0;
+		s->f_status = GSS_DOES_NOT_EXIST;
+		for (unsigned i = 0; i < MAX_CONN; i++)
+			if (s->conn[i].used && n++ == s->f_find) {
+				s->f_shmem = s->conn[i].gpa;
+				s->f_size = s->conn[i].pages;
+				memcpy(s->f_name, s->conn[i].name, NAME_MAX_LEN);
+				s->f_status = GSS_OK;
+				break;
+			}
+	}
+	/* the read-only registers ignore writes */
+}
+
+static uint64_t control_read(struct shmem *s, struct conn *c, uint64_t off, unsigned len)
+{
+	if (len != 4)
+		return ~0ull;
+	if (off == C_IDX)
+		return c->idx;
+	if (off == C_STATUS) {
+		uint32_t p = atomic_exchange(&c->hdr->pending[c->idx], 0);
+		guest_intr_signal(&s->vdp->v_intr, GIS_OFF);	/* read: news taken */
+		return (p & 0xffffu) | (atomic_load(&c->hdr->active) << 16);
+	}
+	return 0;
+}
+
+static void control_write(struct shmem *s, struct conn *c, uint64_t off, unsigned len, uint64_t v)
+{
+	if (len != 4)
+		return;
+	if (off == C_NOTIFY) {
+		uint32_t mask = (uint32_t)v == ~0u ? ~(1u << c->idx) : (uint32_t)v;
+		uint32_t act = atomic_load(&c->hdr->active);
+		for (unsigned i = 0; i < MAX_CLIENTS; i++)
+			if (i != c->idx && (mask & act & (1u << i)))
+				atomic_fetch_or(&c->hdr->pending[i], 1u << c->idx);
+		wake_clients(c->hdr, mask, c->idx);
+	} else if (off == C_DETACH) {
+		request(s, REQ_DETACH, (unsigned)(c - s->conn));
+	}
+}
+
+static vdev_ref_status_t shmem_vread(vdev_t *vdp, unsigned cookie,
+		const struct qvm_state_block *vopnd, const struct qvm_state_block *oopnd,
+		struct guest_cpu *gcp)
+{
+	struct shmem *s = vdp->v_device;
+	uint64_t off = vopnd->location - vdp->v_block.location, v = ~0ull, coff;
+	unsigned len = vopnd->length;
+
+	(void)cookie;
+	pthread_mutex_lock(&s->lock);
+	if (off < PAGE) {
+		v = factory_read(s, off, len);
+	} else {
+		struct conn *c = conn_at(s, vopnd->location, &coff);
+		if (c)
+			v = control_read(s, c, coff, len);
+	}
+	pthread_mutex_unlock(&s->lock);
+	int rc = guest_cpu_write(gcp, GXF_NONE, oopnd, 1, &v, len);
+	return rc == 0 ? VRS_NORMAL : (vdev_ref_status_t)(VRS_ERRNO + rc);
+}
+
+static vdev_ref_status_t shmem_vwrite(vdev_t *vdp, unsigned cookie,
+		const struct qvm_state_block *vopnd, const struct qvm_state_block *oopnd,
+		struct guest_cpu *gcp)
+{
+	struct shmem *s = vdp->v_device;
+	uint64_t off = vopnd->location - vdp->v_block.location, v = 0, coff;
+	unsigned len = vopnd->length;
+	int rc = guest_cpu_read(gcp, GXF_NONE, oopnd, 1, &v, len);
+
+	(void)cookie;
+	if (rc != 0)
+		return (vdev_ref_status_t)(VRS_ERRNO + rc);
+	pthread_mutex_lock(&s->lock);
+	if (off < PAGE) {
+		factory_write(s, off, len, v);
+	} else {
+		struct conn *c = conn_at(s, vopnd->location, &coff);
+		if (c)
+			control_write(s, c, coff, len, v);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return VRS_NORMAL;
+}
+
+/* ---- options ---- */
+
+enum { OPT_CREATE, OPT_ALLOW, OPT_DENY, OPT_GID, OPT_UMASK, OPT_SUBST, OPT_WINDOW };
+static const char *const shmem_options[] = {
+	"create", "allow", "deny", "gid", "umask", "subst", "window", NULL,
+};
+
+static uint64_t num(const char *opt, const char *a, unsigned flags)
+{
+	uint64_t v;
+	const char *end = qvm_parse_num(a, flags, &v);
+
+	if (!end || *end)
+		qvm_fatal(QLS_CNF, "%s '%s': expected a number", opt, a);
+	return v;
+}
+
+/* A POSIX mode, in octal as chmod(1) takes it. */
+static unsigned octal(const char *opt, const char *a)
+{
+	char *end;
+	unsigned long v = strtoul(a, &end, 8);
+
+	if (!*a || *end || v > 0777)
+		qvm_fatal(QLS_CNF, "%s '%s': expected an octal mode (0 to 0777)", opt, a);
+	return (unsigned)v;
+}
+
+static int group_id(const char *g)
+{
+	const char *end;
+	uint64_t v;
+
+	if ((end = qvm_parse_num(g, QPNF_NONE, &v)) && !*end && v < 0x7fffffff)
+		return (int)v;
+	struct group *gr = getgrnam(g);
+	if (!gr)
+		qvm_fatal(QLS_CNF, "gid '%s': no such group", g);
+	return (int)gr->gr_gid;
+}
+
+/* `create NAME,SIZE[,MODE[,GID]]`: made now, when qvm starts, as the vendor does. */
+static void opt_create(struct shmem *s, const char *a)
+{
+	char buf[160], *f[4] = { 0 };
+	unsigned n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", a);
+	for (char *p = buf, *t; n < 4 && (t = strsep(&p, ",")); )
+		f[n++] = t;
+	if (n < 2 || !legal_name(f[0]) || strlen(f[0]) > NAME_MAX_LEN)
+		qvm_fatal(QLS_CNF, "create '%s': expected NAME,SIZE[,MODE[,GID]] (a name of 1 to 32 "
+				"printable characters, no '/')", a);
+	if (s->ncreates == MAX_CREATES)
+		qvm_fatal(QLS_CNF, "create: at most %d", MAX_CREATES);
+	uint64_t size = num("create", f[1], QPNF_ALLOW_SUFFIXES);
+	if (size == 0 || size > (1ull << 30))
+		qvm_fatal(QLS_CNF, "create '%s': a size from 1 byte to 1G", a);
+	unsigned mode = f[2] ? octal("create", f[2]) : 0666;
+	if (f[3] && !f[2])
+		qvm_fatal(QLS_CNF, "create '%s': a GID needs a MODE before it", a);
+	unsigned i = s->ncreates++;
+	snprintf(s->creates[i], sizeof(s->creates[i]), "%s", f[0]);
+	s->create_pages[i] = (uint32_t)((size + PAGE - 1) / PAGE);
+	s->create_mode[i] = mode & ~s->umask_bits;
+	s->create_gid[i] = f[3] ? group_id(f[3]) : s->gid;
+}
+
+static void precreate(struct shmem *s)
+{
+	for (unsigned i = 0; i < s->ncreates; i++) {
+		uint32_t pages;
+		int fd = open_region(s, s->creates[i], s->create_pages[i], s->create_mode[i],
+				s->create_gid[i], &pages);
+		if (fd < 0)
+			qvm_fatal(QLS_CNF, "create %s: %s", s->creates[i], strerror(-fd));
+		if (pages != s->create_pages[i])
+			vdev_logf(QL_QVM_WARN, s->vdp, "create %s: it exists with %u pages, not %u: "
+					"the first creator chose", s->creates[i], pages, s->create_pages[i]);
+		close(fd);
+	}
+}
+
+/* At the end, what `create` made and nobody is attached to goes (detach removes the rest). */
+static void unmake_idle(struct shmem *s)
+{
+	for (unsigned i = 0; i < s->ncreates; i++) {
+		char hn[128];
+		bool ours = false;
+		host_name(s, s->creates[i], hn, sizeof(hn));
+		for (unsigned c = 0; c < MAX_CONN; c++)
+			ours |= s->conn[c].used && strcmp(s->conn[c].name, s->creates[i]) == 0;
+		int fd = ours ? -1 : shm_open(hn, O_RDONLY | O_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		if (h != MAP_FAILED) {
+			if (atomic_load(&h->active) == 0)
+				shm_unlink(hn);
+			munmap(h, PAGE);
+		}
+		close(fd);
+	}
+}
+
+static int shmem_control(vdev_t *vdp, unsigned ctrl, const char *arg)
+{
+	struct shmem *s = vdp->v_device;
+
+	switch (ctrl) {
+	case VDEV_CTRL_OPTIONS_START:
+		s->vdp = vdp;
+		s->vm = vdev_of(vdp)->vm;
+		s->window = DEFAULT_WINDOW;
+		s->gid = -1;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->cond, NULL);
+		vdp->v_block.location = QSL_NO_LOCATION;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_CREATE:
+		opt_create(s, arg);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_ALLOW:
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_DENY:
+		if (s->npat == MAX_PATTERNS || strlen(arg) >= sizeof(s->pat[0].text))
+			qvm_fatal(QLS_CNF, "%s '%s': at most %d patterns of 63 characters",
+					ctrl == VDEV_CTRL_FIRST_OPTIDX + OPT_ALLOW ? "allow" : "deny", arg,
+					MAX_PATTERNS);
+		s->pat[s->npat].allow = ctrl == VDEV_CTRL_FIRST_OPTIDX + OPT_ALLOW;
+		snprintf(s->pat[s->npat].text, sizeof(s->pat[0].text), "%s", arg);
+		s->any_allow |= s->pat[s->npat].allow;
+		s->any_deny |= !s->pat[s->npat].allow;
+		s->npat++;
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_GID:
+		s->gid = group_id(arg);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_UMASK:
+		s->umask_bits = octal("umask", arg);
+		break;
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_SUBST: {
+		const char *comma = strchr(arg, ',');
+		if (!comma || (size_t)(comma - arg) > NAME_MAX_LEN || !comma[1] ||
+				strlen(comma + 1) >= sizeof(s->subst_to) || strchr(comma + 1, '/'))
+			qvm_fatal(QLS_CNF, "subst '%s': expected [ORIGINAL],PREFIX", arg);
+		snprintf(s->subst_from, sizeof(s->subst_from), "%.*s", (int)(comma - arg), arg);
+		snprintf(s->subst_to, sizeof(s->subst_to), "%s", comma + 1);
+		break;
+	}
+	case VDEV_CTRL_FIRST_OPTIDX + OPT_WINDOW:
+		s->window = num("window", arg, QPNF_ALLOW_SUFFIXES);
+		if (s->window < 2 * PAGE || s->window > (16ull << 30) || (s->window & (PAGE - 1)))
+			qvm_fatal(QLS_CNF, "window '%s': 8K to 16G, in whole 4K pages", arg);
+		break;
+	case VDEV_CTRL_OPTIONS_END:
+		if (vdp->v_block.location == QSL_NO_LOCATION)
+			qvm_fatal(QLS_CNF, "give it `loc ADDR` (the factory page) and `intr`: without "
+					"loc it would be a PCI device, and qvm has no PCI bus yet");
+		if (!vdp->v_intr.pic)
+			qvm_fatal(QLS_CNF, "with loc, intr is required (the interrupt of its "
+					"notifications)");
+		if (vdp->v_block.location & (PAGE - 1))
+			qvm_fatal(QLS_CNF, "loc 0x%llx: the factory page must be 4K-aligned",
+					(unsigned long long)vdp->v_block.location);
+		vdp->v_block.length = PAGE + s->window;
+		precreate(s);
+		break;
+	case VDEV_CTRL_GUEST_STARTING:
+		if (vdev_thread_create(vdp, "shmem", &s->thread, NULL, service, s) == 0)
+			s->thread_started = true;
+		break;
+	case VDEV_CTRL_TERMINATE:
+		unmake_idle(s);
+		for (unsigned i = 0; i < MAX_CONN; i++)
+			if (s->conn[i].used) {
+				pthread_mutex_lock(&s->lock);
+				detach(s, &s->conn[i]);
+				pthread_mutex_unlock(&s->lock);
+			}
+		if (s->thread_started) {
+			pthread_mutex_lock(&s->lock);
+			s->quit = true;
+			pthread_cond_broadcast(&s->cond);
+			pthread_mutex_unlock(&s->lock);
+			pthread_join(s->thread, NULL);
+			s->thread_started = false;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static struct vdev_factory shmem_factory = {
+	.name = "shmem",
+	.control = shmem_control,
+	.vread = shmem_vread,
+	.vwrite = shmem_vwrite,
+	.option_list = shmem_options,
+	.factory_flags = VFF_VDEV_MEM,
+	.acc_sizes = (1u << 1) | (1u << 2) | (1u << 4) | (1u << 8),
+	.extra_space = sizeof(struct shmem),
+	.safety = VDEV_SAFETY_SELECTED,
+};
+
+static void __attribute__((constructor)) shmem_register(void)
+{
+	vdev_register_factory(&shmem_factory, QVM_VDEV_ABI);
+}
