@@ -261,9 +261,10 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icore -Iinclude -I$(ARCHDIR) -DQVM_
 	-DQVM_VDEV_DIR=\"/nonexistent/qvm-fuzz\"
 FUZZ_SAN := address,undefined
 # shared targets, then this architecture's code's (tests/fuzz/ARCH/NAME.c)
-FUZZ_TARGETS_x86_64 := x86_64/bzimage x86_64/multiboot
+FUZZ_TARGETS_x86_64 := x86_64/bzimage x86_64/multiboot x86_64/insn_len
 FUZZ_TARGETS := token number elf config parse fdt acpi $(FUZZ_TARGETS_$(ARCH))
 FUZZ_SRCS_x86_64/bzimage := arch/x86/bzimage.c core/qerr.c
+FUZZ_SRCS_x86_64/insn_len := arch/x86/insn_len.c
 FUZZ_SRCS_token := core/token.c core/qerr.c
 FUZZ_SRCS_number := core/number.c
 FUZZ_SRCS_elf := core/elf_load.c core/qerr.c

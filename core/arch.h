@@ -144,6 +144,12 @@ unsigned arch_vcpu_power(struct guest_cpu *cpu);
 void arch_inject_bus_error(struct guest_cpu *cpu);
 /* Make the guest see an undefined-instruction fault at its current instruction. */
 void arch_inject_undefined(struct guest_cpu *cpu);
+/*
+ * After KVM_INTERNAL_ERROR_EMULATION: step over the instruction KVM could
+ * not run (`unsupported instruction ignore`), its registers as they were.
+ * 0, or -errno with *why saying why not (then the guest gets the fault).
+ */
+int arch_skip_instruction(struct guest_cpu *cpu, const char **why);
 void arch_vm_destroy(struct qvm_vm *vm);
 
 /* The interrupt controllers the VM has built in (in the kernel), by `intr` name. */

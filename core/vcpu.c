@@ -186,8 +186,8 @@ static bool handle_requests(struct guest_cpu *cpu)
 
 /*
  * KVM could not run a guest instruction: the `unsupported instruction`
- * policy. An instruction of unknown length cannot be skipped, so `ignore`
- * delivers the fault as `fail` does.
+ * policy. `ignore` steps over it where its length is known (x86: decoded
+ * from the bytes KVM fetched), else delivers the fault as `fail` does.
  */
 static bool unsupported_instruction(struct guest_cpu *cpu)
 {
@@ -201,9 +201,16 @@ static bool unsupported_instruction(struct guest_cpu *cpu)
 		term_request(vm, QVM_EXIT_UNEXPECTED);
 		return true;
 	}
+	const char *why = NULL;
+	if (act == UNSUPP_IGNORE && arch_skip_instruction(cpu, &why) == 0) {
+		vm_log(vm, QL_QVM_WARN, "vcpu %u: the guest ran an instruction KVM cannot emulate "
+				"(unsupported instruction: skipped)", cpu->index);
+		return false;
+	}
 	vm_log(vm, act == UNSUPP_ABORT ? QL_QVM_ERR : QL_QVM_WARN, "vcpu %u: the guest ran an "
-			"instruction KVM cannot emulate (unsupported instruction: %s)", cpu->index,
-			act == UNSUPP_ABORT ? "abort" : "undefined-instruction fault delivered");
+			"instruction KVM cannot emulate (unsupported instruction: %s%s%s)", cpu->index,
+			act == UNSUPP_ABORT ? "abort" : "undefined-instruction fault delivered",
+			why ? ", not skipped: " : "", why ? why : "");
 	if (act == UNSUPP_ABORT) {
 		term_request(vm, QVM_EXIT_UNSUPPORTED);
 		return true;

@@ -265,3 +265,11 @@ int arch_kvm_feature(const char *var, struct qerr *e)
 {
 	return qerr_set(e, -ENOTSUP, "'%s' is an x86 setting", var);
 }
+
+/* arm64's undecodable accesses come as KVM_EXIT_ARM_NISV (arch/arm64/exit.c), not here. */
+int arch_skip_instruction(struct guest_cpu *cpu, const char **why)
+{
+	(void)cpu;
+	*why = "KVM reports no instruction here";
+	return -ENOTSUP;
+}

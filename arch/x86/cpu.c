@@ -9,6 +9,7 @@
 #include "longmode.h"
 #include "hostcheck.h"
 #include "vm.h"
+#include "insn_len.h"
 #include "x86.h"
 
 #define CPUID_MAX_ENTRIES	256
@@ -201,6 +202,41 @@ void arch_inject_bus_error(struct guest_cpu *cpu)
 void arch_inject_undefined(struct guest_cpu *cpu)
 {
 	inject(cpu, 6, false);
+}
+
+/* The instruction's length from the bytes KVM fetched (arch/x86/insn_len.c). */
+int arch_skip_instruction(struct guest_cpu *cpu, const char **why)
+{
+	const struct kvm_run *run = cpu->run;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (!(run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) ||
+			run->emulation_failure.insn_size == 0) {
+		*why = "KVM gave no instruction bytes";
+		return -ENODATA;
+	}
+	if (ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0 || ioctl(cpu->fd, KVM_GET_REGS, &r) < 0) {
+		*why = "its registers cannot be read";
+		return -errno;
+	}
+	bool long_mode = (s.efer & (1u << 10)) && s.cs.l;	/* EFER.LMA, a 64-bit CS */
+	size_t n = run->emulation_failure.insn_size;
+	int len = x86_insn_len(run->emulation_failure.insn_bytes,
+			n < sizeof(run->emulation_failure.insn_bytes) ? n :
+			sizeof(run->emulation_failure.insn_bytes), long_mode, s.cs.db || long_mode);
+	if (len < 0) {
+		*why = len == -ENOTSUP ? "16-bit code is not decoded" : "its bytes do not decode";
+		return len;
+	}
+	r.rip += (uint64_t)len;
+	if (!long_mode)
+		r.rip &= 0xffffffffu;
+	if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0) {
+		*why = "its registers cannot be written";
+		return -errno;
+	}
+	return 0;
 }
 
 /*
