@@ -117,18 +117,20 @@ static int reserve_intr(struct cfg *c, const char *spec)
 	unsigned n;
 	const struct arch_pic *pics = arch_pics(&n);
 	char full[80];
-	const char *end;
+	const char *end = "";
 	guest_intr_t gi;
-	struct qerr ie;
+	struct qerr ie = { { 0 } };
 
 	/* a bare number is a line of the VM's first controller, as in `reserve intr 39` */
 	if (!strchr(spec, ':'))
 		snprintf(full, sizeof(full), "%s:%.60s", pics[0].name, spec);
 	else
 		snprintf(full, sizeof(full), "%.79s", spec);
-	if (intr_parse(c->vm, full, &gi, &end, &ie) || *end)
-		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': %s", spec,
-				*end && !ie.msg[0] ? "trailing characters" : ie.msg);
+	if (intr_parse(c->vm, full, &gi, &end, &ie))
+		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': %s", spec, ie.msg);
+	if (*end)
+		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': trailing characters '%s'",
+				spec, end);
 	if (c->vm->nresv_intr == QVM_MAX_RESERVE)
 		return cfg_fail(c, c->tok, -ENOSPC, "reserve: too many interrupts (at most %d)",
 				QVM_MAX_RESERVE);

@@ -75,11 +75,11 @@ t_pass_file() {
 # `reserve loc`: ram without an address and a `data load` without one go
 # past it; a vdev whose default location is in it must be given one.
 t_reserve() {
-	local base ram2 img intr
+	local base ram2 img intr low
 	if [ "$ARCH" = x86_64 ]; then
-		base=0 img=$PWD/build/guest-images/x86_64/trace-demo.elf intr=20
+		base=0 img=$PWD/build/guest-images/x86_64/trace-demo.elf intr=20 low=0x100000
 	else
-		base=0x40000000 img=$PWD/build/guest-images/aarch64/trace-demo.elf intr=40
+		base=0x40000000 img=$PWD/build/guest-images/aarch64/trace-demo.elf intr=40 low=0
 	fi
 	printf 'DATA' >"$W/d.bin"
 	cat >"$W/resv.qvmconf" <<EOF
@@ -87,7 +87,7 @@ ram $base,16M
 reserve loc $(printf '0x%x' $((base + 0x1000000))),0x100000 intr $intr
 ram 1M
 load $img
-reserve loc $(printf '0x%x' $((base + 0x100000))),0x200000
+reserve loc $(printf '0x%x' $((base + low))),$(printf '0x%x' $((0x300000 - low)))
 data load d.bin
 dryrun
 EOF
@@ -99,7 +99,7 @@ EOF
 	local at
 	at=$(sed -n "s/.*data load '.*d.bin': placed at \(0x[0-9a-f]*\)-.*/\1/p" "$W/resv.err")
 	[ -n "$at" ] && [ $((at)) -ge $((base + 0x300000)) ] ||
-		{ echo "data placed at $at, inside the reserved range"; return 1; }
+		{ echo "data placed at $at, inside the reserved range (to base + 3 MiB)"; return 1; }
 	# KVM has the second ram where expected: a load there is accepted
 	printf 'ram %s,16M\nreserve loc %s,0x100000\nram 1M\nload %s\ndata load %s,%s/d.bin\ndryrun\n' \
 		"$base" "$(printf '0x%x' $((base + 0x1000000)))" "$img" "$ram2" "$W" >"$W/resv2.qvmconf"

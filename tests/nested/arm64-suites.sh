@@ -8,7 +8,7 @@ for t in build/tests/test_*; do
 done
 # (emulated, this machine is about 30 times slower: a fifth of the vdevs)
 export B=build QVM=build/qvm KILL_AFTER=15 MANY_VDEVS=2000
-for s in cli inputs golden signals privs sdk; do
+for s in cli inputs golden vendor signals privs sdk; do
 	RUN_SECONDS=400 run "suite-$s" bash "tests/$s.sh"
 done
 RUN_SECONDS=400 run suite-nokvm bash tests/golden.sh build --no-kvm

@@ -28,6 +28,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /tmp && mount -t tmpfs tmp /tmp
+mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 ln -s /proc/self/fd /dev/fd
 EOF
 	nested_run_fn >>"$1"
