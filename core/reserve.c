@@ -15,20 +15,27 @@
  *	file, mapped shared from its start, or of a device such as a UIO
  *	device's /dev/uioN, mapped from offset 0 (its first memory map). The guest sees it at GPA as memory of
  *	its own (a KVM memory slot, read-only unless FLAGS has w).
- *	I/O ports, PCI devices and host interrupts would need VFIO or UIO,
- *	which qvm does not drive yet: configuration errors saying so.
+ *   pass intr PIC:N[,u|t]=/dev/uioN
+ *	a UIO device's interrupts as edges on a guest line (pass_intr).
+ *	I/O ports and PCI devices would need VFIO, which qvm does not drive
+ *	yet: configuration errors saying so.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <qvm/guest.h>
 #include <qvm/utils.h>
 
 #include "config_impl.h"
@@ -216,6 +223,52 @@ static int pass_loc(struct cfg *c, const char *spec)
 	return 0;
 }
 
+/*
+ * `pass intr PIC:N[,u|t]=/dev/uioN` [ours]: on Linux a host interrupt
+ * reaches a process through a UIO device (or VFIO, not driven here), so the
+ * vendor's host vector is the UIO device's path. Each interrupt the device
+ * reports (a 4-byte count read) is an edge on the guest's line; writing 1
+ * re-enables it, as uio_pdrv_genirq wants.
+ */
+static int pass_intr(struct cfg *c, const char *spec)
+{
+	struct qvm_vm *vm = c->vm;
+	const char *eq = strchr(spec, '=');
+	char pic[80];
+	const char *end = "";
+	struct qerr ie = { { 0 } };
+	guest_intr_t gi;
+
+	if (!eq || eq[1] != '/')
+		return cfg_fail(c, c->tok, -ENOTSUP, "pass intr '%s': a host interrupt reaches a "
+				"process on Linux only through UIO or VFIO: give the UIO device, "
+				"PIC:N=/dev/uioN", spec);
+	size_t n = (size_t)(eq - spec);
+	const char *flags = memchr(spec, ',', n);
+	if (flags) {	/* the vendor's t (IST) and u (early unmask): the same here */
+		if ((size_t)(eq - flags) != 2 || (flags[1] != 't' && flags[1] != 'u'))
+			return cfg_fail(c, c->tok, -EINVAL, "pass intr '%s': expected PIC:N[,u|t]=PATH",
+					spec);
+		n = (size_t)(flags - spec);
+	}
+	snprintf(pic, sizeof(pic), "%.*s", (int)(n < 79 ? n : 79), spec);
+	if (intr_parse(vm, pic, &gi, &end, &ie))
+		return cfg_fail(c, c->tok, -EINVAL, "pass intr '%s': %s", spec, ie.msg);
+	if (*end)
+		return cfg_fail(c, c->tok, -EINVAL, "pass intr '%s': trailing characters '%s'", spec,
+				end);
+	if (vm->npass_intr == QVM_MAX_PASS)
+		return cfg_fail(c, c->tok, -ENOSPC, "pass: too many interrupts (at most %d)",
+				QVM_MAX_PASS);
+	struct qvm_pass_intr *pi = &vm->pass_intr[vm->npass_intr];
+	*pi = (struct qvm_pass_intr){ .gi = gi, .fd = -1, .file = c->tok->file,
+		.line = c->tok->line, .path = strdup(eq + 1) };
+	if (!pi->path)
+		return cfg_fail(c, c->tok, -ENOMEM, "out of memory");
+	vm->npass_intr++;
+	return 0;
+}
+
 int cfg_context_option(struct cfg *c, const char *name)
 {
 	const char *a;
@@ -227,8 +280,7 @@ int cfg_context_option(struct cfg *c, const char *name)
 		return strcmp(name, "loc") == 0 ? reserve_loc(c, a) : reserve_intr(c, a);
 	if (strcmp(name, "loc") == 0)
 		return pass_loc(c, a);
-	return cfg_fail(c, c->tok, -ENOTSUP, "pass intr '%s': a host interrupt reaches a guest on "
-			"Linux through VFIO or UIO, which qvm does not drive yet", a);
+	return pass_intr(c, a);
 }
 
 /* ---- what allocations avoid ---- */
@@ -246,8 +298,30 @@ const struct qvm_resv *reserve_overlap(const struct qvm_vm *vm, unsigned space, 
 
 /* ---- pass: the host's memory in the guest ---- */
 
+/* The interrupts' devices, opened with the memory (a UIO device, or a FIFO standing in for one). */
+static int pass_intr_open(struct qvm_vm *vm, struct qerr *e)
+{
+	for (unsigned i = 0; i < vm->npass_intr; i++) {
+		struct qvm_pass_intr *pi = &vm->pass_intr[i];
+		struct stat st;
+		pi->fd = open(pi->path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (pi->fd < 0)
+			return qerr_set(e, -errno, "%s:%u: pass intr: cannot open %s: %s", pi->file,
+					pi->line, pi->path, strerror(errno));
+		if (fstat(pi->fd, &st) || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+			return qerr_set(e, -EINVAL, "%s:%u: pass intr: %s is not a UIO device",
+					pi->file, pi->line, pi->path);
+		pi->device = S_ISCHR(st.st_mode);	/* a FIFO (a test's stand-in) takes no re-enable */
+	}
+	return 0;
+}
+
 int pass_open(struct qvm_vm *vm, struct qerr *e)
 {
+	int r = pass_intr_open(vm, e);
+
+	if (r)
+		return r;
 	for (unsigned i = 0; i < vm->npass; i++) {
 		struct qvm_pass *p = &vm->pass[i];
 		const char *path = p->host_phys ? "/dev/mem" : p->path;
@@ -282,6 +356,51 @@ int pass_open(struct qvm_vm *vm, struct qerr *e)
 	return 0;
 }
 
+static void *pass_intr_thread(void *arg)
+{
+	struct qvm_pass_intr *pi = arg;
+	struct pollfd p[2] = { { .fd = pi->fd, .events = POLLIN }, { .fd = pi->stop, .events = POLLIN } };
+	uint32_t count, one = 1;
+
+	vm_set_current(pi->vm);
+	for (;;) {
+		while (poll(p, 2, -1) < 0 && errno == EINTR)
+			;
+		if (p[1].revents)
+			break;
+		ssize_t n = read(pi->fd, &count, sizeof(count));
+		if (n == (ssize_t)sizeof(count)) {
+			unsigned k = atomic_fetch_add(&pi->seen, 1) + 1;
+			guest_intr_signal(&pi->gi, GIS_ON);	/* an edge */
+			guest_intr_signal(&pi->gi, GIS_OFF);
+			vm_log(pi->vm, QL_QVM_DEBUG, "pass intr %s: interrupt %u to the guest",
+					pi->path, k);
+			/* re-enable it (a device whose driver needs none refuses: no matter) */
+			if (pi->device && write(pi->fd, &one, sizeof(one)) < 0)
+				continue;
+		} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			p[0].fd = -1;	/* the device went away: wait for the end only */
+		}
+	}
+	return NULL;
+}
+
+int pass_start(struct qvm_vm *vm, struct qerr *e)
+{
+	for (unsigned i = 0; i < vm->npass_intr; i++) {
+		struct qvm_pass_intr *pi = &vm->pass_intr[i];
+		pi->vm = vm;
+		pi->stop = eventfd(0, EFD_CLOEXEC);
+		int r = pi->stop < 0 ? errno : pthread_create(&pi->thread, NULL, pass_intr_thread, pi);
+		if (r)
+			return qerr_set(e, -r, "%s:%u: pass intr: no thread for it: %s", pi->file,
+					pi->line, strerror(r));
+		pi->started = true;
+		pthread_setname_np(pi->thread, "pass-intr");
+	}
+	return 0;
+}
+
 int pass_register_slots(struct qvm_vm *vm, struct qerr *e)
 {
 	for (unsigned i = 0; i < vm->npass; i++) {
@@ -301,6 +420,19 @@ int pass_register_slots(struct qvm_vm *vm, struct qerr *e)
 
 void pass_destroy(struct qvm_vm *vm)
 {
+	for (unsigned i = 0; i < vm->npass_intr; i++) {
+		struct qvm_pass_intr *pi = &vm->pass_intr[i];
+		if (pi->started) {
+			eventfd_write(pi->stop, 1);
+			pthread_join(pi->thread, NULL);
+		}
+		if (pi->stop > 0)
+			close(pi->stop);
+		if (pi->fd >= 0)
+			close(pi->fd);
+		free(pi->path);
+	}
+	vm->npass_intr = 0;
 	for (unsigned i = 0; i < vm->npass; i++) {
 		if (vm->pass[i].hva)
 			munmap(vm->pass[i].hva, vm->pass[i].len);

@@ -60,6 +60,7 @@
 #define MAX_CREATES	16
 #define HDR_MAGIC	0x314d4853u		/* "SHM1" */
 #define DEFAULT_WINDOW	(64u << 20)
+#define MAX_SHMEM_VDEVS	8			/* 8 x 16 KVM slots from the top */
 
 /* factory page */
 enum { F_SIG = 0x00, F_SHMEM = 0x08, F_VECTOR = 0x10, F_STATUS = 0x14, F_SIZE = 0x18,
@@ -98,6 +99,7 @@ struct shmem {
 	vdev_t *vdp;
 	struct qvm_vm *vm;
 	uint64_t window;
+	unsigned ordinal;		/* which shmem vdev of the VM: its KVM slots */
 	/* factory registers */
 	uint64_t f_shmem;
 	uint32_t f_status, f_size, f_find;
@@ -286,7 +288,7 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	c->pages = pages;
 	c->idx = (unsigned)idx;
 	c->gpa = s->vdp->v_block.location + PAGE + s->next_gpa;
-	c->slot = s->vm->max_slots - 1 - (int)ci;
+	c->slot = s->vm->max_slots - 1 - (int)(s->ordinal * MAX_CONN + ci);
 	c->owner = s;
 	if (set_slot(s->vm, c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE, (uint8_t *)m + PAGE)) {
 		munmap(m, span);
@@ -675,6 +677,9 @@ static int shmem_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 	case VDEV_CTRL_OPTIONS_START:
 		s->vdp = vdp;
 		s->vm = vdev_of(vdp)->vm;
+		if (s->vm->nshmem == MAX_SHMEM_VDEVS)
+			qvm_fatal(QLS_CNF, "at most %d shmem vdevs in a VM", MAX_SHMEM_VDEVS);
+		s->ordinal = s->vm->nshmem++;
 		s->window = DEFAULT_WINDOW;
 		s->gid = -1;
 		pthread_mutex_init(&s->lock, NULL);

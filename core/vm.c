@@ -164,6 +164,10 @@ int vm_run(struct qvm_vm *vm)
 	atomic_store_explicit(&vm->phase, QVM_PHASE_STARTED, memory_order_release);
 	if (signals_stop_pending())	/* asked to stop while starting */
 		term_request(vm, signals_stop_pending());
+	if (pass_start(vm, &e)) {
+		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
+		term_request(vm, QVM_EXIT_FATAL_RUNNING);
+	}
 	if (vcpus_start(vm, &e)) {
 		vm_log(vm, QL_QVM_ERR, "%s", e.msg);
 		term_request(vm, QVM_EXIT_FATAL_RUNNING);

@@ -63,6 +63,19 @@ struct qvm_pass {
 	void *hva;			/* mapped by pass_open */
 };
 #define QVM_MAX_PASS	8
+
+/* `pass intr PIC:N=/dev/uioN` (core/reserve.c): a UIO device's interrupts into the guest. */
+struct qvm_pass_intr {
+	struct qvm_vm *vm;
+	guest_intr_t gi;
+	char *path;
+	const char *file;
+	unsigned line;
+	int fd, stop;			/* the device; an eventfd that ends its thread */
+	pthread_t thread;
+	bool started, device;		/* device: a character device (UIO), not a FIFO */
+	_Atomic unsigned seen;		/* interrupts passed on */
+};
 #define QVM_PASS_SLOT0	(QVM_MAX_MEM + 8)	/* their KVM slots, among the architecture's 16 */
 
 /*
@@ -192,6 +205,8 @@ struct qvm_vm {
 	unsigned nresv_intr;
 	struct qvm_pass pass[QVM_MAX_PASS];
 	unsigned npass;
+	struct qvm_pass_intr pass_intr[QVM_MAX_PASS];
+	unsigned npass_intr;
 	unsigned nmem;
 	/* the ranges' runs of pages as KVM has them, in address order (regions_lock) */
 	struct ram_piece pieces[QVM_MAX_PIECES];
@@ -235,6 +250,7 @@ struct qvm_vm {
 	bool legacy_free;		/* `set legacy-free`: ACPI says no ISA devices, no 8259s */
 	enum { QVM_SAFETY_NONE, QVM_SAFETY_WARN, QVM_SAFETY_REQUIRED } safety;	/* `safety` */
 	bool list_set_vars;		/* `set ?`: list them and stop */
+	unsigned nshmem;		/* shmem vdevs so far (core/shmem.c: their KVM slots) */
 	uint64_t counter_offset;	/* `set counter-offset` (arch_vcpus_created) */
 	struct qvm_privs privs;		/* core/privs.c */
 	unsigned button_timeout;	/* s from the power button to a power cut */
@@ -374,6 +390,8 @@ const struct qvm_resv *reserve_overlap(const struct qvm_vm *vm, unsigned space, 
 /* `pass loc`: map each host resource (vm_check), give each a KVM slot (the build), undo. */
 int pass_open(struct qvm_vm *vm, struct qerr *e);
 int pass_register_slots(struct qvm_vm *vm, struct qerr *e);
+/* `pass intr`: a thread per interrupt, started with the guest. */
+int pass_start(struct qvm_vm *vm, struct qerr *e);
 void pass_destroy(struct qvm_vm *vm);
 
 /* `set ?`: the variables this qvm knows, as the vendor lists them (core/setvars.c). */

@@ -212,8 +212,14 @@ TEST(reserve_and_pass)
 	vm_destroy(vm);
 	CHECK_STR(err("reserve loc 0xa0000\n"), "t.conf:1: reserve loc '0xa0000': expected [mem:]ADDR,LEN "
 			"(a memory range needs its length)");
-	CHECK_STR(err("pass intr 5\n"), "t.conf:1: pass intr '5': a host interrupt reaches a guest on "
-			"Linux through VFIO or UIO, which qvm does not drive yet");
+	CHECK_STR(err("pass intr 5\n"), "t.conf:1: pass intr '5': a host interrupt reaches a process "
+			"on Linux only through UIO or VFIO: give the UIO device, PIC:N=/dev/uioN");
+	snprintf(text, sizeof(text), "pass intr %s:%u,u=/dev/uio0\n", TEST_X86 ? "ioapic" : "gic",
+			TEST_X86 ? 5 : 40);
+	vm = run(text, false);
+	CHECK_STR(msg, "OK");
+	CHECK(vm->npass_intr == 1 && strcmp(vm->pass_intr[0].path, "/dev/uio0") == 0);
+	vm_destroy(vm);
 }
 
 TEST(loc_spaces)
