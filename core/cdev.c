@@ -152,6 +152,8 @@ static int open_command(struct cdev_qvm *q, const char *cmd)
 		return -r;
 	}
 	q->child = pid;
+	/* a command that stops reading costs the guest the usual wait, not a vCPU */
+	fcntl(p[1], F_SETFL, fcntl(p[1], F_GETFL) | O_NONBLOCK);
 	return p[1];
 }
 
@@ -179,8 +181,9 @@ static int open_path(struct cdev_state *cds, struct cdev_qvm *q, const char *pat
 		q->out_stuck = false;
 		return 0;
 	}
+	/* non-blocking: a FIFO nobody reads or writes must not stall the open or a vCPU */
 	int fd = open(path, (in && out ? O_RDWR : in ? O_RDONLY : O_WRONLY | O_CREAT | O_APPEND) |
-			O_CLOEXEC | O_NOCTTY | (in ? O_NONBLOCK : 0), 0644);
+			O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 	if (fd < 0)
 		return -errno;
 	if (out) {
@@ -191,7 +194,7 @@ static int open_path(struct cdev_state *cds, struct cdev_qvm *q, const char *pat
 	}
 	if (in) {
 		close_in(cds, q);
-		cds->in.fd = out ? dup(fd) : fd;
+		cds->in.fd = out ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
 		q->in_owned = cds->in.fd >= 0;
 		if (cds->in.fd < 0)
 			return -errno;
@@ -395,9 +398,11 @@ static bool late_open(struct cdev_state *cds, struct cdev_qvm *q, bool input)
 			r = open_path(cds, q, q->in_path, true, false);
 		if (!r || cds->delayed_count == 0 ||
 				(cds->delayed_count != CDEV_DELAYED_FOREVER && now_us() >= until)) {
-			q->late_open = false;	/* what cdev_write kept now goes out */
-			if (!r && cds->out.pos > cds->out.begin && !q->flush_at)
-				q->flush_at = now_us();
+			q->late_open = false;	/* what cdev_write kept goes out now, in order */
+			if (!r && cds->out.pos > cds->out.begin)
+				put(cds, q, cds->out.buff + cds->out.begin, cds->out.pos - cds->out.begin);
+			cds->out.begin = cds->out.pos = 0;	/* (dropped when nothing opened) */
+			q->flush_at = 0;
 			pthread_mutex_unlock(&q->out_lock);
 			break;
 		}
@@ -654,8 +659,10 @@ int cdev_write(struct cdev_state *cds, const uint8_t *data, unsigned len)
 	} else {
 		/* the vendor's batch: out once timeout us pass with no new byte */
 		for (unsigned i = 0; i < len; i++) {
-			if (cds->out.pos == cds->out.size)
-				flush_due(cds, q, true);
+			if (cds->out.pos >= cds->out.size) {	/* full: out now, whatever the time */
+				put(cds, q, cds->out.buff + cds->out.begin, cds->out.pos - cds->out.begin);
+				cds->out.begin = cds->out.pos = 0;
+			}
 			cds->out.buff[cds->out.pos++] = data[i];
 		}
 		bool began = !q->flush_at;

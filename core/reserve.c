@@ -128,6 +128,8 @@ static int reserve_intr(struct cfg *c, const char *spec)
 	guest_intr_t gi;
 	struct qerr ie = { { 0 } };
 
+	if (strlen(spec) > 60)
+		return cfg_fail(c, c->tok, -EINVAL, "reserve intr: '%.20s...' is too long", spec);
 	/* a bare number is a line of the VM's first controller, as in `reserve intr 39` */
 	if (!strchr(spec, ':'))
 		snprintf(full, sizeof(full), "%s:%.60s", pics[0].name, spec);
@@ -202,6 +204,11 @@ static int pass_loc(struct cfg *c, const char *spec)
 	} else {
 		p.host = p.gpa;	/* the vendor's default: the same host-physical address */
 	}
+	if (p.gpa + p.len < p.gpa || (p.host_phys && p.host + p.len < p.host)) {
+		free(p.path);
+		return cfg_fail(c, c->tok, -ERANGE, "pass loc '%s': runs past the top of the address "
+				"space", spec);
+	}
 	if (((p.gpa | p.len) & (PAGE - 1)) || (p.host_phys && (p.host & (PAGE - 1)))) {
 		free(p.path);
 		return cfg_fail(c, c->tok, -EINVAL, "pass loc '%s': addresses and length must be "
@@ -244,6 +251,8 @@ static int pass_intr(struct cfg *c, const char *spec)
 				"process on Linux only through UIO or VFIO: give the UIO device, "
 				"PIC:N=/dev/uioN", spec);
 	size_t n = (size_t)(eq - spec);
+	if (n > 60)
+		return cfg_fail(c, c->tok, -EINVAL, "pass intr: '%.20s...' is too long", spec);
 	const char *flags = memchr(spec, ',', n);
 	if (flags) {	/* the vendor's t (IST) and u (early unmask): the same here */
 		if ((size_t)(eq - flags) != 2 || (flags[1] != 't' && flags[1] != 'u'))
@@ -418,14 +427,23 @@ int pass_register_slots(struct qvm_vm *vm, struct qerr *e)
 	return 0;
 }
 
-void pass_destroy(struct qvm_vm *vm)
+void pass_stop(struct qvm_vm *vm)
 {
 	for (unsigned i = 0; i < vm->npass_intr; i++) {
 		struct qvm_pass_intr *pi = &vm->pass_intr[i];
 		if (pi->started) {
 			eventfd_write(pi->stop, 1);
 			pthread_join(pi->thread, NULL);
+			pi->started = false;
 		}
+	}
+}
+
+void pass_destroy(struct qvm_vm *vm)
+{
+	pass_stop(vm);
+	for (unsigned i = 0; i < vm->npass_intr; i++) {
+		struct qvm_pass_intr *pi = &vm->pass_intr[i];
 		if (pi->stop > 0)
 			close(pi->stop);
 		if (pi->fd >= 0)

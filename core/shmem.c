@@ -80,7 +80,7 @@ struct shm_hdr {
 };
 
 struct conn {
-	bool used;
+	bool used, busy;		/* busy: an attach of it is under way */
 	char name[NAME_MAX_LEN + 1];
 	unsigned idx;			/* our client slot in the region */
 	uint64_t gpa;			/* the control page; the data follows */
@@ -105,7 +105,6 @@ struct shmem {
 	uint32_t f_status, f_size, f_find;
 	char f_name[NAME_MAX_LEN];
 	struct conn conn[MAX_CONN];
-	uint64_t next_gpa;		/* window bump allocator (offset from the window) */
 	struct pattern pat[MAX_PATTERNS];
 	unsigned npat;
 	bool any_allow, any_deny;
@@ -178,11 +177,12 @@ static void host_name(const struct shmem *s, const char *name, char *out, size_t
  * region's size (the creator's). -errno.
  */
 static int open_region(struct shmem *s, const char *name, uint32_t want, unsigned mode, int gid,
-		uint32_t *pages)
+		uint32_t *pages, bool *made)
 {
 	char hn[128];
 	int fd;
 
+	*made = false;
 	host_name(s, name, hn, sizeof(hn));
 	fd = shm_open(hn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0666);
 	if (fd >= 0) {
@@ -205,6 +205,7 @@ static int open_region(struct shmem *s, const char *name, uint32_t want, unsigne
 		atomic_store(&h->magic, HDR_MAGIC);
 		munmap(h, PAGE);
 		*pages = want;
+		*made = true;
 		return fd;
 	}
 	if (errno != EEXIST)
@@ -212,8 +213,17 @@ static int open_region(struct shmem *s, const char *name, uint32_t want, unsigne
 	fd = shm_open(hn, O_RDWR | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* another qvm may be making it: its magic comes within a second */
-	for (int i = 0; i < 100; i++) {
+	/*
+	 * Someone else's object is not joined: another user could have made it
+	 * to read or feed the guests (`gid` names a group to share with).
+	 */
+	struct stat own;
+	if (fstat(fd, &own) || (own.st_uid != geteuid() && (gid < 0 || own.st_gid != (gid_t)gid))) {
+		close(fd);
+		return -EPERM;
+	}
+	/* another qvm may be making it: its magic comes at once (200 ms at most) */
+	for (int i = 0; i < 20; i++) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && st.st_size >= (off_t)PAGE) {
 			struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
@@ -257,28 +267,74 @@ static int take_client(int fd)
 	return -1;
 }
 
+/* The lowest offset in the window where span bytes touch no connection: first fit. */
+static bool window_fit(const struct shmem *s, uint64_t span, uint64_t *off)
+{
+	uint64_t base = s->vdp->v_block.location + PAGE, at = 0;
+
+	for (unsigned tries = 0; tries <= MAX_CONN; tries++) {
+		bool clash = false;
+		for (unsigned i = 0; i < MAX_CONN && !clash; i++) {
+			const struct conn *o = &s->conn[i];
+			uint64_t lo = o->gpa - base, hi = lo + o->map_len;
+			if (o->used && at < hi && lo < at + span) {
+				at = hi;
+				clash = true;
+			}
+		}
+		if (!clash)
+			break;
+	}
+	if (at > s->window || span > s->window - at)
+		return false;
+	*off = at;
+	return true;
+}
+
+/* Undo what open_region made, if it was us and nobody came meanwhile. */
+static void unmake(struct shmem *s, const char *name, int fd, bool made)
+{
+	char hn[128];
+	struct shm_hdr *h = made ? mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+
+	if (h != MAP_FAILED) {
+		if (atomic_load(&h->active) == 0) {
+			host_name(s, name, hn, sizeof(hn));
+			shm_unlink(hn);
+		}
+		munmap(h, PAGE);
+	}
+	close(fd);
+}
+
 static uint32_t attach(struct shmem *s, struct conn *c)
 {
 	uint32_t pages;
-	int fd = open_region(s, c->name, s->f_size, 0666 & ~s->umask_bits, s->gid, &pages);
+	uint64_t off;
+	bool made;
 
+	/* checked before anything is made: no host object of a size that cannot be mapped */
+	if (c->used || s->f_size == 0 || (uint64_t)s->f_size * PAGE >= s->window ||
+			s->vm->max_slots < 512 || sysconf(_SC_PAGESIZE) != PAGE)
+		return GSS_NOMEM;
+	int fd = open_region(s, c->name, s->f_size, 0666 & ~s->umask_bits, s->gid, &pages, &made);
 	if (fd < 0)
 		return fd == -EACCES || fd == -EPERM ? GSS_NO_PERMISSION :
 			fd == -ENOMEM || fd == -ENOSPC ? GSS_NOMEM : GSS_UNKNOWN_FAILURE;
 	uint64_t span = PAGE + (uint64_t)pages * PAGE;
 	/* its KVM slot counts down from the top, far from the ones core/ram_perm.c takes */
-	if (s->next_gpa + span > s->window || pages == 0 || s->vm->max_slots < 256) {
-		close(fd);
+	if (pages == 0 || !window_fit(s, span, &off)) {
+		unmake(s, c->name, fd, made);
 		return GSS_NOMEM;	/* the window is full */
 	}
 	int idx = take_client(fd);
 	if (idx < 0) {
-		close(fd);
+		unmake(s, c->name, fd, made);
 		return GSS_CLIENT_MAX;
 	}
 	void *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
-		close(fd);
+		unmake(s, c->name, fd, made);
 		return GSS_NOMEM;
 	}
 	unsigned ci = (unsigned)(c - s->conn);
@@ -287,15 +343,14 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	c->map_len = span;
 	c->pages = pages;
 	c->idx = (unsigned)idx;
-	c->gpa = s->vdp->v_block.location + PAGE + s->next_gpa;
+	c->gpa = s->vdp->v_block.location + PAGE + off;
 	c->slot = s->vm->max_slots - 1 - (int)(s->ordinal * MAX_CONN + ci);
 	c->owner = s;
 	if (set_slot(s->vm, c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE, (uint8_t *)m + PAGE)) {
 		munmap(m, span);
-		close(fd);
+		unmake(s, c->name, fd, made);
 		return GSS_NOMEM;
 	}
-	s->next_gpa += span;
 	atomic_store(&c->stop, false);
 	atomic_store(&c->hdr->pending[c->idx], 0);
 	atomic_fetch_or(&c->hdr->active, 1u << c->idx);
@@ -309,6 +364,16 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	s->f_shmem = c->gpa;
 	s->f_size = pages;
 	return GSS_OK;
+}
+
+/* The vdev's connections share one line: up while any of them has news unread. */
+static void reraise(struct shmem *s)
+{
+	for (unsigned i = 0; i < MAX_CONN; i++)
+		if (s->conn[i].used && atomic_load(&s->conn[i].hdr->pending[s->conn[i].idx])) {
+			guest_intr_signal(&s->vdp->v_intr, GIS_ON);
+			return;
+		}
 }
 
 static void detach(struct shmem *s, struct conn *c)
@@ -332,6 +397,8 @@ static void detach(struct shmem *s, struct conn *c)
 	munmap(c->hdr, c->map_len);
 	close(c->fd);	/* and with it our client lock */
 	c->hdr = NULL;
+	guest_intr_signal(&s->vdp->v_intr, GIS_OFF);	/* its news went with it */
+	reraise(s);
 }
 
 static void *service(void *arg)
@@ -366,7 +433,8 @@ static void request(struct shmem *s, int what, unsigned ci)
 			detach(s, c);
 		return;
 	}
-	while (s->req != REQ_NONE && s->req != REQ_DONE)
+	/* one request at a time: a second vCPU waits for the first to have seen its answer */
+	while (s->req != REQ_NONE)
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->req = what;
 	s->req_conn = ci;
@@ -374,6 +442,7 @@ static void request(struct shmem *s, int what, unsigned ci)
 	while (s->req != REQ_DONE)
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->req = REQ_NONE;
+	pthread_cond_broadcast(&s->cond);
 }
 
 /* Each connection: wait for news on its futex word and raise the line. */
@@ -411,21 +480,27 @@ static void create_connection(struct shmem *s)
 		return;
 	}
 	for (ci = 0; ci < MAX_CONN; ci++)
-		if (s->conn[ci].used && strcmp(s->conn[ci].name, name) == 0) {
+		if ((s->conn[ci].used || s->conn[ci].busy) && strcmp(s->conn[ci].name, name) == 0) {
+			if (s->conn[ci].busy) {	/* another vCPU is attaching it: not twice */
+				s->f_status = GSS_UNKNOWN_FAILURE;
+				return;
+			}
 			/* attached already: the same connection again */
 			s->f_shmem = s->conn[ci].gpa;
 			s->f_size = s->conn[ci].pages;
 			s->f_status = GSS_OK;
 			return;
 		}
-	for (ci = 0; ci < MAX_CONN && s->conn[ci].used; ci++)
+	for (ci = 0; ci < MAX_CONN && (s->conn[ci].used || s->conn[ci].busy); ci++)
 		;
 	if (ci == MAX_CONN) {
 		s->f_status = GSS_NOMEM;
 		return;
 	}
 	snprintf(s->conn[ci].name, sizeof(s->conn[ci].name), "%s", name);
+	s->conn[ci].busy = true;
 	request(s, REQ_ATTACH, ci);
+	s->conn[ci].busy = false;
 }
 
 /* ---- registers ---- */
@@ -495,9 +570,12 @@ static uint64_t control_read(struct shmem *s, struct conn *c, uint64_t off, unsi
 	if (off == C_IDX)
 		return c->idx;
 	if (off == C_STATUS) {
+		/* lowered first, then taken: news arriving in between raises it again */
+		guest_intr_signal(&s->vdp->v_intr, GIS_OFF);
 		uint32_t p = atomic_exchange(&c->hdr->pending[c->idx], 0);
-		guest_intr_signal(&s->vdp->v_intr, GIS_OFF);	/* read: news taken */
-		return (p & 0xffffu) | (atomic_load(&c->hdr->active) << 16);
+		uint32_t v = (p & 0xffffu) | (atomic_load(&c->hdr->active) << 16);
+		reraise(s);
+		return v;
 	}
 	return 0;
 }
@@ -636,8 +714,9 @@ static void precreate(struct shmem *s)
 {
 	for (unsigned i = 0; i < s->ncreates; i++) {
 		uint32_t pages;
+		bool made;
 		int fd = open_region(s, s->creates[i], s->create_pages[i], s->create_mode[i],
-				s->create_gid[i], &pages);
+				s->create_gid[i], &pages, &made);
 		if (fd < 0)
 			qvm_fatal(QLS_CNF, "create %s: %s", s->creates[i], strerror(-fd));
 		if (pages != s->create_pages[i])

@@ -70,6 +70,7 @@ void vm_destroy(struct qvm_vm *vm)
 {
 	if (!vm)
 		return;
+	pass_stop(vm);	/* its threads signal the interrupt controllers freed below */
 	power_destroy(vm);
 	console_close(&vm->console);
 	if (!vcpus_destroy(vm) || vm->timer_abandoned)

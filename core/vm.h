@@ -392,6 +392,7 @@ int pass_open(struct qvm_vm *vm, struct qerr *e);
 int pass_register_slots(struct qvm_vm *vm, struct qerr *e);
 /* `pass intr`: a thread per interrupt, started with the guest. */
 int pass_start(struct qvm_vm *vm, struct qerr *e);
+void pass_stop(struct qvm_vm *vm);
 void pass_destroy(struct qvm_vm *vm);
 
 /* `set ?`: the variables this qvm knows, as the vendor lists them (core/setvars.c). */

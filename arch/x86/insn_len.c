@@ -57,28 +57,40 @@ static unsigned modrm_len(const uint8_t *p, const uint8_t *end, bool addr16, int
 
 enum map { M1, M0F, M0F38, M0F3A };
 
+static bool is_legacy_prefix(uint8_t c)
+{
+	return c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x2e ||
+		c == 0x36 || c == 0x3e || c == 0x26 || c == 0x64 || c == 0x65;
+}
+
 int x86_insn_len(const uint8_t *b, size_t n, bool long_mode, bool def32)
 {
 	const uint8_t *p = b, *end = b + (n < X86_MAX_INSN ? n : X86_MAX_INSN);
-	bool op16 = !def32, addr16 = !def32 && !long_mode, rexw = false, vex = false;
+	bool op16 = !def32, addr16 = !def32 && !long_mode, a32 = false, rexw = false, vex = false;
 	enum map map = M1;
 	unsigned imm = 0;
 	int err = 0;
 
 	if (!long_mode && !def32)
 		return -ENOTSUP;	/* 16-bit code: not decoded */
-	for (; p < end; p++) {		/* legacy prefixes */
+	for (; p < end; p++) {		/* legacy prefixes, and REX, which counts only last */
 		uint8_t c = *p;
+		if (long_mode && (c & 0xf0) == 0x40) {
+			rexw = c & 8;
+			if (p + 1 < end && !is_legacy_prefix(p[1]) && (p[1] & 0xf0) != 0x40) {
+				p++;
+				break;
+			}
+			rexw = false;	/* a prefix after it: this REX is ignored */
+			continue;
+		}
 		if (c == 0x66)
 			op16 = def32;
 		else if (c == 0x67)
-			addr16 = !long_mode && def32;
-		else if (c != 0xf0 && c != 0xf2 && c != 0xf3 && c != 0x2e && c != 0x36 &&
-				c != 0x3e && c != 0x26 && c != 0x64 && c != 0x65)
+			addr16 = !long_mode && def32, a32 = long_mode;
+		else if (!is_legacy_prefix(c))
 			break;
 	}
-	if (p < end && long_mode && (*p & 0xf0) == 0x40)	/* REX */
-		rexw = *p++ & 8;
 	if (p >= end)
 		return -EINVAL;
 	uint8_t op = *p++;
@@ -101,6 +113,18 @@ int x86_insn_len(const uint8_t *b, size_t n, bool long_mode, bool def32)
 		p += plen;
 		op = *p++;
 		vex = true;
+	} else if (op == 0x8f && p < end && (p[0] & 0x1f) >= 8) {
+		/* AMD's XOP: 3 bytes like VEX's, maps 8 (imm8), 9 (none) and 0xA (imm32) */
+		unsigned m = p[0] & 0x1f;
+		if (end - p < 3 || m > 0xa)
+			return -EINVAL;
+		p += 2;
+		p++;	/* the opcode */
+		unsigned m_len = modrm_len(p, end, addr16, &err);
+		if (err)
+			return err;
+		size_t need = (size_t)(p - b) + m_len + (m == 8 ? 1 : m == 0xa ? 4 : 0);
+		return need > (size_t)(end - b) ? -EINVAL : (int)need;
 	} else if (op == 0x0f) {
 		if (p >= end)
 			return -EINVAL;
@@ -113,14 +137,15 @@ int x86_insn_len(const uint8_t *b, size_t n, bool long_mode, bool def32)
 			op = *p++;
 		} else if (op == 0x0f) {	/* 3DNow!: ModRM, then the opcode as a suffix */
 			unsigned m = modrm_len(p, end, addr16, &err);
-			if (err || p + m >= end)
+			size_t need = (size_t)(p - b) + m + 1;
+			if (err || need > (size_t)(end - b))
 				return -EINVAL;
-			return (int)(p + m + 1 - b);
+			return (int)need;
 		}
 	}
 
 	bool has_modrm;
-	unsigned osz = op16 ? 2 : 4;
+	unsigned osz = op16 && !rexw ? 2 : 4;	/* REX.W wins over 0x66 */
 	switch (map) {
 	case M1:
 		if (long_mode && (op == 0x06 || op == 0x07 || op == 0x0e || op == 0x16 ||
@@ -149,7 +174,7 @@ int x86_insn_len(const uint8_t *b, size_t n, bool long_mode, bool def32)
 		else if (op == 0xc8)
 			imm = 3;
 		else if (op >= 0xa0 && op <= 0xa3)
-			imm = long_mode ? (addr16 ? 4 : 8) : (addr16 ? 2 : 4);	/* moffs */
+			imm = long_mode ? (a32 ? 4 : 8) : (addr16 ? 2 : 4);	/* moffs */
 		else if (op == 0x9a || op == 0xea)
 			imm = osz + 2;			/* ptr16:16 or ptr16:32 */
 		if ((op == 0xf6 || op == 0xf7) && p < end && ((*p >> 3) & 7) < 2)
@@ -171,12 +196,11 @@ int x86_insn_len(const uint8_t *b, size_t n, bool long_mode, bool def32)
 		imm = 1;
 		break;
 	}
+	/* counted in offsets: no pointer is made past the bytes given */
+	size_t need = (size_t)(p - b) + imm;
 	if (has_modrm)
-		p += modrm_len(p, end, addr16, &err);
+		need += modrm_len(p, end, addr16, &err);
 	if (err)
 		return err;
-	p += imm;
-	if (p > end)
-		return -EINVAL;
-	return (int)(p - b);
+	return need > (size_t)(end - b) ? -EINVAL : (int)need;
 }

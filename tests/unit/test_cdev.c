@@ -208,6 +208,32 @@ TEST(no_pulse_callback_no_input)
 	rig_free(g);
 }
 
+/* batch: a write longer than the buffer goes out as the buffer fills, never past it */
+TEST(batch_longer_than_the_buffer)
+{
+	struct rig *g = setup(false, 64);
+	uint8_t big[200], buf[256];
+	size_t got = 0;
+
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	cdev_control(&cds, VDEV_CTRL_FIRST_OPTIDX + CDEV_OPT_BATCH_IDX, "1000000");
+	pipe_out();
+	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	cdev_control(&cds, VDEV_CTRL_GUEST_STARTING, NULL);
+	cdev_write(&cds, big, sizeof(big));
+	ssize_t n = read(fds[0], buf, sizeof(buf));
+	CHECK(n >= 128);	/* three buffers' worth went out at once, the rest waits */
+	got = n > 0 ? (size_t)n : 0;
+	cdev_control(&cds, VDEV_CTRL_TERMINATE, NULL);
+	n = read(fds[0], buf + got, sizeof(buf) - got);
+	got += n > 0 ? (size_t)n : 0;
+	CHECK(got == sizeof(big) && memcmp(buf, big, sizeof(big)) == 0);
+	close(fds[0]);
+	close(fds[1]);
+	rig_free(g);
+}
+
 /* poll up to 2 s for path to hold want */
 static bool file_has(const char *path, const char *want)
 {
@@ -284,5 +310,6 @@ int main(void)
 	RUN(input_through_the_pulse_callback);
 	RUN(no_pulse_callback_no_input);
 	RUN(delayed_opens_at_first_use_and_retries);
+	RUN(batch_longer_than_the_buffer);
 	TEST_EXIT();
 }

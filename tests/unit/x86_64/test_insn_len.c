@@ -121,6 +121,15 @@ static const struct { bool long_mode; int len; const char *bytes, *what; } insns
 	{ false, 4, "\xc5\xfe\x6f\x03", "vmovdqu (%ebx),%ymm0" },
 	{ false, 5, "\xe8\xfb\xff\xff\xff", "call   0x51" },
 	{ false, 6, "\x0f\x85\xfa\x0f\x00\x00", "jne    0x1056" },
+	/* the corners a review found (GNU as; the last two by the manuals) */
+	{ true, 6, "\x67\xa1\x78\x56\x34\x12", "addr32 mov 0x12345678,%eax" },
+	{ true, 6, "\x8f\xe8\x78\xc0\xc1\x01", "vprotb $0x1,%xmm1,%xmm0 (XOP)" },
+	{ true, 6, "\x8f\xe8\x70\xa2\xc2\x30", "vpcmov (XOP, is4)" },
+	{ true, 9, "\x8f\xea\x78\x10\xd8\x34\x12\x00\x00", "bextr $0x1234,%eax,%ebx (XOP)" },
+	{ true, 5, "\x8f\xe9\x78\x80\x03", "vfrczps (%rbx),%xmm0 (XOP)" },
+	{ true, 8, "\x66\x48\xc7\xc0\x01\x00\x00\x00", "REX.W over 0x66: mov $1,%rax" },
+	{ true, 3, "\x48\x66\x90", "a REX before a prefix is ignored" },
+	{ true, 3, "\x40\x48\x90", "two REX: the last counts" },
 };
 
 TEST(lengths_as_the_assembler_gave_them)
