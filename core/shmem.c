@@ -89,6 +89,7 @@ struct conn {
 	struct shm_hdr *hdr;		/* the object's mapping: header then data */
 	size_t map_len;
 	pthread_t waiter;
+	uint32_t seen;			/* its futex word when it attached */
 	_Atomic bool stop;
 	struct shmem *owner;
 };
@@ -353,6 +354,8 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	}
 	atomic_store(&c->stop, false);
 	atomic_store(&c->hdr->pending[c->idx], 0);
+	/* before the others can see us: news from then on is news to the waiter */
+	c->seen = atomic_load(&c->hdr->seq[c->idx]);
 	atomic_fetch_or(&c->hdr->active, 1u << c->idx);
 	wake_clients(c->hdr, ~0u, c->idx);	/* the others see one more */
 	c->used = true;
@@ -450,7 +453,7 @@ static void *waiter(void *arg)
 {
 	struct conn *c = arg;
 	struct shm_hdr *h = c->hdr;
-	uint32_t seen = atomic_load(&h->seq[c->idx]);
+	uint32_t seen = c->seen;
 
 	while (!atomic_load(&c->stop)) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };

@@ -5,12 +5,14 @@
  * writes a message into the shared pages and notifies everybody else;
  * client 1 waits for that notification, prints the message, writes its
  * reply and notifies client 0, which prints it. Notifications are seen in
- * the control page's status (a read takes them). The boot vCPU only; the
- * trace counter (one tick a second) bounds every wait to 30 s.
+ * the control page's status (a read takes them); on x86 client 1 first sees
+ * the vdev raise its line (the 8259's IRR). The boot vCPU only; the trace
+ * counter (one tick a second) bounds every wait to 30 s.
  */
 #include "guest.h"
 
 #define SHM_FACTORY	0xf0000000ul
+#define SHM_IRQ		10	/* x86: its intr, ioapic:10 (tests/guest/x86_64/platform.h) */
 #define SIGNATURE	0x4d534732474d5651ull
 #define F_SHMEM		0x08
 #define F_STATUS	0x14
@@ -78,6 +80,14 @@ _Noreturn void guest_main(unsigned cpu, unsigned ncpus)
 		wait_status(ctrl, 1u << 1, 0);		/* client 1 notified me */
 		print_msg("shmem reply: ", data + 64);
 	} else {
+		if (IRQ_PENDING_KNOWN) {	/* the notification raises the vdev's line */
+			uint32_t start = mmio_read32(TRACE_REG_ADDR);
+			while (!irq_pending(SHM_IRQ)) {
+				GUEST_ASSERT(mmio_read32(TRACE_REG_ADDR) - start < 30);
+				poll_pause();
+			}
+			GUEST_REPORT("shmem-irq", 1);
+		}
 		wait_status(ctrl, 1u << 0, 0);		/* client 0 notified me */
 		print_msg("shmem message: ", data);
 		put_msg(data + 64, "hello back from client 1");

@@ -90,6 +90,17 @@ static inline uint8_t inb(uint16_t port)
 	return val;
 }
 
+/*
+ * Whether a line of the in-kernel 8259s (GSIs 0-15 reach them as well as the
+ * IOAPIC) has been raised: its bit of the IRR, which a read of the command
+ * port returns by default, set on a rising edge whatever the mask.
+ */
+#define IRQ_PENDING_KNOWN 1
+static inline int irq_pending(unsigned gsi)
+{
+	return gsi < 8 ? (inb(0x20) >> gsi) & 1 : gsi < 16 ? (inb(0xa0) >> (gsi - 8)) & 1 : 0;
+}
+
 static inline void outw(uint16_t port, uint16_t val)
 {
 	__asm__ volatile("outw %0, %1" : : "a"(val), "Nd"(port) : "memory");
