@@ -74,6 +74,17 @@ int vm_add_mem(struct qvm_vm *vm, bool have_start, uint64_t start, uint64_t len,
 	return 0;
 }
 
+int vm_slot_set(struct qvm_vm *vm, unsigned slot, uint64_t gpa, uint64_t len, void *hva,
+		bool readonly)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .flags = readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = gpa, .memory_size = len, .userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
 const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa)
 {
 	for (unsigned i = 0; vm && i < vm->nmem; i++)

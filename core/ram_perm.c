@@ -27,14 +27,9 @@
 static int set_slot(struct qvm_vm *vm, int slot, const struct ram_piece *p, bool present)
 {
 	const struct qvm_mem *m = &vm->mem[p->mem];
-	struct kvm_userspace_memory_region r = {
-		.slot = (uint32_t)slot,
-		.flags = p->perm == RAM_RO ? KVM_MEM_READONLY : 0,
-		.guest_phys_addr = p->gpa,
-		.memory_size = present ? p->len : 0,
-		.userspace_addr = (uintptr_t)(m->hva + (p->gpa - m->gpa)),
-	};
-	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+
+	return vm_slot_set(vm, (unsigned)slot, p->gpa, present ? p->len : 0,
+			m->hva + (p->gpa - m->gpa), p->perm == RAM_RO);
 }
 
 int mem_register_slots(struct qvm_vm *vm, struct qerr *e)

@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,27 +117,41 @@ io:
 	return add_resv(c, REGION_MEM, base, len);
 }
 
+/*
+ * The guest line in spec's first n (at most 60) bytes, PIC:N, or a bare N
+ * on controller dflt when it is given; errors name what and spec.
+ */
+static int parse_line(struct cfg *c, const char *what, const char *spec, size_t n,
+		const char *dflt, guest_intr_t *gi)
+{
+	char full[80];
+	const char *end = "";
+	struct qerr ie = { { 0 } };
+
+	if (dflt && !memchr(spec, ':', n))
+		snprintf(full, sizeof(full), "%s:%.*s", dflt, (int)n, spec);
+	else
+		snprintf(full, sizeof(full), "%.*s", (int)n, spec);
+	if (intr_parse(c->vm, full, gi, &end, &ie))
+		return cfg_fail(c, c->tok, -EINVAL, "%s '%s': %s", what, spec, ie.msg);
+	if (*end)
+		return cfg_fail(c, c->tok, -EINVAL, "%s '%s': trailing characters '%s'", what, spec,
+				end);
+	return 0;
+}
+
 static int reserve_intr(struct cfg *c, const char *spec)
 {
 	unsigned n;
 	const struct arch_pic *pics = arch_pics(&n);
-	char full[80];
-	const char *end = "";
 	guest_intr_t gi;
-	struct qerr ie = { { 0 } };
 
 	if (strlen(spec) > 60)
 		return cfg_fail(c, c->tok, -EINVAL, "reserve intr: '%.20s...' is too long", spec);
 	/* a bare number is a line of the VM's first controller, as in `reserve intr 39` */
-	if (!strchr(spec, ':'))
-		snprintf(full, sizeof(full), "%s:%.60s", pics[0].name, spec);
-	else
-		snprintf(full, sizeof(full), "%.79s", spec);
-	if (intr_parse(c->vm, full, &gi, &end, &ie))
-		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': %s", spec, ie.msg);
-	if (*end)
-		return cfg_fail(c, c->tok, -EINVAL, "reserve intr '%s': trailing characters '%s'",
-				spec, end);
+	int r = parse_line(c, "reserve intr", spec, strlen(spec), pics[0].name, &gi);
+	if (r)
+		return r;
 	if (c->vm->nresv_intr == QVM_MAX_RESERVE)
 		return cfg_fail(c, c->tok, -ENOSPC, "reserve: too many interrupts (at most %d)",
 				QVM_MAX_RESERVE);
@@ -241,9 +253,6 @@ static int pass_intr(struct cfg *c, const char *spec)
 {
 	struct qvm_vm *vm = c->vm;
 	const char *eq = strchr(spec, '=');
-	char pic[80];
-	const char *end = "";
-	struct qerr ie = { { 0 } };
 	guest_intr_t gi;
 
 	if (!eq || eq[1] != '/')
@@ -260,12 +269,9 @@ static int pass_intr(struct cfg *c, const char *spec)
 					spec);
 		n = (size_t)(flags - spec);
 	}
-	snprintf(pic, sizeof(pic), "%.*s", (int)(n < 79 ? n : 79), spec);
-	if (intr_parse(vm, pic, &gi, &end, &ie))
-		return cfg_fail(c, c->tok, -EINVAL, "pass intr '%s': %s", spec, ie.msg);
-	if (*end)
-		return cfg_fail(c, c->tok, -EINVAL, "pass intr '%s': trailing characters '%s'", spec,
-				end);
+	int r = parse_line(c, "pass intr", spec, n, NULL, &gi);
+	if (r)
+		return r;
 	if (vm->npass_intr == QVM_MAX_PASS)
 		return cfg_fail(c, c->tok, -ENOSPC, "pass: too many interrupts (at most %d)",
 				QVM_MAX_PASS);
@@ -414,15 +420,11 @@ int pass_register_slots(struct qvm_vm *vm, struct qerr *e)
 {
 	for (unsigned i = 0; i < vm->npass; i++) {
 		const struct qvm_pass *p = &vm->pass[i];
-		struct kvm_userspace_memory_region r = {
-			.slot = QVM_PASS_SLOT0 + i,
-			.flags = (p->flags & PASS_W) ? 0 : KVM_MEM_READONLY,
-			.guest_phys_addr = p->gpa, .memory_size = p->len,
-			.userspace_addr = (uintptr_t)p->hva,
-		};
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return qerr_set(e, -errno, "%s:%u: pass loc 0x%llx: KVM refused the memory slot: "
-					"%s", p->file, p->line, (unsigned long long)p->gpa, strerror(errno));
+		int r = vm_slot_set(vm, QVM_PASS_SLOT0 + i, p->gpa, p->len, p->hva,
+				!(p->flags & PASS_W));
+		if (r)
+			return qerr_set(e, r, "%s:%u: pass loc 0x%llx: KVM refused the memory slot: "
+					"%s", p->file, p->line, (unsigned long long)p->gpa, strerror(-r));
 	}
 	return 0;
 }

@@ -31,13 +31,11 @@
 #include <fnmatch.h>
 #include <grp.h>
 #include <linux/futex.h>
-#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -248,14 +246,6 @@ static int open_region(struct shmem *s, const char *name, uint32_t want, unsigne
 
 static void *waiter(void *arg);
 
-static int set_slot(struct qvm_vm *vm, int slot, uint64_t gpa, uint64_t len, void *hva)
-{
-	struct kvm_userspace_memory_region r = { .slot = (uint32_t)slot, .guest_phys_addr = gpa,
-		.memory_size = len, .userspace_addr = (uintptr_t)hva };
-
-	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
-}
-
 /* Our slot among the region's clients: an OFD lock on its byte, freed if we die. */
 static int take_client(int fd)
 {
@@ -347,7 +337,8 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	c->gpa = s->vdp->v_block.location + PAGE + off;
 	c->slot = s->vm->max_slots - 1 - (int)(s->ordinal * MAX_CONN + ci);
 	c->owner = s;
-	if (set_slot(s->vm, c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE, (uint8_t *)m + PAGE)) {
+	if (vm_slot_set(s->vm, (unsigned)c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE,
+			(uint8_t *)m + PAGE, false)) {
 		munmap(m, span);
 		unmake(s, c->name, fd, made);
 		return GSS_NOMEM;
@@ -389,7 +380,7 @@ static void detach(struct shmem *s, struct conn *c)
 	futex(&c->hdr->seq[c->idx], FUTEX_WAKE, INT32_MAX, NULL);
 	if (c->waiter)
 		pthread_join(c->waiter, NULL);
-	set_slot(s->vm, c->slot, c->gpa + PAGE, 0, (uint8_t *)c->hdr + PAGE);
+	vm_slot_set(s->vm, (unsigned)c->slot, c->gpa + PAGE, 0, (uint8_t *)c->hdr + PAGE, false);
 	uint32_t left = atomic_fetch_and(&c->hdr->active, ~(1u << c->idx)) & ~(1u << c->idx);
 	wake_clients(c->hdr, ~0u, c->idx);
 	if (!left) {	/* the last one out: the host's object goes (its name is free again) */

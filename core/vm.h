@@ -350,6 +350,9 @@ const struct qvm_mem *vm_mem_at(const struct qvm_vm *vm, uint64_t gpa);
 /* Host address of [gpa, gpa+len) if it lies in one ram/rom range, else NULL. */
 void *vm_gpa_to_hva(struct qvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The name of what occupies [base, base+len) in space, NULL if free. */
+/* KVM memory slot `slot` maps len bytes at hva to gpa (len 0 deletes it): 0 or -errno. */
+int vm_slot_set(struct qvm_vm *vm, unsigned slot, uint64_t gpa, uint64_t len, void *hva,
+		bool readonly);
 const char *vm_range_owner(struct qvm_vm *vm, unsigned space, uint64_t base, uint64_t len);
 
 /*

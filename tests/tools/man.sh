@@ -140,30 +140,26 @@ page_items() {
 entries_in_sh() { page_items "$1" Cm | awk -F'\t' -v sh="$2" '$1 == sh { split($3, a, " "); print a[1] }'; }
 
 # check_conf PAGE: prints what the parser's tables know and PAGE lacks; 1 if anything.
+# missing_of HAVE WANTED...: the WANTED names not a line of HAVE, each after a space.
+missing_of() {
+	local have=$1 n out=""
+	shift
+	for n in "$@"; do
+		grep -qxF -- "$n" <<<"$have" || out+=" $n"
+	done
+	printf '%s' "$out"
+}
+
 check_conf() {
-	local page=$1 missing="" n have
-	have=$(entries_in_sh "$page" "GLOBAL OPTIONS")
-	for n in $(code_globals); do
-		grep -qxF -- "$n" <<<"$have" || missing+=" $n"
-	done
+	local page=$1 missing m2 m3 m4
+	missing=$(missing_of "$(entries_in_sh "$page" "GLOBAL OPTIONS")" $(code_globals))
 	[ -z "$missing" ] || echo "GLOBAL OPTIONS has no '.It Cm NAME' for:$missing"
-	local m2=""
-	have=$(page_items "$page" Cm | awk -F'\t' '$1 == "GLOBAL OPTIONS" { split($3, a, " "); if (a[1] == "set") print a[2] }')
-	for n in $(code_set_vars); do
-		grep -qxF -- "$n" <<<"$have" || m2+=" $n"
-	done
+	m2=$(missing_of "$(page_items "$page" Cm | awk -F'\t' '$1 == "GLOBAL OPTIONS" { split($3, a, " "); if (a[1] == "set") print a[2] }')" \
+		$(code_set_vars))
 	[ -z "$m2" ] || echo "GLOBAL OPTIONS has no '.It Cm set Cm VAR' for:$m2"
-	local m3=""
-	have=$(entries_in_sh "$page" "CPU OPTIONS")
-	for n in $(code_cpu_opts); do
-		grep -qxF -- "$n" <<<"$have" || m3+=" $n"
-	done
+	m3=$(missing_of "$(entries_in_sh "$page" "CPU OPTIONS")" $(code_cpu_opts))
 	[ -z "$m3" ] || echo "CPU OPTIONS has no '.It Cm NAME' for:$m3"
-	local m4=""
-	have=$(entries_in_sh "$page" "VDEV OPTIONS")
-	for n in $(code_common_opts); do
-		grep -qxF -- "$n" <<<"$have" || m4+=" $n"
-	done
+	m4=$(missing_of "$(entries_in_sh "$page" "VDEV OPTIONS")" $(code_common_opts))
 	[ -z "$m4" ] || echo "VDEV OPTIONS has no '.It Cm NAME' for:$m4"
 	# each vdev: a section ".Ss vdev NAME ..." under VDEVS, with an entry per option
 	local m5="" vdev opt items
