@@ -28,7 +28,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -37,8 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,216 +44,10 @@
 #include <qvm/utils.h>
 #include <qvm/vdev-core.h>
 
+#include "shmem.h"
 #include "vm.h"
 
-#define PAGE		0x1000u
-#define SIGNATURE	0x4d534732474d5651ull	/* "QVMG2GSM" */
-#define MAX_CLIENTS	16
-#define NAME_MAX_LEN	32
-#define MAX_CONN	16			/* connections of one vdev */
-#define MAX_PATTERNS	32
-#define MAX_CREATES	16
-#define HDR_MAGIC	0x314d4853u		/* "SHM1" */
-#define DEFAULT_WINDOW	(64u << 20)
-#define MAX_SHMEM_VDEVS	8			/* 8 x 16 KVM slots from the top */
-
-/* factory page */
-enum { F_SIG = 0x00, F_SHMEM = 0x08, F_VECTOR = 0x10, F_STATUS = 0x14, F_SIZE = 0x18,
-	F_NAME = 0x1c, F_FIND = 0x3c, F_END = 0x40 };
-/* control page */
-enum { C_STATUS = 0x0, C_IDX = 0x4, C_NOTIFY = 0x8, C_DETACH = 0xc };
-enum { GSS_OK, GSS_UNKNOWN_FAILURE, GSS_NOMEM, GSS_CLIENT_MAX, GSS_ILLEGAL_NAME,
-	GSS_NO_PERMISSION, GSS_DOES_NOT_EXIST };
-
-/* The header page of a region's object, shared by every qvm attached. */
-struct shm_hdr {
-	_Atomic uint32_t magic;
-	uint32_t pages;			/* data pages, as the creator chose */
-	_Atomic uint32_t active;	/* bit i: client i attached */
-	_Atomic uint32_t pending[MAX_CLIENTS];	/* for client i: bits of who notified it */
-	_Atomic uint32_t seq[MAX_CLIENTS];	/* client i's futex word: bumped on news */
-};
-
-struct conn {
-	bool used, busy;		/* busy: an attach of it is under way */
-	char name[NAME_MAX_LEN + 1];
-	unsigned idx;			/* our client slot in the region */
-	uint64_t gpa;			/* the control page; the data follows */
-	uint32_t pages;
-	int fd, slot;
-	struct shm_hdr *hdr;		/* the object's mapping: header then data */
-	size_t map_len;
-	pthread_t waiter;
-	uint32_t seen;			/* its futex word when it attached */
-	_Atomic bool stop;
-	struct shmem *owner;
-};
-
-struct pattern { char text[64]; bool allow; };
-
-struct shmem {
-	vdev_t *vdp;
-	struct qvm_vm *vm;
-	uint64_t window;
-	unsigned ordinal;		/* which shmem vdev of the VM: its KVM slots */
-	/* factory registers */
-	uint64_t f_shmem;
-	uint32_t f_status, f_size, f_find;
-	char f_name[NAME_MAX_LEN];
-	struct conn conn[MAX_CONN];
-	struct pattern pat[MAX_PATTERNS];
-	unsigned npat;
-	bool any_allow, any_deny;
-	char creates[MAX_CREATES][NAME_MAX_LEN + 1];
-	uint32_t create_pages[MAX_CREATES];
-	unsigned create_mode[MAX_CREATES];
-	int create_gid[MAX_CREATES];
-	unsigned ncreates;
-	unsigned umask_bits;
-	int gid;
-	char subst_from[NAME_MAX_LEN + 1], subst_to[64];
-	/* the request a vCPU hands the vdev's thread */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum { REQ_NONE, REQ_ATTACH, REQ_DETACH, REQ_DONE } req;
-	unsigned req_conn;
-	pthread_t thread;
-	bool thread_started, quit;
-};
-
-static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
-{
-	return syscall(SYS_futex, (uint32_t *)w, op, val, ts, NULL, 0);
-}
-
-/* Tell every active client but `except` that something changed for it. */
-static void wake_clients(struct shm_hdr *h, uint32_t mask, unsigned except)
-{
-	uint32_t act = atomic_load(&h->active);
-
-	for (unsigned i = 0; i < MAX_CLIENTS; i++)
-		if (i != except && (mask & act & (1u << i))) {
-			atomic_fetch_add(&h->seq[i], 1);
-			futex(&h->seq[i], FUTEX_WAKE, INT32_MAX, NULL);
-		}
-}
-
-/* ---- names and permissions ---- */
-
-static bool legal_name(const char *n)
-{
-	if (!*n)
-		return false;
-	for (; *n; n++)
-		if (*n == '/' || (unsigned char)*n < 0x21 || (unsigned char)*n > 0x7e)
-			return false;
-	return true;
-}
-
-static bool permitted(const struct shmem *s, const char *name)
-{
-	for (unsigned i = 0; i < s->npat; i++)
-		if (fnmatch(s->pat[i].text, name, 0) == 0)
-			return s->pat[i].allow;
-	return !s->any_allow;	/* the vendor's implicit `deny *` after allows, else `allow *` */
-}
-
-static void host_name(const struct shmem *s, const char *name, char *out, size_t len)
-{
-	size_t from = strlen(s->subst_from);
-
-	if (s->subst_to[0] && strncmp(name, s->subst_from, from) == 0)
-		snprintf(out, len, "/qvm-shmem-%s%s", s->subst_to, name + from);
-	else
-		snprintf(out, len, "/qvm-shmem-%s", name);
-}
-
-/*
- * Open (and, if new, make) the object of name: its fd, with *pages the
- * region's size (the creator's). -errno.
- */
-static int open_region(struct shmem *s, const char *name, uint32_t want, unsigned mode, int gid,
-		uint32_t *pages, bool *made)
-{
-	char hn[128];
-	int fd;
-
-	*made = false;
-	host_name(s, name, hn, sizeof(hn));
-	fd = shm_open(hn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0666);
-	if (fd >= 0) {
-		/* ours to make: its size, then the magic that says it is ready */
-		if (fchmod(fd, mode & 0666) || (gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid)) ||
-				ftruncate(fd, (off_t)PAGE + (off_t)want * PAGE)) {
-			int err = errno;
-			close(fd);
-			shm_unlink(hn);
-			return -err;
-		}
-		struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (h == MAP_FAILED) {
-			int err = errno;
-			close(fd);
-			shm_unlink(hn);
-			return -err;
-		}
-		h->pages = want;
-		atomic_store(&h->magic, HDR_MAGIC);
-		munmap(h, PAGE);
-		*pages = want;
-		*made = true;
-		return fd;
-	}
-	if (errno != EEXIST)
-		return -errno;
-	fd = shm_open(hn, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/*
-	 * Someone else's object is not joined: another user could have made it
-	 * to read or feed the guests (`gid` names a group to share with).
-	 */
-	struct stat own;
-	if (fstat(fd, &own) || (own.st_uid != geteuid() && (gid < 0 || own.st_gid != (gid_t)gid))) {
-		close(fd);
-		return -EPERM;
-	}
-	/* another qvm may be making it: its magic comes at once (200 ms at most) */
-	for (int i = 0; i < 20; i++) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && st.st_size >= (off_t)PAGE) {
-			struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-			if (h != MAP_FAILED) {
-				bool ready = atomic_load(&h->magic) == HDR_MAGIC;
-				uint32_t p = h->pages;
-				munmap(h, PAGE);
-				if (ready && (uint64_t)st.st_size >= PAGE + (uint64_t)p * PAGE) {
-					*pages = p;
-					return fd;
-				}
-			}
-		}
-		usleep(10000);
-	}
-	close(fd);
-	return -EPROTO;
-}
-
-/* ---- connections (on the vdev's thread) ---- */
-
 static void *waiter(void *arg);
-
-/* Our slot among the region's clients: an OFD lock on its byte, freed if we die. */
-static int take_client(int fd)
-{
-	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			.l_start = (off_t)(PAGE - MAX_CLIENTS + i), .l_len = 1 };
-		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-			return (int)i;
-	}
-	return -1;
-}
 
 /* The lowest offset in the window where span bytes touch no connection: first fit. */
 static bool window_fit(const struct shmem *s, uint64_t span, uint64_t *off)
@@ -282,22 +73,6 @@ static bool window_fit(const struct shmem *s, uint64_t span, uint64_t *off)
 	return true;
 }
 
-/* Undo what open_region made, if it was us and nobody came meanwhile. */
-static void unmake(struct shmem *s, const char *name, int fd, bool made)
-{
-	char hn[128];
-	struct shm_hdr *h = made ? mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-
-	if (h != MAP_FAILED) {
-		if (atomic_load(&h->active) == 0) {
-			host_name(s, name, hn, sizeof(hn));
-			shm_unlink(hn);
-		}
-		munmap(h, PAGE);
-	}
-	close(fd);
-}
-
 static uint32_t attach(struct shmem *s, struct conn *c)
 {
 	uint32_t pages;
@@ -308,24 +83,24 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	if (c->used || s->f_size == 0 || (uint64_t)s->f_size * PAGE >= s->window ||
 			s->vm->max_slots < 512 || sysconf(_SC_PAGESIZE) != PAGE)
 		return GSS_NOMEM;
-	int fd = open_region(s, c->name, s->f_size, 0666 & ~s->umask_bits, s->gid, &pages, &made);
+	int fd = shm_open_region(s, c->name, s->f_size, 0666 & ~s->umask_bits, s->gid, &pages, &made);
 	if (fd < 0)
 		return fd == -EACCES || fd == -EPERM ? GSS_NO_PERMISSION :
 			fd == -ENOMEM || fd == -ENOSPC ? GSS_NOMEM : GSS_UNKNOWN_FAILURE;
 	uint64_t span = PAGE + (uint64_t)pages * PAGE;
 	/* its KVM slot counts down from the top, far from the ones core/ram_perm.c takes */
 	if (pages == 0 || !window_fit(s, span, &off)) {
-		unmake(s, c->name, fd, made);
+		shm_unmake(s, c->name, fd, made);
 		return GSS_NOMEM;	/* the window is full */
 	}
-	int idx = take_client(fd);
+	int idx = shm_take_client(fd);
 	if (idx < 0) {
-		unmake(s, c->name, fd, made);
+		shm_unmake(s, c->name, fd, made);
 		return GSS_CLIENT_MAX;
 	}
 	void *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
-		unmake(s, c->name, fd, made);
+		shm_unmake(s, c->name, fd, made);
 		return GSS_NOMEM;
 	}
 	unsigned ci = (unsigned)(c - s->conn);
@@ -340,7 +115,7 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	if (vm_slot_set(s->vm, (unsigned)c->slot, c->gpa + PAGE, (uint64_t)pages * PAGE,
 			(uint8_t *)m + PAGE, false)) {
 		munmap(m, span);
-		unmake(s, c->name, fd, made);
+		shm_unmake(s, c->name, fd, made);
 		return GSS_NOMEM;
 	}
 	atomic_store(&c->stop, false);
@@ -348,7 +123,7 @@ static uint32_t attach(struct shmem *s, struct conn *c)
 	/* before the others can see us: news from then on is news to the waiter */
 	c->seen = atomic_load(&c->hdr->seq[c->idx]);
 	atomic_fetch_or(&c->hdr->active, 1u << c->idx);
-	wake_clients(c->hdr, ~0u, c->idx);	/* the others see one more */
+	shm_wake_clients(c->hdr, ~0u, c->idx);	/* the others see one more */
 	c->used = true;
 	if (vdev_thread_create(s->vdp, "shmem-wait", &c->waiter, NULL, waiter, c)) {
 		c->waiter = 0;
@@ -377,15 +152,15 @@ static void detach(struct shmem *s, struct conn *c)
 	c->used = false;
 	atomic_store(&c->stop, true);
 	atomic_fetch_add(&c->hdr->seq[c->idx], 1);
-	futex(&c->hdr->seq[c->idx], FUTEX_WAKE, INT32_MAX, NULL);
+	shm_futex(&c->hdr->seq[c->idx], FUTEX_WAKE, INT32_MAX, NULL);
 	if (c->waiter)
 		pthread_join(c->waiter, NULL);
 	vm_slot_set(s->vm, (unsigned)c->slot, c->gpa + PAGE, 0, (uint8_t *)c->hdr + PAGE, false);
 	uint32_t left = atomic_fetch_and(&c->hdr->active, ~(1u << c->idx)) & ~(1u << c->idx);
-	wake_clients(c->hdr, ~0u, c->idx);
+	shm_wake_clients(c->hdr, ~0u, c->idx);
 	if (!left) {	/* the last one out: the host's object goes (its name is free again) */
 		char hn[128];
-		host_name(s, c->name, hn, sizeof(hn));
+		shm_host_name(s, c->name, hn, sizeof(hn));
 		shm_unlink(hn);
 	}
 	munmap(c->hdr, c->map_len);
@@ -448,7 +223,7 @@ static void *waiter(void *arg)
 
 	while (!atomic_load(&c->stop)) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		futex(&h->seq[c->idx], FUTEX_WAIT, seen, &ts);
+		shm_futex(&h->seq[c->idx], FUTEX_WAIT, seen, &ts);
 		uint32_t now = atomic_load(&h->seq[c->idx]);
 		if (now != seen && !atomic_load(&c->stop)) {
 			seen = now;
@@ -465,11 +240,11 @@ static void create_connection(struct shmem *s)
 
 	memcpy(name, s->f_name, NAME_MAX_LEN);
 	name[NAME_MAX_LEN] = '\0';
-	if (!legal_name(name)) {
+	if (!shm_legal_name(name)) {
 		s->f_status = GSS_ILLEGAL_NAME;
 		return;
 	}
-	if (!permitted(s, name)) {
+	if (!shm_permitted(s, name)) {
 		s->f_status = GSS_NO_PERMISSION;
 		return;
 	}
@@ -584,7 +359,7 @@ static void control_write(struct shmem *s, struct conn *c, uint64_t off, unsigne
 		for (unsigned i = 0; i < MAX_CLIENTS; i++)
 			if (i != c->idx && (mask & act & (1u << i)))
 				atomic_fetch_or(&c->hdr->pending[i], 1u << c->idx);
-		wake_clients(c->hdr, mask, c->idx);
+		shm_wake_clients(c->hdr, mask, c->idx);
 	} else if (off == C_DETACH) {
 		request(s, REQ_DETACH, (unsigned)(c - s->conn));
 	}
@@ -686,7 +461,7 @@ static void opt_create(struct shmem *s, const char *a)
 	snprintf(buf, sizeof(buf), "%s", a);
 	for (char *p = buf, *t; n < 4 && (t = strsep(&p, ",")); )
 		f[n++] = t;
-	if (n < 2 || !legal_name(f[0]) || strlen(f[0]) > NAME_MAX_LEN)
+	if (n < 2 || !shm_legal_name(f[0]) || strlen(f[0]) > NAME_MAX_LEN)
 		qvm_fatal(QLS_CNF, "create '%s': expected NAME,SIZE[,MODE[,GID]] (a name of 1 to 32 "
 				"printable characters, no '/')", a);
 	if (s->ncreates == MAX_CREATES)
@@ -702,44 +477,6 @@ static void opt_create(struct shmem *s, const char *a)
 	s->create_pages[i] = (uint32_t)((size + PAGE - 1) / PAGE);
 	s->create_mode[i] = mode & ~s->umask_bits;
 	s->create_gid[i] = f[3] ? group_id(f[3]) : s->gid;
-}
-
-static void precreate(struct shmem *s)
-{
-	for (unsigned i = 0; i < s->ncreates; i++) {
-		uint32_t pages;
-		bool made;
-		int fd = open_region(s, s->creates[i], s->create_pages[i], s->create_mode[i],
-				s->create_gid[i], &pages, &made);
-		if (fd < 0)
-			qvm_fatal(QLS_CNF, "create %s: %s", s->creates[i], strerror(-fd));
-		if (pages != s->create_pages[i])
-			vdev_logf(QL_QVM_WARN, s->vdp, "create %s: it exists with %u pages, not %u: "
-					"the first creator chose", s->creates[i], pages, s->create_pages[i]);
-		close(fd);
-	}
-}
-
-/* At the end, what `create` made and nobody is attached to goes (detach removes the rest). */
-static void unmake_idle(struct shmem *s)
-{
-	for (unsigned i = 0; i < s->ncreates; i++) {
-		char hn[128];
-		bool ours = false;
-		host_name(s, s->creates[i], hn, sizeof(hn));
-		for (unsigned c = 0; c < MAX_CONN; c++)
-			ours |= s->conn[c].used && strcmp(s->conn[c].name, s->creates[i]) == 0;
-		int fd = ours ? -1 : shm_open(hn, O_RDONLY | O_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		struct shm_hdr *h = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-		if (h != MAP_FAILED) {
-			if (atomic_load(&h->active) == 0)
-				shm_unlink(hn);
-			munmap(h, PAGE);
-		}
-		close(fd);
-	}
 }
 
 static int shmem_control(vdev_t *vdp, unsigned ctrl, const char *arg)
@@ -805,14 +542,14 @@ static int shmem_control(vdev_t *vdp, unsigned ctrl, const char *arg)
 			qvm_fatal(QLS_CNF, "loc 0x%llx: the factory page must be 4K-aligned",
 					(unsigned long long)vdp->v_block.location);
 		vdp->v_block.length = PAGE + s->window;
-		precreate(s);
+		shm_precreate(s);
 		break;
 	case VDEV_CTRL_GUEST_STARTING:
 		if (vdev_thread_create(vdp, "shmem", &s->thread, NULL, service, s) == 0)
 			s->thread_started = true;
 		break;
 	case VDEV_CTRL_TERMINATE:
-		unmake_idle(s);
+		shm_unmake_idle(s);
 		for (unsigned i = 0; i < MAX_CONN; i++)
 			if (s->conn[i].used) {
 				pthread_mutex_lock(&s->lock);
